@@ -1,0 +1,66 @@
+"""Typed errors for every layer.
+
+Every message says what failed, on which key (when there is one) and what to do.
+Nothing here is ever a bare ``Exception``; callers catch ``StorageError`` to get
+all storage failures, or a subclass for one kind.
+"""
+
+from __future__ import annotations
+
+
+class StorageError(Exception):
+    """A storage operation failed. ``key`` names the item when one is involved."""
+
+    def __init__(self, message: str, *, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+class ETagConflictError(StorageError):
+    """The stored item changed (or appeared/disappeared) since its etag was read."""
+
+    def __init__(self, key: str, message: str | None = None) -> None:
+        super().__init__(
+            message
+            or f"{key!r} was changed by someone else since it was read (etag mismatch); "
+            "reload it and apply your change again",
+            key=key,
+        )
+
+
+class ReadOnlyError(StorageError):
+    """A write or delete was attempted on a store opened read-only."""
+
+    def __init__(self, operation: str, key: str | None = None) -> None:
+        target = f" {key!r}" if key is not None else ""
+        super().__init__(
+            f"cannot {operation}{target}: the store is open read-only; "
+            "reopen it with writes allowed to change it",
+            key=key,
+        )
+
+
+class BackendUnavailableError(StorageError):
+    """The store cannot be reached or opened (network, credentials, missing container)."""
+
+
+class InvalidKeyError(StorageError, ValueError):
+    """A key cannot be stored by this backend (empty, too long, not encodable)."""
+
+
+class DecodeError(StorageError):
+    """A stored body is not a JSON object this tool can show (not UTF-8, not JSON, empty, huge)."""
+
+
+class ItemNotFoundError(StorageError, KeyError):
+    """A key that must exist does not."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"no item with key {key!r} in this store", key=key)
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0])
+
+
+class UnknownStoreError(StorageError, ValueError):
+    """A store URL names no known backend, or is malformed."""

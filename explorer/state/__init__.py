@@ -1,0 +1,1 @@
+"""State management: keys, buckets, accessors, dialog stacks, edit sessions, the tree."""

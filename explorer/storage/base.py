@@ -1,0 +1,280 @@
+"""The storage protocol and a base class that backends build on.
+
+The bot-facing trio has botbuilder semantics:
+
+- ``read(keys)``: missing keys are absent from the result; every returned
+  document is a fresh copy carrying ``"e_tag"`` = the item's current etag.
+- ``write(changes)``: empty is a no-op. A value whose ``e_tag`` or ``eTag`` is
+  present, non-empty and not ``"*"`` is written only if it equals the stored
+  etag (a missing item never matches), else ``ETagConflictError`` naming the
+  key and that key is left untouched. Without an etag, last write wins. The
+  storage-level members ``e_tag`` / ``eTag`` are never stored in the document.
+- ``delete(keys)``: missing keys are a no-op.
+
+The explorer adds listing (``iter_entries`` / ``iter_keys``, paged underneath
+and safe to stop early), raw access that keeps the stored form (``read_raw``,
+``write_raw``, ``delete_raw``) and the per-backend codec (``decode`` /
+``encode``) that turns a stored body into a document and back while keeping the
+item's own style. Optional abilities are declared in ``capabilities``.
+
+Read-only is enforced here: every mutating call on a read-only store raises
+``ReadOnlyError`` before any I/O.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Mapping, Sequence
+from enum import StrEnum
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from explorer.core.errors import DecodeError, ETagConflictError, ReadOnlyError
+from explorer.core.items import STORAGE_MEMBERS, Entry, JsonObject, RawItem
+
+#: Bodies above this size are refused by ``decode`` with a clear error.
+MAX_DOCUMENT_BYTES = 32 * 1024 * 1024
+
+
+class Capability(StrEnum):
+    """Optional abilities a backend declares (never found by ``isinstance``)."""
+
+    #: lists the children of a ``/``-delimited prefix without a full scan
+    HIERARCHY = "hierarchy"
+    #: operations cost request units, recorded in ``last_request_charge``
+    REQUEST_CHARGE = "request_charge"
+    #: safe to share one store between several processes
+    MULTI_PROCESS = "multi_process"
+    #: stored data survives closing the store
+    PERSISTENT = "persistent"
+
+
+class Storage(Protocol):
+    """What every backend offers. Stores are async context managers."""
+
+    url: str
+    read_only: bool
+    capabilities: frozenset[Capability]
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def read(self, keys: Sequence[str]) -> dict[str, JsonObject]: ...
+
+    async def write(self, changes: Mapping[str, Mapping[str, Any]]) -> None: ...
+
+    async def delete(self, keys: Sequence[str]) -> None: ...
+
+    def iter_keys(self, prefix: str = "") -> AsyncIterator[str]: ...
+
+    def iter_entries(self, prefix: str = "") -> AsyncIterator[Entry]: ...
+
+    async def read_raw(self, keys: Sequence[str]) -> dict[str, RawItem]: ...
+
+    async def write_raw(
+        self, item: RawItem, *, if_match: str | None = None, create: bool = False
+    ) -> RawItem: ...
+
+    async def delete_raw(self, key: str, *, if_match: str | None = None) -> None: ...
+
+    def decode(self, item: RawItem) -> JsonObject: ...
+
+    def encode(
+        self, key: str, document: Mapping[str, Any], *, like: RawItem | None = None
+    ) -> RawItem: ...
+
+
+def requested_etag(value: Mapping[str, Any]) -> str | None:
+    """The etag a write asks to match, or ``None`` for last-write-wins."""
+    for member in ("e_tag", "eTag"):
+        etag = value.get(member)
+        if isinstance(etag, str) and etag and etag != "*":
+            return etag
+    return None
+
+
+def strip_storage_members(value: Mapping[str, Any]) -> JsonObject:
+    """A shallow copy of ``value`` without ``e_tag`` / ``eTag``."""
+    return {k: v for k, v in value.items() if k not in STORAGE_MEMBERS}
+
+
+def decode_json_object(item: RawItem) -> JsonObject:
+    """Parse a body as a JSON object, with a clear per-item error otherwise.
+
+    Never constructs objects from type tags: ``py/object`` and ``$type`` stay
+    plain members.
+    """
+    if len(item.body) > MAX_DOCUMENT_BYTES:
+        raise DecodeError(
+            f"{item.key!r} is {len(item.body):,} bytes, above the "
+            f"{MAX_DOCUMENT_BYTES:,}-byte limit; export it to inspect it",
+            key=item.key,
+        )
+    if not item.body.strip():
+        raise DecodeError(f"{item.key!r} has an empty body; it holds no state", key=item.key)
+    try:
+        text = item.body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DecodeError(
+            f"{item.key!r} is not UTF-8 text (byte {exc.start}); it was not written by a bot",
+            key=item.key,
+        ) from None
+    try:
+        value = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        detail = (
+            f"line {exc.lineno} column {exc.colno}"
+            if isinstance(exc, json.JSONDecodeError)
+            else "nested too deeply"
+        )
+        raise DecodeError(f"{item.key!r} is not valid JSON ({detail})", key=item.key) from None
+    if not isinstance(value, dict):
+        raise DecodeError(
+            f"{item.key!r} holds a JSON {type(value).__name__}, not an object; "
+            "bot state is always an object",
+            key=item.key,
+        )
+    return value
+
+
+class StorageBase(ABC):
+    """Shared behaviour: lifecycle, read-only guard, the bot trio on top of raw access.
+
+    A backend implements ``iter_entries``, ``read_raw``, ``write_raw``,
+    ``delete_raw`` and may override ``decode`` / ``encode`` (default: compact
+    UTF-8 JSON) or the trio itself for speed.
+    """
+
+    url: str = ""
+    capabilities: frozenset[Capability] = frozenset()
+
+    def __init__(self, *, read_only: bool = False) -> None:
+        self.read_only = read_only
+
+    async def __aenter__(self) -> Self:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def open(self) -> None:
+        """Connect or open files. Called by ``async with``."""
+
+    async def close(self) -> None:
+        """Release connections and files. Safe to call twice."""
+
+    def check_writable(self, operation: str, key: str | None = None) -> None:
+        if self.read_only:
+            raise ReadOnlyError(operation, key)
+
+    # -- listing -------------------------------------------------------------
+
+    @abstractmethod
+    def iter_entries(self, prefix: str = "") -> AsyncIterator[Entry]:
+        """Listed items whose key starts with ``prefix``, in pages underneath."""
+
+    async def iter_keys(self, prefix: str = "") -> AsyncIterator[str]:
+        async for entry in self.iter_entries(prefix):
+            yield entry.key
+
+    # -- raw access ----------------------------------------------------------
+
+    @abstractmethod
+    async def read_raw(self, keys: Sequence[str]) -> dict[str, RawItem]:
+        """The stored form of each existing key; missing keys are absent."""
+
+    @abstractmethod
+    async def write_raw(
+        self, item: RawItem, *, if_match: str | None = None, create: bool = False
+    ) -> RawItem:
+        """Store ``item`` as it is and return it with its new etag.
+
+        ``if_match``: write only if the item exists and its stored etag equals
+        it (``"*"`` or ``None``: unconditional). ``create``: write only if the
+        key is absent. Either failing raises ``ETagConflictError`` and writes
+        nothing. Raises ``ReadOnlyError`` on a read-only store.
+        """
+
+    @abstractmethod
+    async def delete_raw(self, key: str, *, if_match: str | None = None) -> None:
+        """Delete ``key`` (a no-op if missing, unless ``if_match`` is given)."""
+
+    # -- codec ---------------------------------------------------------------
+
+    def decode(self, item: RawItem) -> JsonObject:
+        """The state document stored in ``item``, storage-level members removed."""
+        return strip_storage_members(decode_json_object(item))
+
+    def encode(
+        self, key: str, document: Mapping[str, Any], *, like: RawItem | None = None
+    ) -> RawItem:
+        """A raw item storing ``document`` under ``key``, in ``like``'s form if given."""
+        body = json.dumps(
+            strip_storage_members(document), ensure_ascii=False, separators=(",", ":")
+        ).encode()
+        if like is None:
+            return RawItem(key=key, body=body)
+        return RawItem(
+            key=key,
+            body=body,
+            content_type=like.content_type,
+            etag=like.etag,
+            name=like.name,
+            dialect=like.dialect,
+            meta=like.meta,
+        )
+
+    # -- the bot-facing trio -------------------------------------------------
+
+    async def read(self, keys: Sequence[str]) -> dict[str, JsonObject]:
+        raw = await self.read_raw(list(keys))
+        result: dict[str, JsonObject] = {}
+        for key, item in raw.items():
+            document = self.decode(item)
+            document["e_tag"] = item.etag or ""
+            result[key] = document
+        return result
+
+    async def write(self, changes: Mapping[str, Mapping[str, Any]]) -> None:
+        if not changes:
+            return
+        for key in changes:
+            self.check_writable("write", key)
+        conflicts: list[str] = []
+        for key, value in changes.items():
+            etag = requested_etag(value)
+            item = self.encode(key, value)
+            try:
+                await self.write_raw(item, if_match=etag)
+            except ETagConflictError:
+                conflicts.append(key)
+        if conflicts:
+            raise (
+                ETagConflictError(conflicts[0])
+                if len(conflicts) == 1
+                else ETagConflictError(
+                    conflicts[0],
+                    f"{len(conflicts)} items changed since they were read "
+                    f"({', '.join(map(repr, conflicts[:5]))}); the others were written. "
+                    "Reload them and apply your change again",
+                )
+            )
+
+    async def delete(self, keys: Sequence[str]) -> None:
+        for key in keys:
+            self.check_writable("delete", key)
+        for key in keys:
+            await self.delete_raw(key)
