@@ -1,5 +1,5 @@
 """`python -m explorer` does what the `botstate-explorer` console script does."""
 
-from explorer.cli.main import main
+from explorer.main import main
 
 raise SystemExit(main())
