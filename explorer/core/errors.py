@@ -64,3 +64,22 @@ class ItemNotFoundError(StorageError, KeyError):
 
 class UnknownStoreError(StorageError, ValueError):
     """A store URL names no known backend, or is malformed."""
+
+
+class PropertyNotFoundError(KeyError):
+    """A state property was read that the stored state does not hold, with no default."""
+
+    def __init__(self, name: str, key: str) -> None:
+        super().__init__(
+            f"state property {name!r} is not set in {key!r}; "
+            "pass a default or a factory to get() to create it",
+        )
+        self.name = name
+        self.key = key
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0])
+
+
+class DialogStackError(ValueError):
+    """A document's dialog state is not in a form this tool can read or change."""
