@@ -1,0 +1,213 @@
+"""Azurite (the Azure Storage emulator, blob service only) for tests, benchmarks and ``.ci/run``.
+
+Azurite 3.35.0 is pinned in ``tests/support/node`` (later versions need a newer
+Node). It runs on disk in a fresh temporary directory (in-memory mode can stall
+for minutes after large deletes and then ignores SIGTERM) with
+``--skipApiVersionCheck --loose``, on a port the server picks itself
+(``--blobPort 0``, read back from its start-up line, so no port race), and is
+stopped by PID: SIGTERM, then SIGKILL after a grace period; its directory is
+removed afterwards. It never outlives the process that started it by more than
+that grace period.
+
+- pytest: the session fixture ``azurite`` (an ``Azurite`` with
+  ``connection_string``), and ``blob_container``, a fresh container name on it
+  (not yet created). With ``CI=true`` an emulator that cannot start FAILS the
+  test; locally it fails too, with the reason (never a silent skip).
+- ``BOTSTATE_AZURITE_CONNECTION_STRING`` set: use that running Azurite instead
+  of starting one (``.ci/run`` or a benchmark run can share one).
+- Benchmarks: ``start()`` / ``Azurite.stop()`` directly.
+- ``python -m tests.support.azurite``: start one, print
+  ``BOTSTATE_AZURITE_CONNECTION_STRING=...``, run until interrupted.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+BINARY = HERE / "node" / "node_modules" / ".bin" / "azurite-blob"
+VERSION = "3.35.0"
+ENV_CONNECTION_STRING = "BOTSTATE_AZURITE_CONNECTION_STRING"
+#: the well-known development account of every Azure Storage emulator
+ACCOUNT = "devstoreaccount1"
+KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+_READY = re.compile(r"successfully listens on http://([\d.]+):(\d+)")
+
+
+class AzuriteError(RuntimeError):
+    """Azurite could not be started (the message says why and what to do)."""
+
+
+def connection_string(host: str, port: int) -> str:
+    return (
+        f"DefaultEndpointsProtocol=http;AccountName={ACCOUNT};AccountKey={KEY};"
+        f"BlobEndpoint=http://{host}:{port}/{ACCOUNT};"
+    )
+
+
+@dataclass
+class Azurite:
+    """A running Azurite. ``process`` is ``None`` when it was started elsewhere."""
+
+    connection_string: str
+    host: str = "127.0.0.1"
+    port: int = 0
+    process: subprocess.Popen[str] | None = None
+    location: Path | None = None
+    output: list[str] = field(default_factory=list)
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process else None
+
+    @property
+    def blob_endpoint(self) -> str:
+        return f"http://{self.host}:{self.port}/{ACCOUNT}"
+
+    def stop(self, timeout: float = 10) -> None:
+        """Stop the process this object started (by its PID) and remove its directory."""
+        proc = self.process
+        if proc is not None and proc.poll() is None:
+            try:
+                os.kill(proc.pid, signal.SIGTERM)
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.kill(proc.pid, signal.SIGKILL)
+                proc.wait(timeout)
+            except ProcessLookupError:
+                pass
+        if self.location is not None:
+            shutil.rmtree(self.location, ignore_errors=True)
+            self.location = None
+
+
+def _probe(host: str, port: int, timeout: float = 5) -> None:
+    with socket.create_connection((host, port), timeout=timeout):
+        pass
+
+
+def start(timeout: float = 60) -> Azurite:
+    """Start Azurite on disk on a free port and wait until it accepts connections."""
+    node = shutil.which("node")
+    if node is None:
+        raise AzuriteError("node is not on PATH; install Node.js 20 to run Azurite")
+    if not BINARY.exists():
+        raise AzuriteError(f"{BINARY} is missing; run `npm ci --prefix tests/support/node` first")
+    location = Path(tempfile.mkdtemp(prefix="azurite-"))
+    proc = subprocess.Popen(
+        [
+            str(BINARY),
+            "--location",
+            str(location),
+            "--skipApiVersionCheck",
+            "--loose",
+            "--blobHost",
+            "127.0.0.1",
+            "--blobPort",
+            "0",
+            "--silent",
+            "--disableTelemetry",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    azurite = Azurite(connection_string="", process=proc, location=location)
+    ready = threading.Event()
+
+    def pump() -> None:  # keeps the pipe drained for Azurite's lifetime
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if len(azurite.output) < 200:
+                azurite.output.append(line.rstrip())
+            match = _READY.search(line)
+            if match and not ready.is_set():
+                azurite.host, azurite.port = match.group(1), int(match.group(2))
+                ready.set()
+
+    threading.Thread(target=pump, name="azurite-output", daemon=True).start()
+    deadline = time.monotonic() + timeout
+    while not ready.wait(0.1):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            azurite.stop()
+            tail = "\n".join(azurite.output[-20:])
+            raise AzuriteError(f"Azurite {VERSION} did not start within {timeout:.0f}s:\n{tail}")
+    try:
+        _probe(azurite.host, azurite.port)
+    except OSError as exc:
+        azurite.stop()
+        raise AzuriteError(
+            f"Azurite at {azurite.host}:{azurite.port} does not answer: {exc}"
+        ) from None
+    azurite.connection_string = connection_string(azurite.host, azurite.port)
+    return azurite
+
+
+def from_env_or_start() -> Azurite:
+    """The Azurite named by ``BOTSTATE_AZURITE_CONNECTION_STRING``, or a newly started one."""
+    existing = os.environ.get(ENV_CONNECTION_STRING)
+    if existing:
+        match = re.search(r"BlobEndpoint=https?://([^:/;]+):(\d+)", existing)
+        host, port = (match.group(1), int(match.group(2))) if match else ("127.0.0.1", 10000)
+        return Azurite(connection_string=existing, host=host, port=port)
+    return start()
+
+
+def unique_container(prefix: str = "c") -> str:
+    """A container name that is valid (lowercase, 3-63 chars) and unused."""
+    return f"{prefix}-{uuid.uuid4().hex[:16]}"
+
+
+# -- pytest plugin -----------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def azurite() -> Iterator[Azurite]:
+    """A running Azurite for the whole session; a start failure fails the test (never skips)."""
+    try:
+        emulator = from_env_or_start()
+    except AzuriteError as exc:
+        pytest.fail(f"Azurite: {exc}", pytrace=False)
+    try:
+        yield emulator
+    finally:
+        emulator.stop()
+
+
+@pytest.fixture
+def blob_container(azurite: Azurite) -> str:
+    """A fresh, not yet created container name on the session's Azurite."""
+    return unique_container()
+
+
+def main() -> int:
+    emulator = start()
+    print(f"{ENV_CONNECTION_STRING}={emulator.connection_string}", flush=True)
+    try:
+        assert emulator.process is not None
+        emulator.process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emulator.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
