@@ -26,11 +26,12 @@ from __future__ import annotations
 import json
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Mapping, Sequence
-from enum import StrEnum
+from datetime import date, datetime, time
+from enum import Enum, StrEnum
 from types import TracebackType
 from typing import Any, Protocol, Self
 
-from explorer.core.errors import DecodeError, ETagConflictError, ReadOnlyError
+from explorer.core.errors import DecodeError, ETagConflictError, ReadOnlyError, StorageError
 from explorer.core.items import STORAGE_MEMBERS, Entry, JsonObject, RawItem
 
 #: Bodies above this size are refused by ``decode`` with a clear error.
@@ -89,6 +90,75 @@ class Storage(Protocol):
     def encode(
         self, key: str, document: Mapping[str, Any], *, like: RawItem | None = None
     ) -> RawItem: ...
+
+
+def public_attributes(value: object) -> Any:
+    """``json.dumps(default=...)`` hook: how a non-JSON value in a document is stored.
+
+    botbuilder-python bots put plain objects in state (its own storages pickle
+    them). Here an object is stored as its public attributes: ``__dict__`` (or
+    ``__slots__``) members not starting with ``_``, so it reads back as a plain
+    dict; it is never pickled and never rebuilt as its class. ``datetime`` /
+    ``date`` / ``time`` become ISO 8601 text, enums their value, sets and
+    tuples lists. Anything else raises ``TypeError`` (``encode`` turns it into a
+    ``StorageError`` naming the key).
+    """
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    members: dict[str, Any] | None = getattr(value, "__dict__", None)
+    if members is None:
+        slots = [s for cls in type(value).__mro__ for s in getattr(cls, "__slots__", ())]
+        if not slots:
+            raise TypeError(f"a {type(value).__name__} is not JSON and has no attributes")
+        members = {s: getattr(value, s) for s in slots if hasattr(value, s)}
+    return {k: v for k, v in members.items() if not k.startswith("_")}
+
+
+def as_document(value: object) -> Mapping[str, Any]:
+    """A written value as a mapping: a mapping as it is, an object as its public attributes."""
+    if isinstance(value, Mapping):
+        return value
+    document = public_attributes(value)
+    if not isinstance(document, dict):
+        raise TypeError(f"a {type(value).__name__} cannot be stored as a state document")
+    return document
+
+
+def dump_json(key: str, document: Mapping[str, Any]) -> bytes:
+    """Compact UTF-8 JSON for ``document``; non-JSON values go through ``public_attributes``.
+
+    Text holding lone surrogates (valid in JSON as ``\\ud800`` escapes, not in
+    UTF-8) is written with ASCII escapes instead, so it still round-trips.
+    """
+    try:
+        text = json.dumps(
+            document, ensure_ascii=False, separators=(",", ":"), default=public_attributes
+        )
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise StorageError(
+            f"cannot store {key!r}: {exc}; keep state to JSON values and plain objects",
+            key=key,
+        ) from None
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        return json.dumps(document, separators=(",", ":"), default=public_attributes).encode()
+
+
+def etag_conflict(keys: Sequence[str]) -> ETagConflictError:
+    """The error for a batch write in which ``keys`` (at least one) conflicted."""
+    if len(keys) == 1:
+        return ETagConflictError(keys[0])
+    return ETagConflictError(
+        keys[0],
+        f"{len(keys)} items changed since they were read "
+        f"({', '.join(map(repr, keys[:5]))}); the others were written. "
+        "Reload them and apply your change again",
+    )
 
 
 def requested_etag(value: Mapping[str, Any]) -> str | None:
@@ -222,9 +292,7 @@ class StorageBase(ABC):
         self, key: str, document: Mapping[str, Any], *, like: RawItem | None = None
     ) -> RawItem:
         """A raw item storing ``document`` under ``key``, in ``like``'s form if given."""
-        body = json.dumps(
-            strip_storage_members(document), ensure_ascii=False, separators=(",", ":")
-        ).encode()
+        body = dump_json(key, strip_storage_members(as_document(document)))
         if like is None:
             return RawItem(key=key, body=body)
         return RawItem(
@@ -255,23 +323,15 @@ class StorageBase(ABC):
             self.check_writable("write", key)
         conflicts: list[str] = []
         for key, value in changes.items():
-            etag = requested_etag(value)
-            item = self.encode(key, value)
+            document = as_document(value)
+            etag = requested_etag(document)
+            item = self.encode(key, document)
             try:
                 await self.write_raw(item, if_match=etag)
             except ETagConflictError:
                 conflicts.append(key)
         if conflicts:
-            raise (
-                ETagConflictError(conflicts[0])
-                if len(conflicts) == 1
-                else ETagConflictError(
-                    conflicts[0],
-                    f"{len(conflicts)} items changed since they were read "
-                    f"({', '.join(map(repr, conflicts[:5]))}); the others were written. "
-                    "Reload them and apply your change again",
-                )
-            )
+            raise etag_conflict(conflicts)
 
     async def delete(self, keys: Sequence[str]) -> None:
         for key in keys:

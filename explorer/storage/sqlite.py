@@ -1,0 +1,517 @@
+"""The embedded store: one SQLite file, WAL, etag check and write in one transaction.
+
+Invariants:
+- One table ``items``: ``key`` (TEXT primary key, compared byte-wise, which for
+  UTF-8 is code point order), ``body`` (BLOB: the stored bytes exactly),
+  ``content_type``, ``etag``, ``last_modified`` (ISO 8601, UTC), ``name``,
+  ``dialect``, ``meta`` (a JSON object). ``PRAGMA user_version`` is the schema.
+- Every change runs in ``BEGIN IMMEDIATE`` ... ``COMMIT``: the etag check and the
+  write are one transaction, so processes sharing the file never lose an update.
+  ``busy_timeout`` (``timeout`` option, 30 s) makes them wait for each other.
+- Every SQLite call runs on the store's own worker thread (a single-thread
+  executor owning the connection), never on the event loop. Measured here: a
+  round trip costs the same as ``asyncio.to_thread`` (13-16k/s either way); the
+  dedicated thread keeps the connection on one thread and the calls in order.
+- The store opens on first use (``async with`` is optional), so a botbuilder
+  bot can pass ``SqliteStorage(path)`` as its storage.
+- A missing file is created; a missing directory is an error, never created.
+  A read-only store opens the file with ``mode=ro`` and never creates it.
+- Etags: a random per-store prefix plus a counter: unique across processes.
+- Durability: WAL with ``synchronous=NORMAL``: an app crash loses nothing, a
+  power cut may lose the last commits but never corrupts the file; pass
+  ``synchronous="full"`` to sync every commit.
+- Keys must be valid Unicode: a key holding a lone surrogate cannot be stored
+  (``InvalidKeyError``) and so is never found.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import secrets
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+
+from explorer.core.errors import (
+    BackendUnavailableError,
+    ETagConflictError,
+    InvalidKeyError,
+    StorageError,
+    UnknownStoreError,
+)
+from explorer.core.items import Entry, JsonObject, RawItem
+from explorer.storage.base import (
+    Capability,
+    StorageBase,
+    as_document,
+    etag_conflict,
+    public_attributes,
+    requested_etag,
+)
+
+T = TypeVar("T")
+
+#: keys listed per page; the listing holds no cursor open between pages
+PAGE_SIZE = 1000
+#: keys per ``IN (...)`` query, well below SQLite's variable limit
+_CHUNK = 500
+
+
+SCHEMA_VERSION = 1
+_CREATE_TABLE = """
+CREATE TABLE IF NOT EXISTS items (
+    key TEXT PRIMARY KEY NOT NULL,
+    body BLOB NOT NULL,
+    content_type TEXT NOT NULL,
+    etag TEXT NOT NULL,
+    last_modified TEXT NOT NULL,
+    name TEXT NOT NULL DEFAULT '',
+    dialect TEXT NOT NULL DEFAULT 'plain',
+    meta TEXT NOT NULL DEFAULT '{}'
+) WITHOUT ROWID
+"""
+_HAS_TABLE = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'items'"
+_COLUMNS = "key, body, content_type, etag, last_modified, name, dialect, meta"
+_VALUES = "?, ?, ?, ?, ?, ?, ?, ?"
+_UPSERT = (
+    f"INSERT INTO items ({_COLUMNS}) VALUES ({_VALUES}) ON CONFLICT (key) DO UPDATE SET "
+    "body = excluded.body, content_type = excluded.content_type, etag = excluded.etag, "
+    "last_modified = excluded.last_modified, name = excluded.name, "
+    "dialect = excluded.dialect, meta = excluded.meta"
+)
+_INSERT_NEW = f"INSERT INTO items ({_COLUMNS}) VALUES ({_VALUES}) ON CONFLICT (key) DO NOTHING"
+# Parameters in _COLUMNS order then the expected etag, so one row tuple serves all three.
+_UPDATE_IF_MATCH = (
+    "UPDATE items SET body = ?2, content_type = ?3, etag = ?4, last_modified = ?5, "
+    "name = ?6, dialect = ?7, meta = ?8 WHERE key = ?1 AND etag = ?9"
+)
+_DELETE_IF_MATCH = "DELETE FROM items WHERE key = ? AND etag = ?"
+
+
+def _in(count: int) -> str:
+    return ", ".join("?" * count)
+
+
+def _select_items(count: int) -> str:
+    return f"SELECT {_COLUMNS} FROM items WHERE key IN ({_in(count)})"
+
+
+def _select_bodies(count: int) -> str:
+    return f"SELECT key, body, etag FROM items WHERE key IN ({_in(count)})"
+
+
+def _delete_keys(count: int) -> str:
+    return f"DELETE FROM items WHERE key IN ({_in(count)})"
+
+
+def prefix_end(prefix: str) -> str | None:
+    """The least string above every string starting with ``prefix`` (``None``: no bound).
+
+    Listing is the range ``prefix <= key < prefix_end(prefix)``, which uses the
+    primary key and treats ``%`` and ``_`` in keys as ordinary characters.
+    """
+    chars = list(prefix)
+    while chars:
+        code = ord(chars[-1]) + 1
+        if code == 0xD800:  # surrogates are not stored; skip to the next character
+            code = 0xE000
+        if code <= 0x10FFFF:
+            chars[-1] = chr(code)
+            return "".join(chars)
+        chars.pop()
+    return None
+
+
+def _page_query(
+    prefix: str, end: str | None, after: str | None, size: int
+) -> tuple[str, tuple[Any, ...]]:
+    lower, bound = ("key > ?", after) if after is not None else ("key >= ?", prefix)
+    upper, params = ("", (bound, size)) if end is None else (" AND key < ?", (bound, end, size))
+    query = (
+        "SELECT key, name, length(body), last_modified, etag, dialect FROM items "
+        f"WHERE {lower}{upper} ORDER BY key LIMIT ?"
+    )
+    return query, params
+
+
+def _valid_key(key: str) -> bool:
+    try:
+        key.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _check_key(key: str) -> None:
+    if not _valid_key(key):
+        raise InvalidKeyError(
+            f"{key!r} holds a lone surrogate, which SQLite cannot store; use valid Unicode keys",
+            key=key,
+        )
+
+
+def _chunks(keys: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(keys), _CHUNK):
+        yield keys[start : start + _CHUNK]
+
+
+class SqliteStorage(StorageBase):
+    """A store in one SQLite file. ``SqliteStorage(path)`` creates the file if missing.
+
+    Options: ``timeout`` (seconds to wait for another process's write, 30),
+    ``synchronous`` (``"normal"`` or ``"full"``), ``page_size`` (keys per listing
+    page, 1000).
+    """
+
+    capabilities = frozenset({Capability.MULTI_PROCESS, Capability.PERSISTENT})
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        read_only: bool = False,
+        timeout: float = 30.0,
+        synchronous: str = "normal",
+        page_size: int = PAGE_SIZE,
+    ) -> None:
+        super().__init__(read_only=read_only)
+        if synchronous.lower() not in ("normal", "full"):
+            raise ValueError(f"synchronous must be 'normal' or 'full', not {synchronous!r}")
+        self.path = Path(path).expanduser()
+        self.url = f"sqlite:{self.path}"
+        self.timeout = timeout
+        self.page_size = max(1, page_size)
+        self._synchronous = synchronous.upper()
+        self._conn: sqlite3.Connection | None = None
+        self._executor: ThreadPoolExecutor | None = None
+        self._etag_prefix = secrets.token_hex(6)
+        self._etag_counter = itertools.count(1)
+
+    def __repr__(self) -> str:
+        return f"SqliteStorage({str(self.path)!r}, read_only={self.read_only})"
+
+    # -- lifecycle and the worker thread -------------------------------------
+
+    async def open(self) -> None:
+        await self._run(lambda conn: None)
+
+    async def close(self) -> None:
+        executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        try:
+            await asyncio.get_running_loop().run_in_executor(executor, self._close_connection)
+        finally:
+            executor.shutdown(wait=False)
+
+    def _close_connection(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
+
+    async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"sqlite {self.path.name}")
+        return await asyncio.get_running_loop().run_in_executor(self._executor, self._call, fn)
+
+    def _call(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Runs on the worker thread: connect on first use, translate SQLite errors."""
+        try:
+            if self._conn is None:
+                self._conn = self._connect()
+            return fn(self._conn)
+        except sqlite3.Error as exc:
+            raise self._translate(exc) from exc
+
+    def _connect(self) -> sqlite3.Connection:
+        if self.read_only:
+            if not self.path.is_file():
+                raise BackendUnavailableError(
+                    f"no SQLite store at {self.path}; check the path "
+                    "(a store opened read-only is never created)"
+                )
+            uri = f"{self.path.resolve().as_uri()}?mode=ro"
+            conn = sqlite3.connect(uri, uri=True, timeout=self.timeout, isolation_level=None)
+        else:
+            if not self.path.parent.is_dir():
+                raise BackendUnavailableError(
+                    f"cannot create the SQLite store {self.path}: the folder "
+                    f"{self.path.parent} does not exist; create it first or choose another path"
+                )
+            conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+        try:
+            self._prepare(conn)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _prepare(self, conn: sqlite3.Connection) -> None:
+        if self.read_only:
+            conn.execute("PRAGMA query_only = ON")
+            if not conn.execute(_HAS_TABLE).fetchone():
+                raise BackendUnavailableError(
+                    f"{self.path} is not a bot state store (it has no items table); "
+                    "check the path, or open it writable once to set it up"
+                )
+            return
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute(f"PRAGMA synchronous = {self._synchronous}")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise BackendUnavailableError(
+                f"{self.path} was written by a newer version of this tool "
+                f"(schema {version}); update botstate-explorer to open it"
+            )
+        if version < SCHEMA_VERSION:
+            with _transaction(conn):
+                conn.execute(_CREATE_TABLE)
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _translate(self, exc: sqlite3.Error) -> StorageError:
+        code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+        where = str(self.path)
+        if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            return BackendUnavailableError(
+                f"{where} stayed locked by another program for {self.timeout:g} s; "
+                "try again, or close the program that keeps writing to it"
+            )
+        if code == sqlite3.SQLITE_READONLY:
+            return BackendUnavailableError(
+                f"{where} cannot be written (the file or its folder is read-only); "
+                "open the store read-only or fix the permissions"
+            )
+        if code == sqlite3.SQLITE_CANTOPEN:
+            return BackendUnavailableError(f"cannot open {where}; check the path and permissions")
+        if code in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
+            return BackendUnavailableError(
+                f"{where} is not a SQLite database or is damaged; check the path"
+            )
+        return StorageError(f"SQLite failed on {where}: {exc}")
+
+    def _stamp(self) -> tuple[str, str]:
+        """A new etag and the time of a write."""
+        etag = f"{self._etag_prefix}-{next(self._etag_counter):x}"
+        return etag, datetime.now(UTC).isoformat(timespec="microseconds")
+
+    # -- listing -------------------------------------------------------------
+
+    async def iter_entries(self, prefix: str = "") -> AsyncIterator[Entry]:
+        if not _valid_key(prefix):
+            return
+        end = prefix_end(prefix)
+        after: str | None = None
+        while True:
+            query, params = _page_query(prefix, end, after, self.page_size)
+            rows = await self._run(partial(_fetch_all, query=query, params=params))
+            for key, name, size, modified, etag, dialect in rows:
+                yield Entry(
+                    key=key,
+                    name=name or key,
+                    size=size,
+                    last_modified=datetime.fromisoformat(modified),
+                    etag=etag,
+                    dialect=dialect,
+                )
+            if len(rows) < self.page_size:
+                return
+            after = rows[-1][0]
+
+    # -- raw access ----------------------------------------------------------
+
+    async def read_raw(self, keys: Sequence[str]) -> dict[str, RawItem]:
+        wanted = [k for k in dict.fromkeys(keys) if _valid_key(k)]
+        if not wanted:
+            return {}
+        rows = await self._run(lambda conn: _select(conn, _select_items, wanted))
+        return {row[0]: _raw_item(row) for row in rows}
+
+    async def write_raw(
+        self, item: RawItem, *, if_match: str | None = None, create: bool = False
+    ) -> RawItem:
+        self.check_writable("write", item.key)
+        _check_key(item.key)
+        etag, modified = self._stamp()
+        row = _row(item, etag, modified)
+        conditional = if_match not in (None, "*")
+
+        def put(conn: sqlite3.Connection) -> bool:
+            with _transaction(conn):
+                if create and conditional:
+                    return False  # a missing item never matches an etag
+                if create:
+                    return conn.execute(_INSERT_NEW, row).rowcount == 1
+                if conditional:
+                    return conn.execute(_UPDATE_IF_MATCH, (*row, if_match)).rowcount == 1
+                conn.execute(_UPSERT, row)
+                return True
+
+        if not await self._run(put):
+            if create:
+                raise ETagConflictError(item.key, f"{item.key!r} already exists; reload it first")
+            raise ETagConflictError(item.key)
+        return replace(item, etag=etag, last_modified=datetime.fromisoformat(modified))
+
+    async def write_raw_many(self, items: Iterable[RawItem]) -> int:
+        """Store many items as they are, unconditionally, in one transaction.
+
+        The bulk path for imports and demo stores (100,000 items take about a
+        second). Returns how many were written; nothing is written on an error.
+        """
+        rows = []
+        for item in items:
+            self.check_writable("write", item.key)
+            _check_key(item.key)
+            rows.append(_row(item, *self._stamp()))
+        if rows:
+
+            def put_all(conn: sqlite3.Connection) -> None:
+                with _transaction(conn):
+                    conn.executemany(_UPSERT, rows)
+
+            await self._run(put_all)
+        return len(rows)
+
+    async def delete_raw(self, key: str, *, if_match: str | None = None) -> None:
+        self.check_writable("delete", key)
+        if if_match in (None, "*"):
+            await self.delete([key])
+            return
+
+        def remove(conn: sqlite3.Connection) -> int:
+            with _transaction(conn):
+                return conn.execute(_DELETE_IF_MATCH, (key, if_match)).rowcount
+
+        if not _valid_key(key) or await self._run(remove) != 1:
+            raise ETagConflictError(key)
+
+    # -- the bot-facing trio, one round trip each ----------------------------
+
+    async def read(self, keys: Sequence[str]) -> dict[str, JsonObject]:
+        wanted = [k for k in dict.fromkeys(keys) if _valid_key(k)]
+        if not wanted:
+            return {}
+        rows = await self._run(lambda conn: _select(conn, _select_bodies, wanted))
+        result: dict[str, JsonObject] = {}
+        for key, body, etag in rows:
+            document = self.decode(RawItem(key=key, body=body))
+            document["e_tag"] = etag
+            result[key] = document
+        return result
+
+    async def write(self, changes: Mapping[str, Mapping[str, Any]]) -> None:
+        """Write every change in one transaction; a conflicting key is skipped, the rest written."""
+        if not changes:
+            return
+        for key in changes:
+            self.check_writable("write", key)
+            _check_key(key)
+        batch = []
+        for key, value in changes.items():
+            document = as_document(value)
+            etag, modified = self._stamp()
+            batch.append(
+                (requested_etag(document), _row(self.encode(key, document), etag, modified))
+            )
+
+        def put_all(conn: sqlite3.Connection) -> list[str]:
+            conflicts = []
+            with _transaction(conn):
+                for if_match, row in batch:
+                    if if_match is None:
+                        conn.execute(_UPSERT, row)
+                    elif conn.execute(_UPDATE_IF_MATCH, (*row, if_match)).rowcount != 1:
+                        conflicts.append(row[0])
+            return conflicts
+
+        conflicts = await self._run(put_all)
+        if conflicts:
+            raise etag_conflict(conflicts)
+
+    async def delete(self, keys: Sequence[str]) -> None:
+        for key in keys:
+            self.check_writable("delete", key)
+        wanted = [k for k in dict.fromkeys(keys) if _valid_key(k)]
+        if not wanted:
+            return
+
+        def remove(conn: sqlite3.Connection) -> None:
+            with _transaction(conn):
+                for chunk in _chunks(wanted):
+                    conn.execute(_delete_keys(len(chunk)), chunk)
+
+        await self._run(remove)
+
+
+@contextmanager
+def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back on any error."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _fetch_all(conn: sqlite3.Connection, *, query: str, params: tuple[Any, ...]) -> list[Any]:
+    return conn.execute(query, params).fetchall()
+
+
+def _select(
+    conn: sqlite3.Connection, query: Callable[[int], str], keys: Sequence[str]
+) -> list[Any]:
+    rows: list[Any] = []
+    for chunk in _chunks(keys):
+        rows.extend(conn.execute(query(len(chunk)), chunk).fetchall())
+    return rows
+
+
+def _row(item: RawItem, etag: str, modified: str) -> tuple[Any, ...]:
+    """The column values of ``_COLUMNS`` for ``item`` stored with ``etag``."""
+    meta = (
+        json.dumps(dict(item.meta), separators=(",", ":"), default=public_attributes)
+        if item.meta
+        else "{}"
+    )
+    return (item.key, item.body, item.content_type, etag, modified, item.name, item.dialect, meta)
+
+
+def _raw_item(row: Sequence[Any]) -> RawItem:
+    key, body, content_type, etag, modified, name, dialect, meta = row
+    item = RawItem(
+        key=key,
+        body=bytes(body),
+        content_type=content_type,
+        etag=etag,
+        last_modified=datetime.fromisoformat(modified),
+        name=name,
+        dialect=dialect,
+    )
+    return replace(item, meta=json.loads(meta)) if meta != "{}" else item
+
+
+def from_url(url: str, *, read_only: bool = False, **options: Any) -> SqliteStorage:
+    """``sqlite:PATH`` (also ``sqlite:///abs/path``, ``sqlite:~/state.db``).
+
+    Options ``timeout``, ``synchronous`` and ``page_size`` are passed on;
+    others (meant for other backends) are ignored.
+    """
+    scheme, _, path = url.partition(":")
+    if scheme.lower() != "sqlite":
+        raise UnknownStoreError(f"{url!r} is not a SQLite store URL; use sqlite:PATH")
+    if path.startswith("///"):
+        path = path[2:]
+    if not path:
+        raise UnknownStoreError(f"{url!r} names no file; use sqlite:PATH, e.g. sqlite:state.db")
+    known = {k: v for k, v in options.items() if k in ("timeout", "synchronous", "page_size")}
+    return SqliteStorage(path, read_only=read_only, **known)

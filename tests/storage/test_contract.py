@@ -1,0 +1,372 @@
+"""The storage conformance suite: written once against the protocol, run on every backend.
+
+Backends and their traits come from ``conftest.STORE_FACTORIES``; no test here
+names a backend.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from explorer.storage import (
+    ETagConflictError,
+    RawItem,
+    ReadOnlyError,
+    Storage,
+)
+from tests.storage.conftest import Opener, Traits
+
+ETAG_MEMBERS = ["e_tag", "eTag"]
+
+ODD_KEYS = [
+    "?#*\\",
+    "has spaces  and  more ",
+    "unicode ünïcødé 日本語 Ελληνικά 🤖",
+    "msteams/conversations/29:1AbC-x_y;messageid=1|foo",
+    "msteams/users/29:1AbC-x_y;messageid=1|foo",
+    "literal %2F and %25 and %",
+    "a/b//c/",
+    "under_score and 100% percent",
+    "quotes ' \" and <angle> & amp",
+]
+
+
+async def keys_of(store: Storage, prefix: str = "") -> list[str]:
+    return [key async for key in store.iter_keys(prefix)]
+
+
+# -- read --------------------------------------------------------------------
+
+
+async def test_read_leaves_missing_keys_out(store: Storage) -> None:
+    await store.write({"present": {"a": 1}})
+    assert await store.read(["absent", "also/absent"]) == {}
+    assert set(await store.read(["present", "absent"])) == {"present"}
+    assert await store.read([]) == {}
+
+
+async def test_read_returns_a_fresh_copy_with_the_etag(store: Storage) -> None:
+    await store.write({"k": {"list": [1, 2], "nested": {"x": "y"}}})
+    first = (await store.read(["k"]))["k"]
+    assert isinstance(first["e_tag"], str)
+    assert first["e_tag"]
+    first["list"].append(3)
+    first["nested"]["x"] = "changed"
+    first["new"] = True
+    second = (await store.read(["k"]))["k"]
+    assert second == {"list": [1, 2], "nested": {"x": "y"}, "e_tag": first["e_tag"]}
+    assert second is not first
+
+
+# -- write -------------------------------------------------------------------
+
+
+async def test_write_stores_and_overwrites_without_etag(store: Storage) -> None:
+    await store.write({"k": {"v": 1}, "other": {"v": "x"}})
+    await store.write({"k": {"w": 2}})  # last write wins, whole document replaced
+    read = await store.read(["k", "other"])
+    assert {k: v for k, v in read["k"].items() if k != "e_tag"} == {"w": 2}
+    assert read["other"]["v"] == "x"
+
+
+async def test_etag_changes_on_every_write(store: Storage) -> None:
+    etags = []
+    for _ in range(3):
+        await store.write({"k": {"same": "content"}})
+        etags.append((await store.read(["k"]))["k"]["e_tag"])
+    assert len(set(etags)) == 3
+
+
+@pytest.mark.parametrize("member", ETAG_MEMBERS)
+async def test_write_with_the_current_etag_succeeds(store: Storage, member: str) -> None:
+    await store.write({"k": {"n": 1}})
+    current = (await store.read(["k"]))["k"]["e_tag"]
+    await store.write({"k": {"n": 2, member: current}})
+    after = (await store.read(["k"]))["k"]
+    assert after["n"] == 2
+    assert after["e_tag"] != current
+
+
+@pytest.mark.parametrize("member", ETAG_MEMBERS)
+async def test_stale_etag_conflicts_and_leaves_the_item(store: Storage, member: str) -> None:
+    await store.write({"k": {"n": 1}})
+    stale = (await store.read(["k"]))["k"]["e_tag"]
+    await store.write({"k": {"n": 2}})
+    winner = (await store.read(["k"]))["k"]
+    with pytest.raises(ETagConflictError) as caught:
+        await store.write({"k": {"n": 3, member: stale}})
+    assert caught.value.key == "k"
+    assert "'k'" in str(caught.value)
+    assert (await store.read(["k"]))["k"] == winner
+
+
+async def test_a_conflict_in_a_batch_skips_only_that_key(store: Storage) -> None:
+    await store.write({"stale": {"n": 1}})
+    stale = (await store.read(["stale"]))["stale"]["e_tag"]
+    await store.write({"stale": {"n": 2}})
+    with pytest.raises(ETagConflictError) as caught:
+        await store.write({"stale": {"n": 3, "e_tag": stale}, "fresh": {"n": 1}})
+    assert caught.value.key == "stale"
+    read = await store.read(["stale", "fresh"])
+    assert read["stale"]["n"] == 2
+    assert read["fresh"]["n"] == 1
+
+
+@pytest.mark.parametrize("member", ETAG_MEMBERS)
+async def test_etag_on_a_missing_item_conflicts(store: Storage, member: str) -> None:
+    with pytest.raises(ETagConflictError) as caught:
+        await store.write({"missing": {"n": 1, member: "some-etag"}})
+    assert caught.value.key == "missing"
+    assert await store.read(["missing"]) == {}
+
+
+@pytest.mark.parametrize("member", ETAG_MEMBERS)
+async def test_star_etag_writes_unconditionally(store: Storage, member: str) -> None:
+    await store.write({"new": {"n": 1, member: "*"}})
+    await store.write({"new": {"n": 2, member: "*"}})
+    assert (await store.read(["new"]))["new"]["n"] == 2
+
+
+async def test_empty_write_and_delete_do_nothing(store: Storage) -> None:
+    await store.write({"k": {"n": 1}})
+    await store.write({})
+    await store.delete([])
+    assert await keys_of(store) == ["k"]
+
+
+async def test_etag_members_are_not_stored_in_the_document(store: Storage) -> None:
+    await store.write({"k": {"n": 1, "e_tag": "*", "eTag": "*"}})
+    raw = (await store.read_raw(["k"]))["k"]
+    assert "e_tag" not in store.decode(raw)
+    assert "eTag" not in store.decode(raw)
+    assert (await store.read(["k"]))["k"] == {"n": 1, "e_tag": raw.etag}
+
+
+async def test_objects_in_state_are_stored_as_their_public_attributes(store: Storage) -> None:
+    class Profile:  # how a botbuilder-python bot keeps state
+        def __init__(self) -> None:
+            self.name = "Ada"
+            self.visits = 3
+            self.when = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+            self._cache = object()
+
+    await store.write({"k": {"profile": Profile(), "tags": ("a", "b")}})
+    document = (await store.read(["k"]))["k"]
+    assert document["profile"] == {
+        "name": "Ada",
+        "visits": 3,
+        "when": "2024-05-01T12:00:00+00:00",
+    }
+    assert document["tags"] == ["a", "b"]
+
+
+# -- delete ------------------------------------------------------------------
+
+
+async def test_delete_removes_and_ignores_missing_keys(store: Storage) -> None:
+    await store.write({"a": {"n": 1}, "b": {"n": 2}})
+    await store.delete(["a", "never-there"])
+    await store.delete(["a"])
+    assert set(await store.read(["a", "b"])) == {"b"}
+    assert await keys_of(store) == ["b"]
+
+
+# -- listing -----------------------------------------------------------------
+
+
+async def test_iter_keys_lists_exactly_the_prefix(store: Storage) -> None:
+    keys = ["a/1", "a/2", "a/sub/3", "ab", "b/1", "A/1"]
+    await store.write({k: {"k": k} for k in keys})
+    assert sorted(await keys_of(store, "a/")) == ["a/1", "a/2", "a/sub/3"]
+    assert sorted(await keys_of(store, "a")) == ["a/1", "a/2", "a/sub/3", "ab"]
+    assert sorted(await keys_of(store)) == sorted(keys)
+    assert await keys_of(store, "zzz") == []
+
+
+async def test_prefix_wildcard_characters_are_literal(store: Storage) -> None:
+    keys = ["a%b", "a_b", "axb", "a%", "a\\b"]
+    await store.write({k: {} for k in keys})
+    assert sorted(await keys_of(store, "a%")) == ["a%", "a%b"]
+    assert await keys_of(store, "a_") == ["a_b"]
+    assert await keys_of(store, "a\\") == ["a\\b"]
+
+
+async def test_listing_crosses_page_boundaries(store: Storage, traits: Traits) -> None:
+    count = traits.page_size * 2 + 3
+    inside = [f"conv/{i:05d}" for i in range(count)]
+    await store.write({k: {"i": i} for i, k in enumerate(inside)})
+    await store.write({"conw/after": {}, "conu/before": {}})
+    listed = await keys_of(store, "conv/")
+    assert len(listed) == len(set(listed)) == count
+    assert set(listed) == set(inside)
+    entries = [e async for e in store.iter_entries("conv/")]
+    assert {e.key for e in entries} == set(inside)
+
+
+async def test_listing_can_stop_early(store: Storage, traits: Traits) -> None:
+    await store.write({f"p/{i:05d}": {} for i in range(traits.page_size + 10)})
+    listing = store.iter_keys("p/")
+    seen = [await anext(listing) for _ in range(5)]
+    assert len(set(seen)) == 5
+    await listing.aclose()
+    async for _ in store.iter_keys("p/"):
+        break  # abandoned without aclose: must not hold the store
+    await store.write({"p/after": {"ok": True}})
+    assert (await store.read(["p/after"]))["p/after"]["ok"] is True
+
+
+async def test_entries_describe_the_stored_item(store: Storage) -> None:
+    await store.write({"k": {"text": "ü" * 10}})
+    raw = (await store.read_raw(["k"]))["k"]
+    [entry] = [e async for e in store.iter_entries("k")]
+    assert entry.key == "k"
+    assert entry.size in (None, raw.size)
+    assert entry.etag in (None, raw.etag)
+    assert entry.error is None
+
+
+# -- odd keys and big documents ---------------------------------------------
+
+
+@pytest.mark.parametrize("key", ODD_KEYS)
+async def test_odd_keys_round_trip(store: Storage, key: str) -> None:
+    await _round_trip_key(store, key)
+
+
+async def test_long_keys_round_trip(store: Storage, traits: Traits) -> None:
+    await _round_trip_key(store, "users/" + "x" * traits.long_key_length)
+
+
+async def _round_trip_key(store: Storage, key: str) -> None:
+    await store.write({key: {"key": key}, "neighbour": {}})
+    assert (await store.read([key]))[key]["key"] == key
+    assert key in await keys_of(store)
+    assert await keys_of(store, key) == [key]
+    assert set(await store.read_raw([key])) == {key}
+    await store.delete([key])
+    assert await store.read([key]) == {}
+    assert await keys_of(store) == ["neighbour"]
+
+
+async def test_large_documents_round_trip(store: Storage, traits: Traits) -> None:
+    chunk = "0123456789abcdef" * 64
+    document = {f"part{i}": chunk for i in range(traits.large_document_bytes // 1040)}
+    await store.write({"big": document})
+    read = (await store.read(["big"]))["big"]
+    del read["e_tag"]
+    assert read == document
+    assert (await store.read_raw(["big"]))["big"].size >= traits.large_document_bytes * 0.95
+
+
+# -- raw access --------------------------------------------------------------
+
+ODD_BODY = '{ "text" : "caf\\u00e9 ü",\n  "n": 1.50, "e_tag": "kept" }\n'.encode()
+
+
+@pytest.mark.requires_trait("exact_body")
+async def test_raw_write_keeps_the_body_bytes(store: Storage, traits: Traits) -> None:
+    item = RawItem(key="raw", body=ODD_BODY, content_type="application/json; charset=utf-8")
+    written = await store.write_raw(item)
+    assert written.etag
+    raw = (await store.read_raw(["raw"]))["raw"]
+    assert raw.body == ODD_BODY
+    assert raw.etag == written.etag
+    assert raw.size == len(ODD_BODY)
+    assert raw.last_modified is not None
+    if traits.keeps_content_type:
+        assert raw.content_type == item.content_type
+    assert store.decode(raw) == {"text": "café ü", "n": 1.5}
+
+
+async def test_raw_write_if_match(store: Storage) -> None:
+    first = await store.write_raw(store.encode("k", {"n": 1}))
+    second = await store.write_raw(store.encode("k", {"n": 2}), if_match=first.etag)
+    assert second.etag
+    assert second.etag != first.etag
+    with pytest.raises(ETagConflictError) as caught:
+        await store.write_raw(store.encode("k", {"n": 3}), if_match=first.etag)
+    assert caught.value.key == "k"
+    assert _decoded(await store.read_raw(["k"]), store) == {"k": {"n": 2}}
+    await store.write_raw(store.encode("k", {"n": 4}), if_match="*")
+    assert _decoded(await store.read_raw(["k"]), store) == {"k": {"n": 4}}
+    with pytest.raises(ETagConflictError):
+        await store.write_raw(store.encode("missing", {"n": 1}), if_match=first.etag)
+    assert await store.read_raw(["missing"]) == {}
+
+
+async def test_raw_write_create_only_when_absent(store: Storage) -> None:
+    created = await store.write_raw(store.encode("k", {"n": 1}), create=True)
+    with pytest.raises(ETagConflictError) as caught:
+        await store.write_raw(store.encode("k", {"n": 2}), create=True)
+    assert caught.value.key == "k"
+    raw = (await store.read_raw(["k"]))["k"]
+    assert store.decode(raw) == {"n": 1}
+    assert raw.etag == created.etag
+
+
+async def test_raw_delete_if_match(store: Storage) -> None:
+    written = await store.write_raw(store.encode("k", {"n": 1}))
+    await store.write_raw(store.encode("k", {"n": 2}))
+    with pytest.raises(ETagConflictError):
+        await store.delete_raw("k", if_match=written.etag)
+    assert set(await store.read_raw(["k"])) == {"k"}
+    current = (await store.read_raw(["k"]))["k"].etag
+    await store.delete_raw("k", if_match=current)
+    assert await store.read_raw(["k"]) == {}
+    await store.delete_raw("k")  # missing, unconditional: no-op
+
+
+def _decoded(raw: dict[str, RawItem], store: Storage) -> dict[str, dict[str, object]]:
+    return {key: store.decode(item) for key, item in raw.items()}
+
+
+# -- read-only and lifecycle -------------------------------------------------
+
+
+async def test_read_only_store_refuses_every_change(store: Storage, reopen: Opener) -> None:
+    await store.write({"k": {"n": 1}, "other": {"n": 2}})
+    before = await store.read_raw(["k", "other"])
+    async with reopen(True) as read_only:
+        assert read_only.read_only
+        attempts = [
+            lambda: read_only.write({"k": {"n": 9}}),
+            lambda: read_only.write({"new": {"n": 9}}),
+            lambda: read_only.delete(["k"]),
+            lambda: read_only.write_raw(read_only.encode("k", {"n": 9})),
+            lambda: read_only.write_raw(read_only.encode("new", {"n": 9}), create=True),
+            lambda: read_only.delete_raw("k"),
+        ]
+        for attempt in attempts:
+            with pytest.raises(ReadOnlyError) as caught:
+                await attempt()
+            assert "read-only" in str(caught.value)
+        assert (await read_only.read(["k"]))["k"]["n"] == 1
+        assert sorted(await keys_of(read_only)) == ["k", "other"]
+    assert await store.read_raw(["k", "other", "new"]) == before
+
+
+async def test_async_with_returns_the_store_and_close_is_repeatable(reopen: Opener) -> None:
+    store = reopen(False)
+    async with store as opened:
+        assert opened is store
+        await store.write({"k": {"n": 1}})
+    await store.__aexit__(None, None, None)  # closing twice is harmless
+
+
+async def test_a_closed_store_reopens_over_the_same_data(reopen: Opener) -> None:
+    async with reopen(False) as store:
+        await store.write({"k": {"n": 1}})
+    async with reopen(False) as store:
+        assert (await store.read(["k"]))["k"]["n"] == 1
+        await store.write({"k": {"n": 2}})
+        assert (await store.read(["k"]))["k"]["n"] == 2
+
+
+async def test_encode_decode_round_trip(store: Storage) -> None:
+    document = {"text": "ünïcode", "n": [1, 2.5, None, True], "e_tag": "dropped"}
+    item = store.encode("k", document)
+    assert json.loads(item.body) == {"text": "ünïcode", "n": [1, 2.5, None, True]}
+    assert store.decode(item) == {"text": "ünïcode", "n": [1, 2.5, None, True]}
