@@ -1,0 +1,356 @@
+"""The state tree: connection → channel → Users / Conversations → states.
+
+Plain Python (no Qt); ``explorer.ui.models.state_tree_model`` only adapts it.
+
+Shape of one connection::
+
+    connection
+      channel                      (count = states below)
+        Users            → user state           (leaf, has ``key``)
+        Conversations    → conversation state   (``key`` once its own item is seen)
+                             → private: user    (leaf)
+        agent <id>                              (Agents SDK app turn state)
+          Users / Conversations as above
+      Other keys         → other                (sign-in, proactive, direct writes)
+
+Invariants:
+
+- Children are only ever appended; ``node.row`` is the index in
+  ``parent.children`` and stays true until ``clear_children`` (which renumbers).
+- Every structural change is announced to listeners: ``before_insert`` /
+  ``after_insert`` with a contiguous row range of one parent, ``before_remove``
+  / ``after_remove`` likewise; ``changed(node)`` for label, count or load state.
+  ``add_entries`` groups a batch so each parent gets one insert pair per batch.
+- A key is in the tree at most once per connection (``ConnectionNode.by_key``).
+- Counts: ``Node.count`` is the number of state items below the node (a leaf
+  counts itself), kept up to date as entries arrive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+from explorer.core.items import Entry
+from explorer.state.keys import KeyInfo, parse_key
+
+
+class LoadState(StrEnum):
+    UNLOADED = "unloaded"
+    LOADING = "loading"
+    LOADED = "loaded"
+    FAILED = "failed"
+
+
+class NodeKind(StrEnum):
+    ROOT = "root"
+    CONNECTION = "connection"
+    CHANNEL = "channel"
+    AGENT = "agent"
+    USERS = "users"
+    CONVERSATIONS = "conversations"
+    OTHER_GROUP = "other_group"
+    USER = "user"
+    CONVERSATION = "conversation"
+    PRIVATE = "private"
+    OTHER = "other"
+
+
+#: kinds whose node stands for one stored item (when ``key`` is set)
+STATE_KINDS = frozenset({NodeKind.USER, NodeKind.CONVERSATION, NodeKind.PRIVATE, NodeKind.OTHER})
+
+
+@dataclass(eq=False)
+class Node:
+    """One row. ``key`` is the storage key when the row is a stored item."""
+
+    kind: NodeKind
+    label: str
+    parent: Node | None = None
+    key: str | None = None
+    entry: Entry | None = None
+    #: listing prefix that loads this node's children (lazy backends only)
+    prefix: str | None = None
+    load_state: LoadState = LoadState.LOADED
+    error: str | None = None
+    count: int = 0
+    children: list[Node] = field(default_factory=list)
+    row: int = 0
+    #: announced to listeners (its subtree is visible to them)
+    attached: bool = False
+    #: children by identity (user id, conversation id, channel name...)
+    index: dict[str, Node] = field(default_factory=dict, repr=False)
+
+    @property
+    def connection(self) -> ConnectionNode | None:
+        node: Node | None = self
+        while node is not None and not isinstance(node, ConnectionNode):
+            node = node.parent
+        return node
+
+    @property
+    def is_state(self) -> bool:
+        return self.kind in STATE_KINDS and self.key is not None
+
+    @property
+    def lazy(self) -> bool:
+        """True while children exist in the store that have not been listed."""
+        return self.load_state in (LoadState.UNLOADED, LoadState.FAILED)
+
+    def path(self) -> list[Node]:
+        """Ancestors from the first below the root down to this node."""
+        nodes: list[Node] = []
+        node: Node | None = self
+        while node is not None and node.kind is not NodeKind.ROOT:
+            nodes.append(node)
+            node = node.parent
+        return nodes[::-1]
+
+    def walk(self) -> Iterable[Node]:
+        """This node and every descendant, depth first."""
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.children))
+
+
+@dataclass(eq=False)
+class ConnectionNode(Node):
+    """A top-level node: one open store. ``store`` is opaque to the tree."""
+
+    store: Any = None
+    environment: str = "dev"
+    #: total items listed so far / expected (``None`` while unknown)
+    listed: int = 0
+    by_key: dict[str, Node] = field(default_factory=dict, repr=False)
+
+
+class TreeListener(Protocol):
+    def before_insert(self, parent: Node, first: int, last: int) -> None: ...
+    def after_insert(self, parent: Node, first: int, last: int) -> None: ...
+    def before_remove(self, parent: Node, first: int, last: int) -> None: ...
+    def after_remove(self, parent: Node, first: int, last: int) -> None: ...
+    def changed(self, node: Node) -> None: ...
+
+
+class StateTree:
+    """The whole tree: an invisible root whose children are connections."""
+
+    def __init__(self) -> None:
+        self.root = Node(NodeKind.ROOT, "", attached=True)
+        self._listeners: list[TreeListener] = []
+        #: attached parents that got new children in the open batch, in order
+        self._staged: dict[int, tuple[Node, list[Node]]] | None = None
+        self._touched: dict[int, Node] = {}
+
+    # -- listeners ------------------------------------------------------------
+
+    def subscribe(self, listener: TreeListener) -> None:
+        self._listeners.append(listener)
+
+    def unsubscribe(self, listener: TreeListener) -> None:
+        self._listeners.remove(listener)
+
+    def notify_changed(self, node: Node) -> None:
+        if node.attached:
+            for listener in self._listeners:
+                listener.changed(node)
+
+    def set_load_state(self, node: Node, state: LoadState, error: str | None = None) -> None:
+        node.load_state = state
+        node.error = error
+        self.notify_changed(node)
+
+    # -- structure -----------------------------------------------------------
+
+    def add_connection(
+        self, label: str, store: Any, *, environment: str = "dev", lazy: bool = False
+    ) -> ConnectionNode:
+        """A new top-level node. ``lazy``: children are listed per node on expand."""
+        conn = ConnectionNode(
+            NodeKind.CONNECTION,
+            label,
+            store=store,
+            environment=environment,
+            load_state=LoadState.UNLOADED if lazy else LoadState.LOADING,
+            prefix="" if lazy else None,
+        )
+        self._append(self.root, conn)
+        return conn
+
+    def remove_connection(self, conn: ConnectionNode) -> None:
+        self._remove_rows(self.root, conn.row, conn.row)
+
+    def clear_children(self, node: Node) -> None:
+        """Remove every child of ``node`` (before a refresh); counts follow."""
+        removed = 0
+        for child in node.children:
+            for below in child.walk():
+                if below.key is not None and isinstance(conn := node.connection, ConnectionNode):
+                    conn.by_key.pop(below.key, None)
+            removed += child.count
+        if node.children:
+            self._remove_rows(node, 0, len(node.children) - 1)
+        node.index.clear()
+        self._adjust_count(node, -removed)
+
+    def add_entries(self, conn: ConnectionNode, entries: Iterable[Entry]) -> list[Node]:
+        """Place listed items; returns the nodes of the items (new or existing).
+
+        New rows are staged and announced when the batch ends: one insert pair
+        per already-visible parent, counts and changes announced once.
+        """
+        self._staged, self._touched = {}, {}
+        placed: list[Node] = []
+        try:
+            for entry in entries:
+                placed.append(self._place(conn, entry))
+                conn.listed += 1
+        finally:
+            staged, self._staged = self._staged, None
+            for parent, nodes in staged.values():
+                self._insert(parent, nodes)
+            touched, self._touched = self._touched, {}
+            for node in touched.values():
+                self.notify_changed(node)
+        return placed
+
+    def ensure_group(self, parent: Node, kind: NodeKind, ident: str, label: str) -> Node:
+        """The child of ``parent`` named ``ident``, created (and announced) if missing."""
+        node = parent.index.get(ident)
+        if node is None:
+            node = Node(kind, label)
+            parent.index[ident] = node
+            self._append(parent, node)
+        return node
+
+    def find_key(self, key: str) -> Node | None:
+        """The node of ``key`` in any connection (the first one holding it)."""
+        for conn in self.root.children:
+            assert isinstance(conn, ConnectionNode)
+            node = conn.by_key.get(key)
+            if node is not None:
+                return node
+        return None
+
+    # -- internals -----------------------------------------------------------
+
+    def _place(self, conn: ConnectionNode, entry: Entry) -> Node:
+        existing = conn.by_key.get(entry.key)
+        if existing is not None:
+            existing.entry = entry
+            self._touched[id(existing)] = existing
+            return existing
+        info = parse_key(entry.key)
+        if info.kind == "other":
+            group = self.ensure_group(conn, NodeKind.OTHER_GROUP, "\0other", "Other keys")
+            leaf = self._leaf(group, NodeKind.OTHER, "k:" + entry.key, entry.key, entry)
+        else:
+            leaf = self._place_state(conn, info, entry)
+        conn.by_key[entry.key] = leaf
+        self._adjust_count(leaf, 1)
+        return leaf
+
+    def _place_state(self, conn: ConnectionNode, info: KeyInfo, entry: Entry) -> Node:
+        assert info.channel is not None
+        base = self.ensure_group(conn, NodeKind.CHANNEL, "c:" + info.channel, info.channel)
+        if info.agent is not None:
+            base = self.ensure_group(base, NodeKind.AGENT, "a:" + info.agent, f"agent {info.agent}")
+        if info.kind == "user":
+            assert info.user is not None
+            users = self.ensure_group(base, NodeKind.USERS, "\0users", "Users")
+            return self._leaf(users, NodeKind.USER, "k:" + entry.key, info.user, entry)
+        assert info.conversation is not None
+        convs = self.ensure_group(base, NodeKind.CONVERSATIONS, "\0convs", "Conversations")
+        conv = self.ensure_group(
+            convs, NodeKind.CONVERSATION, "v:" + info.conversation, info.conversation
+        )
+        if info.kind == "conversation":
+            if conv.key is None:
+                conv.key, conv.entry = entry.key, entry
+                self._touched[id(conv)] = conv
+                return conv
+            # the same conversation stored under a second key form (other dialect)
+            return self._leaf(convs, NodeKind.CONVERSATION, "k:" + entry.key, entry.key, entry)
+        assert info.user is not None
+        return self._leaf(conv, NodeKind.PRIVATE, "k:" + entry.key, f"private: {info.user}", entry)
+
+    def _leaf(self, parent: Node, kind: NodeKind, ident: str, label: str, entry: Entry) -> Node:
+        node = Node(kind, label, key=entry.key, entry=entry)
+        parent.index[ident] = node
+        self._append(parent, node)
+        return node
+
+    def _append(self, parent: Node, node: Node) -> None:
+        node.parent = parent
+        if not parent.attached:
+            # not yet visible: becomes visible with its (staged) ancestor
+            node.row = len(parent.children)
+            parent.children.append(node)
+        elif self._staged is None:
+            node.row = len(parent.children)
+            self._insert(parent, [node])
+        else:
+            _, nodes = self._staged.setdefault(id(parent), (parent, []))
+            node.row = len(parent.children) + len(nodes)
+            nodes.append(node)
+
+    def _insert(self, parent: Node, nodes: list[Node]) -> None:
+        first = len(parent.children)
+        last = first + len(nodes) - 1
+        self._emit("before_insert", parent, first, last)
+        parent.children.extend(nodes)
+        for node in nodes:
+            for below in node.walk():
+                below.attached = True
+        self._emit("after_insert", parent, first, last)
+
+    def _remove_rows(self, parent: Node, first: int, last: int) -> None:
+        self._emit("before_remove", parent, first, last)
+        for child in parent.children[first : last + 1]:
+            for below in child.walk():
+                below.attached = False
+        removed = {id(n) for n in parent.children[first : last + 1]}
+        del parent.children[first : last + 1]
+        for ident in [i for i, n in parent.index.items() if id(n) in removed]:
+            del parent.index[ident]
+        for row in range(first, len(parent.children)):
+            parent.children[row].row = row
+        self._emit("after_remove", parent, first, last)
+
+    def _adjust_count(self, node: Node, delta: int) -> None:
+        current: Node | None = node
+        while current is not None and current.kind is not NodeKind.ROOT:
+            current.count += delta
+            if self._staged is not None:
+                self._touched[id(current)] = current
+            else:
+                self.notify_changed(current)
+            current = current.parent
+
+    def _emit(self, method: str, parent: Node, first: int, last: int) -> None:
+        for listener in self._listeners:
+            getattr(listener, method)(parent, first, last)
+
+
+def node_matches(node: Node, needle: str) -> bool:
+    """Whether ``node``'s id (label) or key contains ``needle``, ignoring case."""
+    needle = needle.casefold()
+    if needle in node.label.casefold():
+        return True
+    return node.key is not None and needle in node.key.casefold()
+
+
+__all__ = [
+    "STATE_KINDS",
+    "ConnectionNode",
+    "LoadState",
+    "Node",
+    "NodeKind",
+    "StateTree",
+    "TreeListener",
+    "node_matches",
+]

@@ -1,0 +1,166 @@
+"""Filling the state tree from a store: streamed listing, lazy expansion.
+
+- ``list_connection`` streams ``store.iter_entries()`` into the tree in
+  batches: a batch closes after ``batch_seconds`` or ``batch_size`` entries,
+  and the coroutine yields to the event loop after each batch, so a UI stays
+  responsive and the first rows show after the first batch whatever the
+  store size. Cancelling keeps what was listed and marks the node failed
+  ("cancelled").
+- ``expand_node`` lists one lazy node on a backend with
+  ``Capability.HIERARCHY`` (``iter_children(prefix)`` yielding child
+  prefixes ending in ``/`` and ``Entry`` items at that level), or, at the
+  Users and conversation levels, every item under its prefix.
+
+Nothing here imports Qt; progress goes to a plain callback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from explorer.core.items import Entry
+from explorer.state.tree import ConnectionNode, LoadState, Node, NodeKind, StateTree
+from explorer.storage.base import Capability
+
+#: (items listed so far, estimated total or None)
+ProgressCallback = Callable[[int, int | None], None]
+
+BATCH_SECONDS = 0.015
+BATCH_SIZE = 2000
+#: first segments that are not channels (Agents SDK sign-in and proactive keys)
+_NOT_CHANNELS = frozenset({"auth", "proactive"})
+
+
+def is_lazy_store(store: Any) -> bool:
+    """Whether a store lists per node (``Capability.HIERARCHY`` + ``iter_children``)."""
+    caps: frozenset[Capability] = getattr(store, "capabilities", frozenset())
+    return Capability.HIERARCHY in caps and hasattr(store, "iter_children")
+
+
+async def _stream(
+    tree: StateTree,
+    conn: ConnectionNode,
+    entries: AsyncIterator[Entry],
+    progress: ProgressCallback | None,
+    *,
+    batch_seconds: float = BATCH_SECONDS,
+    batch_size: int = BATCH_SIZE,
+) -> int:
+    """Move ``entries`` into the tree batch by batch; returns how many."""
+    batch: list[Entry] = []
+    total = 0
+    started = time.perf_counter()
+    try:
+        async for entry in entries:
+            batch.append(entry)
+            if len(batch) >= batch_size or time.perf_counter() - started >= batch_seconds:
+                tree.add_entries(conn, batch)
+                total += len(batch)
+                batch = []
+                if progress is not None:
+                    progress(conn.listed, None)
+                await asyncio.sleep(0)  # let the UI paint between batches
+                started = time.perf_counter()
+    finally:  # keep what was listed, also when failing or cancelled
+        if batch:
+            tree.add_entries(conn, batch)
+            total += len(batch)
+    if progress is not None:
+        progress(conn.listed, conn.listed)
+    return total
+
+
+async def list_connection(
+    tree: StateTree, conn: ConnectionNode, progress: ProgressCallback | None = None, **batching: Any
+) -> int:
+    """List a whole store into ``conn`` (non-lazy stores). Returns items listed."""
+    tree.set_load_state(conn, LoadState.LOADING)
+    try:
+        count = await _stream(tree, conn, conn.store.iter_entries(""), progress, **batching)
+    except asyncio.CancelledError:
+        tree.set_load_state(
+            conn, LoadState.FAILED, f"listing cancelled after {conn.listed:,} items"
+        )
+        raise
+    except Exception as exc:
+        tree.set_load_state(conn, LoadState.FAILED, str(exc))
+        raise
+    tree.set_load_state(conn, LoadState.LOADED)
+    return count
+
+
+def _lazy_child(tree: StateTree, parent: Node, prefix: str) -> Node | None:
+    """A placeholder node for the child ``prefix`` of ``parent`` (None: list it flat)."""
+    name = prefix[len(parent.prefix or "") :].rstrip("/")
+    if not name:
+        return None
+    if parent.kind is NodeKind.CONNECTION:
+        if name in _NOT_CHANNELS or ":_" in name:
+            group = tree.ensure_group(parent, NodeKind.OTHER_GROUP, "\0other", "Other keys")
+            node = tree.ensure_group(group, NodeKind.OTHER, "p:" + prefix, prefix)
+        else:
+            node = tree.ensure_group(parent, NodeKind.CHANNEL, "c:" + name, name)
+    elif parent.kind in (NodeKind.CHANNEL, NodeKind.AGENT):
+        if name == "users":
+            node = tree.ensure_group(parent, NodeKind.USERS, "\0users", "Users")
+        elif name == "conversations":
+            node = tree.ensure_group(parent, NodeKind.CONVERSATIONS, "\0convs", "Conversations")
+        elif parent.kind is NodeKind.CHANNEL:
+            node = tree.ensure_group(parent, NodeKind.AGENT, "a:" + name, f"agent {name}")
+        else:
+            return None
+    elif parent.kind is NodeKind.CONVERSATIONS:
+        node = tree.ensure_group(parent, NodeKind.CONVERSATION, "v:" + name, name)
+    else:
+        return None
+    if not node.children and node.prefix is None:
+        node.prefix = prefix
+        node.load_state = LoadState.UNLOADED
+    return node
+
+
+#: levels listed with ``iter_children``; below them everything is listed flat
+_HIERARCHY_KINDS = frozenset(
+    {NodeKind.CONNECTION, NodeKind.CHANNEL, NodeKind.AGENT, NodeKind.CONVERSATIONS}
+)
+
+
+async def expand_node(tree: StateTree, node: Node, progress: ProgressCallback | None = None) -> int:
+    """List the children of a lazy node. Returns the number of items listed.
+
+    The caller makes sure one node is expanded once at a time (the Qt model
+    marks it loading before it starts this).
+    """
+    conn = node.connection
+    if conn is None or node.prefix is None:
+        return 0
+    store = conn.store
+    tree.set_load_state(node, LoadState.LOADING)
+    listed = 0
+    try:
+        if node.kind in _HIERARCHY_KINDS and is_lazy_store(store):
+            batch: list[Entry] = []
+            async for child in store.iter_children(node.prefix):
+                if isinstance(child, Entry):
+                    batch.append(child)
+                elif isinstance(child, str) and _lazy_child(tree, node, child) is None:
+                    listed += await _stream(tree, conn, store.iter_entries(child), None)
+                if len(batch) >= BATCH_SIZE:
+                    tree.add_entries(conn, batch)
+                    listed, batch = listed + len(batch), []
+                    await asyncio.sleep(0)
+            tree.add_entries(conn, batch)
+            listed += len(batch)
+        else:
+            listed = await _stream(tree, conn, store.iter_entries(node.prefix), progress)
+    except asyncio.CancelledError:
+        tree.set_load_state(node, LoadState.UNLOADED)
+        raise
+    except Exception as exc:
+        tree.set_load_state(node, LoadState.FAILED, str(exc))
+        raise
+    tree.set_load_state(node, LoadState.LOADED)
+    return listed
