@@ -1,0 +1,287 @@
+"""A local backup store: the previous stored form of every item before it is changed.
+
+One SQLite file (WAL) in the user data directory. ``SafeWriter`` calls
+``record`` before each write or delete; the row holds the item exactly as it
+was stored (raw body bytes, content type, etag, name/id, dialect, backend
+extras, last modified), or marks that the item did not exist (so reverting a
+create deletes it). After the write it calls ``mark_applied`` with the etag the
+write produced; if the write certainly did not happen (etag conflict,
+read-only) the row is dropped with ``discard``; if the outcome is unknown (a
+network error mid-write) the row stays with state ``unknown``.
+
+Versions are numbered per (store, key) from 1, oldest first; a listed number
+is never reused (only a discarded one, which was never listed).
+The store is identified by ``canonical_store_url`` (secrets removed, SQLite
+paths made absolute), so ``sqlite:a.db`` and ``sqlite:./a.db`` share history.
+
+Invariants: rows are never changed except ``state``/``new_etag`` after the
+write; several processes may use one file (``BEGIN IMMEDIATE`` numbering);
+blocking I/O runs in a worker thread. Stdlib only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from explorer.core.errors import StorageError
+from explorer.core.items import RawItem
+from explorer.state.redact import redact_secrets
+
+T = TypeVar("T")
+BackupState = Literal["pending", "applied", "unknown"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS backups (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    store TEXT NOT NULL,
+    key TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    time TEXT NOT NULL,
+    action TEXT NOT NULL,
+    existed INTEGER NOT NULL,
+    body BLOB,
+    content_type TEXT,
+    etag TEXT,
+    name TEXT,
+    dialect TEXT,
+    meta TEXT,
+    last_modified TEXT,
+    state TEXT NOT NULL DEFAULT 'pending',
+    new_etag TEXT,
+    UNIQUE (store, key, version)
+);
+"""
+_COLUMNS = (
+    "id, store, key, version, time, action, existed, body, content_type, etag, name, "
+    "dialect, meta, last_modified, state, new_etag"
+)
+
+
+def canonical_store_url(url: str) -> str:
+    """How a store is named in backups and the audit log: no secrets, absolute SQLite paths."""
+    if url.lower().startswith("sqlite:"):
+        path = url[len("sqlite:") :]
+        if path and path != ":memory:":
+            return "sqlite:" + os.path.abspath(os.path.expanduser(path))
+    return redact_secrets(url)
+
+
+@dataclass(frozen=True, slots=True)
+class Backup:
+    """One saved previous form of an item. ``existed=False``: the item was absent."""
+
+    id: int
+    store: str
+    key: str
+    version: int
+    time: str
+    action: str
+    existed: bool
+    body: bytes | None
+    content_type: str | None
+    etag: str | None
+    name: str | None
+    dialect: str | None
+    meta: Mapping[str, Any]
+    last_modified: str | None
+    state: BackupState
+    new_etag: str | None
+
+    @property
+    def size(self) -> int | None:
+        return None if self.body is None else len(self.body)
+
+    def to_raw_item(self) -> RawItem:
+        """The backed-up item, ready for ``write_raw`` (etag and time left to the store)."""
+        if not self.existed or self.body is None:
+            raise StorageError(
+                f"version {self.version} of {self.key!r} records that the item did not exist; "
+                "restoring it means deleting the item",
+                key=self.key,
+            )
+        return RawItem(
+            key=self.key,
+            body=self.body,
+            content_type=self.content_type or "application/json",
+            name=self.name or "",
+            dialect=self.dialect or "plain",
+            meta=dict(self.meta),
+        )
+
+
+def _row_to_backup(row: tuple[Any, ...]) -> Backup:
+    (id_, store, key, version, time, action, existed, body, ctype, etag, name, dialect, meta,
+     modified, state, new_etag) = row  # fmt: skip
+    return Backup(
+        id=id_,
+        store=store,
+        key=key,
+        version=version,
+        time=time,
+        action=action,
+        existed=bool(existed),
+        body=None if body is None else bytes(body),
+        content_type=ctype,
+        etag=etag,
+        name=name,
+        dialect=dialect,
+        meta=json.loads(meta) if meta else {},
+        last_modified=modified,
+        state=state,
+        new_etag=new_etag,
+    )
+
+
+class BackupStore:
+    """The backup file at ``path`` (created with its directory on first use)."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self._conn: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(
+                self.path, timeout=30, isolation_level=None, check_same_thread=False
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.executescript(_SCHEMA)
+            self._conn = conn
+        return self._conn
+
+    def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        with self._lock:
+            try:
+                return fn(self._connect())
+            except sqlite3.Error as exc:
+                raise StorageError(
+                    f"the backup store {self.path} cannot be used ({exc}); "
+                    "nothing was written to the bot store. Check the file and free disk space"
+                ) from exc
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    # -- writing ---------------------------------------------------------------
+
+    def record_sync(self, store_url: str, key: str, action: str, item: RawItem | None) -> Backup:
+        store = canonical_store_url(store_url)
+        now = datetime.now(UTC).isoformat(timespec="microseconds")
+        meta = json.dumps(dict(item.meta), default=str) if item is not None else None
+        modified = item.last_modified.isoformat() if item and item.last_modified else None
+
+        def insert(conn: sqlite3.Connection) -> int:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                (last,) = conn.execute(
+                    "SELECT COALESCE(MAX(version), 0) FROM backups WHERE store=? AND key=?",
+                    (store, key),
+                ).fetchone()
+                cur = conn.execute(
+                    "INSERT INTO backups (store, key, version, time, action, existed, body, "
+                    "content_type, etag, name, dialect, meta, last_modified) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        store, key, last + 1, now, action, item is not None,
+                        None if item is None else item.body,
+                        None if item is None else item.content_type,
+                        None if item is None else item.etag,
+                        None if item is None else item.name,
+                        None if item is None else item.dialect,
+                        meta, modified,
+                    ),
+                )  # fmt: skip
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            return int(cur.lastrowid or 0)
+
+        row_id = self._run(insert)
+        backup = self._get_by_id(row_id)
+        assert backup is not None
+        return backup
+
+    def set_state_sync(self, backup: Backup, state: BackupState, new_etag: str | None) -> None:
+        self._run(
+            lambda c: c.execute(
+                "UPDATE backups SET state=?, new_etag=? WHERE id=?", (state, new_etag, backup.id)
+            )
+        )
+
+    def discard_sync(self, backup: Backup) -> None:
+        """Drop a backup whose write certainly did not happen."""
+        self._run(lambda c: c.execute("DELETE FROM backups WHERE id=?", (backup.id,)))
+
+    async def record(self, store_url: str, key: str, action: str, item: RawItem | None) -> Backup:
+        """Save ``item`` (the current stored form; ``None`` if absent) before ``action``."""
+        return await asyncio.to_thread(self.record_sync, store_url, key, action, item)
+
+    async def mark_applied(self, backup: Backup, new_etag: str | None) -> None:
+        await asyncio.to_thread(self.set_state_sync, backup, "applied", new_etag)
+
+    async def mark_unknown(self, backup: Backup) -> None:
+        await asyncio.to_thread(self.set_state_sync, backup, "unknown", None)
+
+    async def discard(self, backup: Backup) -> None:
+        await asyncio.to_thread(self.discard_sync, backup)
+
+    # -- reading ---------------------------------------------------------------
+
+    def _get_by_id(self, row_id: int) -> Backup | None:
+        row = self._run(
+            lambda c: c.execute(f"SELECT {_COLUMNS} FROM backups WHERE id=?", (row_id,)).fetchone()
+        )
+        return None if row is None else _row_to_backup(row)
+
+    def history_sync(self, store_url: str, key: str) -> list[Backup]:
+        store = canonical_store_url(store_url)
+        rows = self._run(
+            lambda c: c.execute(
+                f"SELECT {_COLUMNS} FROM backups WHERE store=? AND key=? ORDER BY version",
+                (store, key),
+            ).fetchall()
+        )
+        return [_row_to_backup(r) for r in rows]
+
+    async def history(self, store_url: str, key: str) -> list[Backup]:
+        """Backups of ``key`` in ``store_url``, oldest first (version 1 first).
+
+        A ``pending`` row is a write in flight (or one interrupted by a crash:
+        its outcome is unknown); it is listed so nothing is hidden."""
+        return await asyncio.to_thread(self.history_sync, store_url, key)
+
+    async def get(self, store_url: str, key: str, version: int | None = None) -> Backup:
+        """Version ``version`` of ``key`` (the newest if ``None``)."""
+        backups = await self.history(store_url, key)
+        if not backups:
+            raise StorageError(
+                f"no backups of {key!r} in {canonical_store_url(store_url)}; "
+                "only changes made with this tool are backed up",
+                key=key,
+            )
+        if version is None:
+            return backups[-1]
+        for backup in backups:
+            if backup.version == version:
+                return backup
+        raise StorageError(
+            f"{key!r} has no backup version {version}; versions are "
+            f"{backups[0].version}..{backups[-1].version} (see `history`)",
+            key=key,
+        )
