@@ -15,7 +15,9 @@ Invariants:
 - The store opens on first use (``async with`` is optional), so a botbuilder
   bot can pass ``SqliteStorage(path)`` as its storage.
 - A missing file is created; a missing directory is an error, never created.
-  A read-only store opens the file with ``mode=ro`` and never creates it.
+  A read-only store opens the file with ``mode=ro``: it never creates or
+  changes the database (SQLite may add its ``-wal``/``-shm`` companions beside
+  it, as every reader of a WAL database does).
 - Etags: a random per-store prefix plus a counter: unique across processes.
 - Durability: WAL with ``synchronous=NORMAL``: an app crash loses nothing, a
   power cut may lose the last commits but never corrupts the file; pass
