@@ -20,6 +20,7 @@ Invariants:
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, Protocol, get_args
 
@@ -39,6 +40,9 @@ if TYPE_CHECKING:
 
 Concurrency = Literal["last_write_wins", "optimistic"]
 CONCURRENCY_MODES: tuple[Concurrency, ...] = get_args(Concurrency)
+
+#: numbers bucket instances, so each has its own turn_state entry for its whole life
+_instances = itertools.count(1)
 
 #: a fingerprint that no document has: the next save always writes
 _ALWAYS_CHANGED = b""
@@ -106,7 +110,7 @@ class BotState:
             hasattr(storage, name) for name in ("write_raw", "encode", "delete_raw")
         )
         #: where this bucket caches its state in ``turn_state``
-        self.cache_key = f"explorer.state.{type(self).__name__}@{id(self):x}"
+        self.cache_key = f"explorer.state.{type(self).__name__}#{next(_instances)}"
 
     def __repr__(self) -> str:
         return (
