@@ -11,8 +11,10 @@ member order included (a reordering is a change in the stored form).
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
+from collections.abc import Callable, Iterable
+from hashlib import blake2b
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 _SCALARS = (str, int, float, bool, type(None))
@@ -40,14 +42,35 @@ def _fallback(value: Any) -> Any:
     return repr(value)
 
 
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_fallback).encode
+def _make_encoder() -> Callable[[Any, int], Iterable[str]]:
+    """The C JSON encoder ``json.dumps`` uses, built once (no per-call setup).
+
+    No circular-reference markers: a document that contains itself fails
+    with ``RecursionError``, turned into ``ValueError`` by ``fingerprint``.
+    """
+    if c_make_encoder is None:  # pragma: no cover - CPython always has it
+        return json.JSONEncoder(  # type: ignore[return-value]
+            ensure_ascii=False, separators=(",", ":"), default=_fallback, check_circular=False
+        ).iterencode
+    encoder: Callable[[Any, int], Iterable[str]] = c_make_encoder(
+        None, _fallback, encode_basestring, None, ":", ",", False, False, True
+    )
+    return encoder
+
+
+_chunks = _make_encoder()
 
 
 def fingerprint(document: Any) -> bytes:
-    """A digest that changes whenever the document's JSON form changes.
+    """A 128-bit digest that changes whenever the document's JSON form changes.
 
-    Raises ``ValueError`` for a document that refers to itself.
+    Raises ``ValueError`` for a document that contains itself (or nests
+    deeper than the interpreter's recursion limit).
     """
-    return hashlib.blake2b(
-        _encode(document).encode("utf-8", "surrogatepass"), digest_size=16
-    ).digest()
+    try:
+        text = "".join(_chunks(document, 0))
+    except RecursionError:
+        raise ValueError(
+            "state document contains itself (or nests too deeply) and cannot be stored"
+        ) from None
+    return blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()

@@ -23,20 +23,29 @@ from explorer.core.errors import PropertyNotFoundError
 from explorer.state._json import json_copy
 
 if TYPE_CHECKING:
-    from explorer.state.bot_state import BotState
+    from explorer.state.bot_state import BotState, CachedState
     from explorer.state.turn import TurnLike
 
 
 class StatePropertyAccessor:
     """Get, set and delete the property ``name`` of ``state``'s document for a turn."""
 
-    __slots__ = ("_state", "name")
+    __slots__ = ("_cache_key", "_state", "name")
 
     def __init__(self, state: BotState, name: str) -> None:
         if not name or not isinstance(name, str):
             raise ValueError("a state property needs a non-empty name")
         self._state = state
+        self._cache_key = state.cache_key
         self.name = name
+
+    def _peek(self, turn: TurnLike) -> CachedState | None:
+        """The turn's cache if loaded: the hot path awaits nothing once a turn is loaded."""
+        try:
+            cached: CachedState | None = turn.turn_state.get(self._cache_key)
+        except AttributeError:  # not a turn: loaded() says so
+            return None
+        return cached
 
     @property
     def state(self) -> BotState:
@@ -51,7 +60,7 @@ class StatePropertyAccessor:
         Missing: the factory's result or a copy of the default, cached in the
         turn; with neither, ``PropertyNotFoundError``.
         """
-        cached = await self._state.loaded(turn)
+        cached = self._peek(turn) or await self._state.loaded(turn)
         document = cached.document
         try:
             return document[self.name]
@@ -67,10 +76,10 @@ class StatePropertyAccessor:
 
     async def set(self, turn: TurnLike, value: Any) -> None:
         """Set the property in the turn's cache (stored by the next ``save_changes``)."""
-        cached = await self._state.loaded(turn)
+        cached = self._peek(turn) or await self._state.loaded(turn)
         cached.document[self.name] = value
 
     async def delete(self, turn: TurnLike) -> None:
         """Remove the property from the turn's cache; a missing property is a no-op."""
-        cached = await self._state.loaded(turn)
+        cached = self._peek(turn) or await self._state.loaded(turn)
         cached.document.pop(self.name, None)

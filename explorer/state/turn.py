@@ -106,7 +106,10 @@ def conversation_id_of(turn: object, needed_by: str) -> str:
 
 def turn_state_of(turn: object) -> MutableMapping[Any, Any]:
     """The turn's ``turn_state`` mapping, or ``TypeError`` if it has none."""
-    state = getattr(turn, "turn_state", None)
+    try:
+        state = turn.turn_state  # type: ignore[attr-defined]
+    except AttributeError:
+        state = None
     if state is None:
         raise TypeError(
             f"{type(turn).__name__} is not a turn: it has no turn_state; "
