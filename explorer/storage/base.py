@@ -120,12 +120,17 @@ def public_attributes(value: object) -> Any:
 
 def as_document(value: object) -> Mapping[str, Any]:
     """A written value as a mapping: a mapping as it is, an object as its public attributes."""
-    if isinstance(value, Mapping):
+    if type(value) is dict or isinstance(value, Mapping):  # the first test is the fast path
         return value
     document = public_attributes(value)
     if not isinstance(document, dict):
         raise TypeError(f"a {type(value).__name__} cannot be stored as a state document")
     return document
+
+
+# One encoder each, built once: json.dumps with options builds a new encoder per call.
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=public_attributes)
+_ASCII_JSON = json.JSONEncoder(separators=(",", ":"), default=public_attributes)
 
 
 def dump_json(key: str, document: Mapping[str, Any]) -> bytes:
@@ -135,9 +140,7 @@ def dump_json(key: str, document: Mapping[str, Any]) -> bytes:
     UTF-8) is written with ASCII escapes instead, so it still round-trips.
     """
     try:
-        text = json.dumps(
-            document, ensure_ascii=False, separators=(",", ":"), default=public_attributes
-        )
+        text = _JSON.encode(document)
     except (TypeError, ValueError, RecursionError) as exc:
         raise StorageError(
             f"cannot store {key!r}: {exc}; keep state to JSON values and plain objects",
@@ -146,7 +149,7 @@ def dump_json(key: str, document: Mapping[str, Any]) -> bytes:
     try:
         return text.encode()
     except UnicodeEncodeError:
-        return json.dumps(document, separators=(",", ":"), default=public_attributes).encode()
+        return _ASCII_JSON.encode(document).encode()
 
 
 def etag_conflict(keys: Sequence[str]) -> ETagConflictError:
@@ -187,7 +190,7 @@ def decode_json_object(item: RawItem) -> JsonObject:
             f"{MAX_DOCUMENT_BYTES:,}-byte limit; export it to inspect it",
             key=item.key,
         )
-    if not item.body.strip():
+    if not item.body or item.body.isspace():
         raise DecodeError(f"{item.key!r} has an empty body; it holds no state", key=item.key)
     try:
         text = item.body.decode("utf-8-sig")
@@ -286,13 +289,19 @@ class StorageBase(ABC):
 
     def decode(self, item: RawItem) -> JsonObject:
         """The state document stored in ``item``, storage-level members removed."""
-        return strip_storage_members(decode_json_object(item))
+        document = decode_json_object(item)  # a fresh dict: drop the members in place
+        for member in STORAGE_MEMBERS:
+            document.pop(member, None)
+        return document
 
     def encode(
         self, key: str, document: Mapping[str, Any], *, like: RawItem | None = None
     ) -> RawItem:
         """A raw item storing ``document`` under ``key``, in ``like``'s form if given."""
-        body = dump_json(key, strip_storage_members(as_document(document)))
+        document = as_document(document)
+        if not STORAGE_MEMBERS.isdisjoint(document):
+            document = strip_storage_members(document)
+        body = dump_json(key, document)
         if like is None:
             return RawItem(key=key, body=body)
         return RawItem(

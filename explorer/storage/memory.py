@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -58,7 +57,16 @@ class MemoryStorage(StorageBase):
             raise ETagConflictError(item.key, f"{item.key!r} already exists; reload it first")
         if if_match not in (None, "*") and (current is None or current.etag != if_match):
             raise ETagConflictError(item.key)
-        stored = replace(item, etag=str(next(_etags)), last_modified=datetime.now(UTC))
+        stored = RawItem(  # not dataclasses.replace: this is the hot path of every turn
+            key=item.key,
+            body=item.body,
+            content_type=item.content_type,
+            etag=str(next(_etags)),
+            last_modified=datetime.now(UTC),
+            name=item.name,
+            dialect=item.dialect,
+            meta=item.meta,
+        )
         self._items[item.key] = stored
         return stored
 
