@@ -8,4 +8,4 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-pytest_plugins: list[str] = ["tests.support.azurite"]
+pytest_plugins: list[str] = ["tests.support.azurite", "tests.support.cosmos_emulator"]

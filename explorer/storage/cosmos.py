@@ -1,0 +1,772 @@
+"""Azure Cosmos DB partitioned storage on ``azure.cosmos.aio``.
+
+The only module that imports ``azure.cosmos``. Opens the containers of
+botbuilder / Agents SDK partitioned storages (python, js, .NET) and is itself
+such a storage for a bot. Store URL ``cosmos://DATABASE/CONTAINER``; the
+endpoint and key come from options or ``COSMOS_ENDPOINT`` / ``COSMOS_KEY``,
+otherwise Entra ID (``DefaultAzureCredential``).
+
+Invariants:
+
+- A document's key is its ``realId``. A key is found by a ``realId`` query;
+  when the container's dialect is known (from a sample at open) and the key's
+  id is certain (``cosmos_keys.ContainerDialect.certain_id``), a point read of
+  that id is tried first and kept only if its ``realId`` matches; a miss still
+  goes to the query. An existing document keeps its ``id`` on write-back; a new
+  one gets the id the container's dialect computes.
+- Several documents with one ``realId`` (a container used in both
+  compatibility modes or by two dialects) are all listed, the later ones with
+  ``Entry.error`` saying so; a read returns the most recently written one with
+  ``RawItem.meta["duplicate_ids"]`` naming the others (``duplicates``).
+- Legacy ``/_partitionKey`` containers are read and written with the "none"
+  partition key. Containers with indexing mode ``none`` cannot be queried by
+  ``realId``: lookups and listing become paged scans (``warnings`` says so).
+- Conditional writes use If-Match on ``_etag``; 412, 404 and 409 become
+  ``ETagConflictError``. Read-only is checked before any request.
+- Every operation's request charge (RU) is summed into
+  ``last_request_charge`` (the last public call) and ``total_request_charge``.
+- The explorer never creates or deletes databases or containers
+  (``from_url`` opens with ``create_container=False``); a bot constructing
+  ``CosmosStorage`` directly gets botbuilder's behaviour: the container
+  (partition key ``/id``) is created on first use, the database must exist.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit
+
+from azure.core import MatchConditions
+from azure.core.credentials_async import AsyncTokenCredential
+from azure.core.exceptions import AzureError, ClientAuthenticationError, ServiceRequestError
+from azure.cosmos import PartitionKey, exceptions
+from azure.cosmos.aio import ContainerProxy, CosmosClient
+from azure.cosmos.partition_key import NonePartitionKeyValue
+
+from explorer.core.errors import (
+    BackendUnavailableError,
+    ETagConflictError,
+    StorageError,
+    UnknownStoreError,
+)
+from explorer.core.items import Entry, JsonObject, RawItem
+from explorer.storage.base import Capability, StorageBase, strip_storage_members
+from explorer.storage.cosmos_docs import (
+    LIST_FIELDS,
+    document_of,
+    envelope_of,
+    new_envelope,
+    to_entry,
+    to_raw,
+)
+from explorer.storage.cosmos_keys import ContainerDialect, Dialect, detect
+
+Doc = dict[str, Any]
+T = TypeVar("T")
+LEGACY_PATHS = ("/_partitionKey", "/partitionKey")
+#: realIds per lookup query (well below Cosmos DB's parameter limits)
+LOOKUP_BATCH = 50
+SAMPLE_SIZE = 100
+_LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+@dataclass(frozen=True, slots=True)
+class ScanEstimate:
+    """What a full listing would cost: ``request_charge`` RU for ``documents``.
+
+    ``spent`` is what estimating itself cost (a count and one small page).
+    """
+
+    documents: int
+    request_charge: float
+    spent: float
+
+
+class _Meter:
+    """Sums the request charge of one public operation (and the store's total)."""
+
+    def __init__(self, store: CosmosStorage) -> None:
+        self.store = store
+        self.total = 0.0
+
+    def hook(self, headers: Mapping[str, Any], _body: Any) -> None:
+        try:
+            charge = float(headers.get("x-ms-request-charge") or 0)
+        except ValueError:
+            charge = 0.0
+        self.total += charge
+        self.store.total_request_charge += charge
+        self.store.last_request_charge = self.total
+
+
+def _is_local(endpoint: str) -> bool:
+    host = (urlsplit(endpoint).hostname or "").lower()
+    return host in _LOCAL_HOSTS or host.endswith(".localhost") or host.startswith("127.")
+
+
+def _index_refusal(exc: exceptions.CosmosHttpResponseError) -> bool:
+    text = str(exc).lower()
+    return exc.status_code == 400 and ("excluded from indexing" in text or "scan" in text)
+
+
+class CosmosStorage(StorageBase):
+    """Bot state in one Cosmos DB container (partition key ``/id`` or legacy).
+
+    ``CosmosStorage(database, container, endpoint=..., key=...)`` is what a bot
+    uses (creates the container on first use); ``from_url`` and
+    ``from_container`` are what the explorer uses.
+    """
+
+    capabilities = frozenset(
+        {Capability.REQUEST_CHARGE, Capability.MULTI_PROCESS, Capability.PERSISTENT}
+    )
+
+    def __init__(
+        self,
+        database: str,
+        container: str,
+        *,
+        endpoint: str | None = None,
+        key: str | None = None,
+        credential: AsyncTokenCredential | None = None,
+        insecure: bool = False,
+        read_only: bool = False,
+        create_container: bool = True,
+        dialect: Dialect = "python",
+        max_concurrency: int = 32,
+        page_size: int = 1000,
+        container_client: ContainerProxy | None = None,
+    ) -> None:
+        super().__init__(read_only=read_only)
+        self.database_name = database
+        self.container_name = container
+        self.url = f"cosmos://{database}/{container}"
+        self.endpoint = endpoint or os.environ.get("COSMOS_ENDPOINT", "")
+        self._key = key if key is not None else os.environ.get("COSMOS_KEY") or None
+        self._credential = credential
+        #: TLS certificate checks are off (only ever for a local emulator)
+        self.insecure = insecure
+        self.create_container = create_container
+        self.default_dialect: Dialect = dialect
+        self.max_concurrency = max(1, max_concurrency)
+        self.page_size = max(1, page_size)
+        self.last_request_charge = 0.0
+        self.total_request_charge = 0.0
+        self.legacy_partition_key = False
+        self.scan_only = False
+        self.profile = ContainerDialect()
+        self.duplicates: dict[str, tuple[str, ...]] = {}
+        self._container = container_client
+        self._client: CosmosClient | None = None
+        self._owned_credential: AsyncTokenCredential | None = None
+        self._ids: dict[str, str | None] = {}
+        self._opened = False
+        self._open_lock = asyncio.Lock()
+        self._notes: list[str] = []
+        if insecure and self.endpoint and not _is_local(self.endpoint):
+            raise BackendUnavailableError(
+                f"insecure (no TLS certificate checks) is only for a local emulator, not "
+                f"{self.endpoint}; remove --insecure to connect with TLS verification"
+            )
+
+    @classmethod
+    def from_container(
+        cls, container: ContainerProxy, *, read_only: bool = False, **options: Any
+    ) -> CosmosStorage:
+        """A store on an SDK ``ContainerProxy`` (the caller owns and closes its client)."""
+        database = container.database_link.rsplit("/", 1)[-1]
+        options.setdefault("create_container", False)
+        return cls(
+            database, container.id, read_only=read_only, container_client=container, **options
+        )
+
+    # -- state the UI shows ------------------------------------------------------
+
+    @property
+    def dialect(self) -> str | None:
+        """The dialect of the container's documents (``None`` until known)."""
+        return self.profile.dialect
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Things the user must know about this store (TLS off, scans, legacy...)."""
+        notes = list(self._notes)
+        if self.insecure:
+            notes.insert(0, "TLS certificate checks are OFF (local emulator only)")
+        return tuple(notes)
+
+    def _note(self, text: str) -> None:
+        if text not in self._notes:
+            self._notes.append(text)
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    async def open(self) -> None:
+        async with self._open_lock:
+            if self._opened:
+                return
+            container = self._container or self._connect()
+            meter = _Meter(self)
+            props = await self._properties(container, meter)
+            self._container = container
+            self._configure(props)
+            self.profile = await self._sample(meter)
+            if self.profile.mixed:
+                self._note(
+                    "documents of several dialects share this container; keys are "
+                    "looked up by realId query, never by recomputing their id"
+                )
+            if self.profile.modes_mixed:
+                self._note(
+                    "bots in both compatibility modes wrote here: a long key may be held "
+                    "by two documents (both are listed)"
+                )
+            self._opened = True
+
+    async def close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            await client.close()
+            self._container = None
+        credential, self._owned_credential = self._owned_credential, None
+        if credential is not None:
+            await credential.close()
+        self._opened = False
+
+    def _connect(self) -> ContainerProxy:
+        if not self.endpoint:
+            raise BackendUnavailableError(
+                f"no Cosmos DB endpoint for {self.url}: set COSMOS_ENDPOINT or pass endpoint="
+            )
+        credential: str | AsyncTokenCredential
+        if self._key:
+            credential = self._key
+        elif self._credential is not None:
+            credential = self._credential
+        else:
+            from azure.identity.aio import DefaultAzureCredential
+
+            credential = self._owned_credential = DefaultAzureCredential()
+        self._client = CosmosClient(self.endpoint, credential, connection_verify=not self.insecure)
+        database = self._client.get_database_client(self.database_name)
+        return database.get_container_client(self.container_name)
+
+    async def _ready(self) -> ContainerProxy:
+        if not self._opened:
+            await self.open()
+        assert self._container is not None
+        return self._container
+
+    async def _properties(self, container: ContainerProxy, meter: _Meter) -> Doc:
+        try:
+            return dict(await container.read(response_hook=meter.hook))
+        except exceptions.CosmosResourceNotFoundError:
+            if not self.create_container:
+                raise BackendUnavailableError(
+                    f"container {self.container_name!r} does not exist in database "
+                    f"{self.database_name!r} at {self.endpoint}; the explorer never creates "
+                    "containers: check the names (or let the bot create it)"
+                ) from None
+        except AzureError as exc:
+            raise self._error(exc, "open the container") from exc
+        return await self._create(meter)
+
+    async def _create(self, meter: _Meter) -> Doc:
+        if self._client is None:
+            raise BackendUnavailableError(
+                f"container {self.container_name!r} does not exist; pass a client or "
+                "endpoint so it can be created"
+            )
+        database = self._client.get_database_client(self.database_name)
+        try:
+            await database.read(response_hook=meter.hook)
+        except exceptions.CosmosResourceNotFoundError:
+            raise BackendUnavailableError(
+                f"database {self.database_name!r} does not exist at {self.endpoint}; "
+                "create it first (bots create only the container)"
+            ) from None
+        try:
+            container = await database.create_container_if_not_exists(
+                self.container_name, PartitionKey(path="/id"), response_hook=meter.hook
+            )
+            return dict(await container.read(response_hook=meter.hook))
+        except AzureError as exc:
+            raise self._error(exc, "create the container") from exc
+
+    def _configure(self, props: Mapping[str, Any]) -> None:
+        paths = list((props.get("partitionKey") or {}).get("paths") or [])
+        if not paths or paths[0] in LEGACY_PATHS:
+            self.legacy_partition_key = True
+            self._note(
+                "legacy container (partition key /_partitionKey): documents are read and "
+                "written with the 'none' partition key"
+            )
+        elif paths != ["/id"]:
+            raise BackendUnavailableError(
+                f"container {self.container_name!r} is partitioned by {paths[0]}, not /id; "
+                "bot state containers are partitioned by /id"
+            )
+        mode = str((props.get("indexingPolicy") or {}).get("indexingMode", "")).lower()
+        if mode == "none":
+            self._scan_mode()
+
+    def _scan_mode(self) -> None:
+        self.scan_only = True
+        self._note(
+            "indexing mode is none: keys cannot be queried, so lookups and listings "
+            "scan the whole container (slow and costly on large containers)"
+        )
+
+    def _error(self, exc: BaseException, action: str, key: str | None = None) -> StorageError:
+        target = f" {key!r}" if key is not None else ""
+        where = f"{self.url} at {self.endpoint or 'the given client'}"
+        if isinstance(exc, ClientAuthenticationError) or getattr(exc, "status_code", 0) in (
+            401,
+            403,
+        ):
+            return BackendUnavailableError(
+                f"Cosmos DB refused the credentials for {where} ({action}{target}): check "
+                "COSMOS_KEY, or that your Entra ID identity has a Cosmos DB data role",
+                key=key,
+            )
+        if isinstance(exc, ServiceRequestError):
+            hint = (
+                "; a local emulator with a self-signed certificate needs --insecure"
+                if "certificate" in str(exc).lower()
+                else ""
+            )
+            return BackendUnavailableError(
+                f"cannot reach {where} to {action}{target}: {exc}{hint}", key=key
+            )
+        status = getattr(exc, "status_code", None)
+        message = getattr(exc, "message", None) or str(exc)
+        return StorageError(
+            f"Cosmos DB answered {status} when trying to {action}{target} in {where}: "
+            f"{str(message).splitlines()[0][:300]}",
+            key=key,
+        )
+
+    async def _sample(self, meter: _Meter) -> ContainerDialect:
+        docs: list[Doc] = []
+        async for page, _ in self._raw_pages("", None, SAMPLE_SIZE, meter):
+            docs = page
+            break
+        return detect(
+            (d["id"], d["realId"], "eTag" in d, "PartitionKey" in d)
+            for d in docs
+            if isinstance(d.get("id"), str) and isinstance(d.get("realId"), str)
+        )
+
+    def _partition(self, doc_id: str) -> Any:
+        return NonePartitionKeyValue if self.legacy_partition_key else doc_id
+
+    # -- listing -------------------------------------------------------------------
+
+    async def _raw_pages(
+        self, prefix: str, continuation: str | None, page_size: int, meter: _Meter
+    ) -> AsyncIterator[tuple[list[Doc], str | None]]:
+        """Pages of listed documents and the token that resumes after each."""
+        container = self._container
+        assert container is not None
+        while True:
+            if self.scan_only:
+                pager = container.read_all_items(
+                    max_item_count=page_size, response_hook=meter.hook
+                ).by_page(continuation)
+            else:
+                where = " WHERE STARTSWITH(c.realId, @prefix)" if prefix else ""
+                pager = container.query_items(
+                    f"SELECT {LIST_FIELDS} FROM c{where}",
+                    parameters=[{"name": "@prefix", "value": prefix}] if prefix else None,
+                    max_item_count=page_size,
+                    response_hook=meter.hook,
+                ).by_page(continuation)
+            try:
+                async for page in pager:
+                    docs = [doc async for doc in page]
+                    if self.scan_only and prefix:
+                        docs = [d for d in docs if str(d.get("realId", "")).startswith(prefix)]
+                    yield docs, pager.continuation_token  # type: ignore[attr-defined]
+                return
+            except exceptions.CosmosHttpResponseError as exc:
+                if self.scan_only or not _index_refusal(exc):
+                    raise self._error(exc, "list the container") from exc
+                self._scan_mode()
+                continuation = None
+            except AzureError as exc:
+                raise self._error(exc, "list the container") from exc
+
+    async def iter_pages(
+        self, prefix: str = "", *, continuation: str | None = None, page_size: int | None = None
+    ) -> AsyncIterator[tuple[list[Entry], str | None]]:
+        """Listed entries a page at a time, with the token that resumes after each page.
+
+        Stop at any time; pass a token back as ``continuation`` to go on later.
+        A ``realId`` seen twice within one listing is yielded again with
+        ``Entry.error`` explaining, and recorded in ``duplicates``.
+        """
+        await self._ready()
+        meter = _Meter(self)
+        seen: dict[str, str] = {}
+        async for docs, token in self._raw_pages(
+            prefix, continuation, page_size or self.page_size, meter
+        ):
+            entries = []
+            for doc in docs:
+                real_id, doc_id = doc.get("realId"), str(doc.get("id", ""))
+                error = None
+                if isinstance(real_id, str):
+                    first = seen.setdefault(real_id, doc_id)
+                    if first != doc_id:
+                        error = self._duplicate(real_id, first, doc_id)
+                entries.append(to_entry(doc, self.profile, error))
+            yield entries, token
+
+    async def iter_entries(self, prefix: str = "") -> AsyncIterator[Entry]:
+        async for entries, _ in self.iter_pages(prefix):
+            for entry in entries:
+                yield entry
+
+    def _duplicate(self, real_id: str, *ids: str) -> str:
+        known = dict.fromkeys((*self.duplicates.get(real_id, ()), *ids))
+        self.duplicates[real_id] = tuple(known)
+        return (
+            f"{len(known)} documents hold key {real_id!r} (ids {', '.join(map(repr, known))}): "
+            "the container was used by bots in both compatibility modes or by two "
+            "dialects, and a bot reads only the one whose id it computes. Compare them "
+            "and delete the stale one"
+        )
+
+    async def estimate_scan(self, prefix: str = "") -> ScanEstimate:
+        """Estimate the RU of listing everything under ``prefix`` (without listing it)."""
+        await self._ready()
+        meter = _Meter(self)
+        docs: list[Doc] = []
+        async for page, _ in self._raw_pages(prefix, None, 100, meter):
+            docs = page
+            break
+        per_doc = meter.total / max(1, len(docs))
+        count = len(docs)
+        if len(docs) >= 100:
+            count = await self._count(prefix, meter)
+        estimate = per_doc * count if count else meter.total
+        self.last_request_charge = meter.total
+        return ScanEstimate(documents=count, request_charge=estimate, spent=meter.total)
+
+    async def _count(self, prefix: str, meter: _Meter) -> int:
+        assert self._container is not None
+        where = " WHERE STARTSWITH(c.realId, @prefix)" if prefix and not self.scan_only else ""
+        query = self._container.query_items(
+            f"SELECT VALUE COUNT(1) FROM c{where}",
+            parameters=[{"name": "@prefix", "value": prefix}] if where else None,
+            response_hook=meter.hook,
+        )
+        try:
+            return sum([int(cast(Any, n)) async for n in query])
+        except AzureError as exc:
+            raise self._error(exc, "count the documents") from exc
+
+    # -- reading ---------------------------------------------------------------------
+
+    async def _point_read(self, doc_id: str, meter: _Meter) -> Doc | None:
+        assert self._container is not None
+        try:
+            found = await self._container.read_item(
+                doc_id, self._partition(doc_id), response_hook=meter.hook
+            )
+        except exceptions.CosmosResourceNotFoundError:
+            return None
+        except AzureError as exc:
+            raise self._error(exc, "read", doc_id) from exc
+        return dict(found)
+
+    async def _query_keys(self, keys: Sequence[str], meter: _Meter) -> list[Doc]:
+        assert self._container is not None
+        names = [f"@k{i}" for i in range(len(keys))]
+        query = self._container.query_items(
+            f"SELECT * FROM c WHERE c.realId IN ({', '.join(names)})",
+            parameters=[{"name": n, "value": k} for n, k in zip(names, keys, strict=True)],
+            response_hook=meter.hook,
+        )
+        return [dict(doc) async for doc in query]
+
+    async def _find(self, keys: Sequence[str], meter: _Meter) -> dict[str, list[Doc]]:
+        """Every document whose realId is one of ``keys`` (query, or scan)."""
+        found: dict[str, list[Doc]] = {}
+        wanted = set(keys)
+        if not self.scan_only:
+            batches = [keys[i : i + LOOKUP_BATCH] for i in range(0, len(keys), LOOKUP_BATCH)]
+            try:
+                for docs in await self._bounded(self._query_keys(b, meter) for b in batches):
+                    for doc in docs:
+                        found.setdefault(doc["realId"], []).append(doc)
+                return found
+            except exceptions.CosmosHttpResponseError as exc:
+                if not _index_refusal(exc):
+                    raise self._error(exc, "look up", keys[0]) from exc
+                self._scan_mode()
+            except AzureError as exc:
+                raise self._error(exc, "look up", keys[0]) from exc
+        async for docs, _ in self._raw_pages("", None, self.page_size, meter):
+            for doc in docs:
+                if doc.get("realId") in wanted:
+                    found.setdefault(doc["realId"], []).append(doc)
+        return found
+
+    async def _bounded(self, jobs: Iterable[Awaitable[T]]) -> list[T]:
+        """Run ``jobs`` at most ``max_concurrency`` at a time; the first failure cancels all."""
+        semaphore = asyncio.Semaphore(self.max_concurrency)
+
+        async def run(job: Awaitable[T]) -> T:
+            async with semaphore:
+                return await job
+
+        coros = list(jobs)
+        try:
+            async with asyncio.TaskGroup() as group:
+                tasks = [group.create_task(run(c)) for c in coros]
+        except* (StorageError, AzureError) as failed:
+            raise failed.exceptions[0] from None
+        return [t.result() for t in tasks]
+
+    async def _read_docs(self, keys: Sequence[str], meter: _Meter) -> dict[str, Doc]:
+        """The chosen document of each existing key (point reads first, then queries)."""
+        await self._ready()
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, Doc] = {}
+        pending: list[str] = []
+        certain: list[tuple[str, str]] = []
+        for key in wanted:
+            doc_id = None if key in self.duplicates else self.profile.certain_id(key)
+            if doc_id is None:
+                pending.append(key)
+            else:
+                certain.append((key, doc_id))
+        if certain:
+            work = iter(certain)
+
+            async def worker() -> None:
+                for key, doc_id in work:
+                    doc = await self._point_read(doc_id, meter)
+                    if doc is not None and doc.get("realId") == key:
+                        found[key] = doc
+                    else:
+                        pending.append(key)
+
+            await self._bounded(worker() for _ in range(min(self.max_concurrency, len(certain))))
+        if pending:
+            matches = await self._find(pending, meter)
+            for key in pending:
+                docs = matches.get(key)
+                if docs:
+                    found[key] = self._choose(key, docs)
+                else:
+                    self._ids[key] = None
+        for key, doc in found.items():
+            self._ids[key] = doc["id"]
+        return {k: found[k] for k in wanted if k in found}
+
+    def _choose(self, key: str, docs: list[Doc]) -> Doc:
+        if len(docs) == 1:
+            return docs[0]
+        ids = [d["id"] for d in docs]
+        self._duplicate(key, *ids)
+        return max(docs, key=lambda d: (d.get("_ts") or 0, d["id"] == self.profile.id_for(key)))
+
+    async def read_raw(self, keys: Sequence[str]) -> dict[str, RawItem]:
+        meter = _Meter(self)
+        docs = await self._read_docs(keys, meter)
+        return {
+            key: to_raw(doc, self.profile, self._others(key, doc["id"]))
+            for key, doc in docs.items()
+        }
+
+    def _others(self, key: str, doc_id: str) -> tuple[str, ...]:
+        return tuple(i for i in self.duplicates.get(key, ()) if i != doc_id)
+
+    async def read(self, keys: Sequence[str]) -> dict[str, JsonObject]:
+        meter = _Meter(self)
+        docs = await self._read_docs(keys, meter)
+        result: dict[str, JsonObject] = {}
+        for key, doc in docs.items():
+            document = doc.get("document")
+            state = strip_storage_members(document) if isinstance(document, dict) else {}
+            state["e_tag"] = doc.get("_etag") or ""
+            result[key] = state
+        return result
+
+    async def read_document(self, doc_id: str) -> RawItem | None:
+        """One document by its id (to show each of several holding one key)."""
+        await self._ready()
+        doc = await self._point_read(doc_id, _Meter(self))
+        if doc is None:
+            return None
+        return to_raw(doc, self.profile, self._others(str(doc.get("realId")), doc_id))
+
+    # -- codec -------------------------------------------------------------------------
+
+    def decode(self, item: RawItem) -> JsonObject:
+        """The ``document`` member, storage-level members removed."""
+        return document_of(item)
+
+    def encode(
+        self, key: str, document: Mapping[str, Any], *, like: RawItem | None = None
+    ) -> RawItem:
+        """Keeps ``like``'s id, realId, extras and member order; only ``document`` changes."""
+        envelope = new_envelope(key, document, self.profile, like)
+        raw = to_raw(envelope, self.profile)
+        if like is None or like.key != key:
+            return raw
+        return RawItem(
+            key=key,
+            body=raw.body,
+            content_type=raw.content_type,
+            etag=like.etag,
+            last_modified=like.last_modified,
+            name=like.name or raw.name,
+            dialect=like.dialect,
+            meta=like.meta,
+        )
+
+    # -- writing -----------------------------------------------------------------------
+
+    async def _existing_id(self, key: str, meter: _Meter) -> str | None:
+        if key in self._ids:
+            return self._ids[key]
+        docs = await self._read_docs([key], meter)
+        return docs[key]["id"] if key in docs else None
+
+    async def write_raw(
+        self, item: RawItem, *, if_match: str | None = None, create: bool = False
+    ) -> RawItem:
+        self.check_writable("write", item.key)
+        container = await self._ready()
+        meter = _Meter(self)
+        key = item.key
+        envelope = envelope_of(item)
+        conditional = if_match not in (None, "*")
+        if create:
+            self._ids.pop(key, None)
+            if await self._existing_id(key, meter) is not None:
+                raise ETagConflictError(key, f"{key!r} already exists; reload it first")
+        if "id" not in envelope:
+            doc_id = None if create else await self._existing_id(key, meter)
+            if doc_id is None:
+                doc_id = self.profile.id_for(key, self.default_dialect)
+                if self.profile.dialect == "dotnet":
+                    envelope["PartitionKey"] = doc_id
+            envelope = {"id": doc_id, **envelope}
+        doc_id = envelope["id"]
+        try:
+            if create:
+                stored = await container.create_item(envelope, response_hook=meter.hook)
+            elif conditional:
+                stored = await container.replace_item(
+                    doc_id,
+                    envelope,
+                    etag=if_match,
+                    match_condition=MatchConditions.IfNotModified,
+                    response_hook=meter.hook,
+                )
+            else:
+                stored = await container.upsert_item(envelope, response_hook=meter.hook)
+        except (
+            exceptions.CosmosAccessConditionFailedError,
+            exceptions.CosmosResourceExistsError,
+        ):
+            raise ETagConflictError(key) from None
+        except exceptions.CosmosResourceNotFoundError:
+            self._ids.pop(key, None)
+            raise ETagConflictError(
+                key, f"{key!r} was deleted by someone else since it was read; reload it"
+            ) from None
+        except AzureError as exc:
+            raise self._error(exc, "write", key) from exc
+        self._ids[key] = doc_id
+        if self.profile.dialect is None:  # first document of an empty container
+            self.profile = ContainerDialect(dialect=self.default_dialect)
+        return to_raw(dict(stored), self.profile, self._others(key, doc_id))
+
+    async def delete_raw(self, key: str, *, if_match: str | None = None) -> None:
+        """Delete every document holding ``key``; with ``if_match``, the one with that etag."""
+        self.check_writable("delete", key)
+        await self._ready()
+        meter = _Meter(self)
+        conditional = if_match not in (None, "*")
+        doc_id = None if key in self.duplicates else self.profile.certain_id(key)
+        if doc_id is None or conditional or not await self._delete_one(key, doc_id, None, meter):
+            docs = (await self._find([key], meter)).get(key, [])
+            if len(docs) > 1:
+                self._duplicate(key, *(d["id"] for d in docs))
+            if conditional:
+                docs = [d for d in docs if d.get("_etag") == if_match]
+                if not docs:
+                    raise ETagConflictError(key)
+            for doc in docs:
+                await self._delete_one(key, doc["id"], if_match if conditional else None, meter)
+        self._ids[key] = None
+        self.duplicates.pop(key, None)
+
+    async def _delete_one(self, key: str, doc_id: str, etag: str | None, meter: _Meter) -> bool:
+        """Delete one document; ``False`` if it was already gone (unconditional only)."""
+        assert self._container is not None
+        condition: dict[str, Any] = {}
+        if etag is not None:
+            condition = {"etag": etag, "match_condition": MatchConditions.IfNotModified}
+        try:
+            await self._container.delete_item(
+                doc_id, self._partition(doc_id), response_hook=meter.hook, **condition
+            )
+        except exceptions.CosmosResourceNotFoundError:
+            if etag is not None:
+                raise ETagConflictError(key) from None
+            return False
+        except exceptions.CosmosAccessConditionFailedError:
+            raise ETagConflictError(key) from None
+        except AzureError as exc:
+            raise self._error(exc, "delete", key) from exc
+        return True
+
+
+def parse_url(url: str) -> tuple[str, str]:
+    """``cosmos://DATABASE/CONTAINER`` -> (database, container)."""
+    scheme, sep, rest = url.partition("://")
+    database, _, container = rest.strip("/").partition("/")
+    if scheme.lower() != "cosmos" or not sep or not database or not container or "/" in container:
+        raise UnknownStoreError(
+            f"{url!r} is not a Cosmos DB store URL; use cosmos://DATABASE/CONTAINER"
+        )
+    return database, container
+
+
+def from_url(url: str, *, read_only: bool = False, **options: Any) -> CosmosStorage:
+    """Open ``cosmos://DATABASE/CONTAINER`` for the explorer.
+
+    Options: ``endpoint``, ``key`` (else ``COSMOS_ENDPOINT`` / ``COSMOS_KEY``,
+    else Entra ID), ``credential``, ``insecure`` (local emulator only),
+    ``dialect``, ``max_concurrency``, ``page_size``, ``create_container``
+    (default off: the explorer never creates containers), ``container`` (an
+    SDK ``ContainerProxy`` to use instead of connecting). Others are ignored.
+    """
+    database, container = parse_url(url)
+    known = {
+        "endpoint",
+        "key",
+        "credential",
+        "insecure",
+        "dialect",
+        "max_concurrency",
+        "page_size",
+        "create_container",
+    }
+    kwargs = {k: v for k, v in options.items() if k in known and v is not None}
+    kwargs.setdefault("create_container", False)
+    proxy = options.get("container")
+    if isinstance(proxy, ContainerProxy):
+        kwargs.pop("create_container")
+        return CosmosStorage.from_container(proxy, read_only=read_only, **kwargs)
+    return CosmosStorage(database, container, read_only=read_only, **kwargs)

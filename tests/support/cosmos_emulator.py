@@ -1,0 +1,193 @@
+"""The Cosmos DB emulator for tests, benchmarks and ``.ci/run``.
+
+``@vercel/cosmosdb-server`` 1.0.1 (pinned in ``tests/support/node``) is started
+through ``tests/support/cosmos_server.js``, which fixes its missing-document
+answer (500 -> 404) and makes ``indexingMode: none`` containers refuse filtered
+queries as Cosmos DB does. It serves HTTPS with a self-signed certificate on a
+free port chosen by the server itself (no port race), holds everything in
+memory, and is stopped by PID.
+
+Limits of the emulator (do not test these against it): no OFFSET/LIMIT,
+GROUP BY, DISTINCT, transactional batch, throughput, TTL or change feed, and a
+query given ``partition_key=`` fails unless its WHERE names the partition key.
+
+- pytest: the session fixture ``cosmos_emulator`` (an ``Emulator`` with
+  ``endpoint`` and ``key``); ``cosmos_database`` gives a fresh database name on
+  it. With ``CI=true`` an emulator that cannot start fails the test, otherwise
+  it skips with the reason.
+- ``BOTSTATE_COSMOS_ENDPOINT`` (+ ``BOTSTATE_COSMOS_KEY``) set: use that
+  running emulator instead of starting one (``.ci/run`` can share one).
+- ``python -m tests.support.cosmos_emulator``: start one, print
+  ``BOTSTATE_COSMOS_ENDPOINT=...`` and ``BOTSTATE_COSMOS_KEY=...``, run until
+  interrupted.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import ssl
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+LAUNCHER = HERE / "cosmos_server.js"
+PACKAGE = HERE / "node" / "node_modules" / "@vercel" / "cosmosdb-server" / "package.json"
+#: any base64 string is accepted; this is the well-known emulator key
+KEY = "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw=="
+ENV_ENDPOINT = "BOTSTATE_COSMOS_ENDPOINT"
+ENV_KEY = "BOTSTATE_COSMOS_KEY"
+_READY = re.compile(r"Ready to accept HTTPS connections at (\S+):(\d+)")
+
+
+class EmulatorError(RuntimeError):
+    """The emulator could not be started (message says why and what to do)."""
+
+
+@dataclass
+class Emulator:
+    """A running emulator. ``process`` is ``None`` when it was started elsewhere."""
+
+    endpoint: str
+    key: str = KEY
+    process: subprocess.Popen[str] | None = None
+    output: list[str] = field(default_factory=list)
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process else None
+
+    def stop(self, timeout: float = 10) -> None:
+        """Stop the process this object started (by its PID); a no-op otherwise."""
+        proc = self.process
+        if proc is None or proc.poll() is not None:
+            return
+        os.kill(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout)
+
+
+def _probe(endpoint: str, timeout: float = 5) -> None:
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    try:
+        with urllib.request.urlopen(endpoint, timeout=timeout, context=context) as reply:
+            reply.read()
+    except urllib.error.HTTPError:
+        pass  # any HTTP answer means the server is up
+
+
+def start(timeout: float = 30) -> Emulator:
+    """Start an emulator on a free port and wait until it answers."""
+    node = shutil.which("node")
+    if node is None:
+        raise EmulatorError("node is not on PATH; install Node.js 20 to run the cosmos emulator")
+    if not PACKAGE.exists():
+        raise EmulatorError(
+            f"{PACKAGE.parent} is missing; run `npm ci --prefix tests/support/node` first"
+        )
+    proc = subprocess.Popen(
+        [node, str(LAUNCHER), "--port", "0", "--host", "127.0.0.1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    emulator = Emulator(endpoint="", process=proc)
+    ready = threading.Event()
+
+    def pump() -> None:  # keeps the pipe drained for the emulator's lifetime
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if len(emulator.output) < 200:
+                emulator.output.append(line.rstrip())
+            match = _READY.search(line)
+            if match and not ready.is_set():
+                emulator.endpoint = f"https://{match.group(1)}:{match.group(2)}/"
+                ready.set()
+
+    threading.Thread(target=pump, name="cosmos-emulator-output", daemon=True).start()
+    deadline = time.monotonic() + timeout
+    while not ready.wait(0.1):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            emulator.stop()
+            tail = "\n".join(emulator.output[-20:])
+            raise EmulatorError(f"the cosmos emulator did not start within {timeout:.0f}s:\n{tail}")
+    try:
+        _probe(emulator.endpoint)
+    except OSError as exc:
+        emulator.stop()
+        raise EmulatorError(
+            f"the cosmos emulator at {emulator.endpoint} does not answer: {exc}"
+        ) from exc
+    return emulator
+
+
+def from_env_or_start() -> Emulator:
+    """The emulator named by ``BOTSTATE_COSMOS_ENDPOINT``, or a newly started one."""
+    endpoint = os.environ.get(ENV_ENDPOINT)
+    if endpoint:
+        return Emulator(endpoint=endpoint, key=os.environ.get(ENV_KEY, KEY))
+    return start()
+
+
+def unique_name(prefix: str = "db") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+# -- pytest plugin -----------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def cosmos_emulator() -> Iterator[Emulator]:
+    """A running cosmos emulator for the whole session (fails in CI if it cannot start)."""
+    try:
+        emulator = from_env_or_start()
+    except EmulatorError as exc:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"cosmos emulator: {exc}", pytrace=False)
+        pytest.skip(f"cosmos emulator unavailable: {exc}")
+    try:
+        yield emulator
+    finally:
+        emulator.stop()
+
+
+@pytest.fixture
+def cosmos_database(cosmos_emulator: Emulator) -> str:
+    """A fresh database name (created by the test that needs it; the emulator is in memory)."""
+    return unique_name("db")
+
+
+def main() -> int:
+    emulator = start()
+    print(f"{ENV_ENDPOINT}={emulator.endpoint}", flush=True)
+    print(f"{ENV_KEY}={emulator.key}", flush=True)
+    try:
+        assert emulator.process is not None
+        emulator.process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emulator.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+/*
+ * Launch @vercel/cosmosdb-server 1.0.1 (tests/support/node) over HTTPS for the
+ * tests and benchmarks, with two corrections that make it behave like Cosmos DB:
+ *
+ * 1. Reading a missing document answers 404 NotFound. The package's
+ *    read-document handler dereferences the missing document and answers 500
+ *    (formats.md, "Known bug"). The handler is wrapped before the package
+ *    index (and with it the route table, which copies each handler once) is
+ *    required.
+ * 2. A container whose indexing policy has indexingMode "none" refuses queries
+ *    with a WHERE clause, with the 400 BadRequest that Cosmos DB answers
+ *    ("filters against path(s) excluded from indexing"). The package ignores
+ *    the indexing policy, so without this the explorer's scan fallback for
+ *    such containers (which bots create) could not be exercised.
+ *
+ * Usage: node cosmos_server.js [--port N] [--host H]   (port 0 = any free port)
+ * Prints one line "Ready to accept HTTPS connections at HOST:PORT" when ready.
+ * Connections are kept alive, as Cosmos DB does (the package closes each
+ * connection after one response unless told otherwise).
+ */
+"use strict";
+
+const path = require("path");
+
+const nodeDir = path.join(__dirname, "node");
+const pkgDir = path.dirname(
+  require.resolve("@vercel/cosmosdb-server/package.json", { paths: [nodeDir] })
+);
+const lib = path.join(pkgDir, "lib");
+
+// -- 1. missing document -> 404 (before ./routes copies the handler) ---------
+const readDocument = require(path.join(lib, "handler", "read-document.js"));
+const partitionHeader = require(path.join(lib, "utils", "get-partition-from-header.js"));
+const originalReadDocument = readDocument.default;
+readDocument.default = (account, req, res, params) => {
+  const collection = account.database(params.dbId).collection(params.collId);
+  if (collection.read()) {
+    let partition;
+    try {
+      partition = partitionHeader.parsePartitionKey(
+        partitionHeader.default(req),
+        params.docId
+      );
+    } catch (err) {
+      partition = undefined; // let the package answer a malformed header itself
+    }
+    if (partition !== undefined && !collection.document(params.docId, partition).read()) {
+      res.statusCode = 404;
+      return {
+        code: "NotFound",
+        message: "Entity with the specified id does not exist in the system."
+      };
+    }
+  }
+  return originalReadDocument(account, req, res, params);
+};
+
+// -- 2. indexingMode "none" refuses filtered queries -------------------------
+const Documents = require(path.join(lib, "account", "documents.js")).default;
+const itemsQuery = Object.getPrototypeOf(Documents.prototype).query;
+Documents.prototype.query = function query(params, options) {
+  const collection = this._parent.read();
+  const policy = (collection && collection.indexingPolicy) || {};
+  const mode = String(policy.indexingMode || "consistent").toLowerCase();
+  if (mode === "none" && /\bwhere\b/i.test(String((params && params.query) || ""))) {
+    const err = new Error(
+      "An invalid query has been specified with filters against path(s) excluded " +
+        "from indexing. Consider adding allow scan header in the request."
+    );
+    err.badRequest = true;
+    throw err;
+  }
+  return itemsQuery.call(this, params, options);
+};
+
+// -- start --------------------------------------------------------------------
+const { createHttpsServer } = require(lib);
+
+const argv = process.argv.slice(2);
+let port = 0;
+let host = "127.0.0.1";
+while (argv.length) {
+  const arg = argv.shift();
+  if (arg === "--port" || arg === "-p") port = parseInt(argv.shift(), 10);
+  else if (arg === "--host") host = argv.shift();
+}
+
+const server = createHttpsServer({ keepAlive: true });
+server.keepAliveTimeout = 60000;
+server.listen(port, host, () => {
+  const address = server.address();
+  // eslint-disable-next-line no-console
+  console.log(`Ready to accept HTTPS connections at ${host}:${address.port}`);
+});
+// exit at once: server.close() would wait for idle keep-alive connections
+process.on("SIGTERM", () => process.exit(0));
+process.on("SIGINT", () => process.exit(0));
