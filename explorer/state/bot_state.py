@@ -8,23 +8,31 @@ the same turn shares that cache, and a new turn loads afresh.
 Invariants:
 - ``save_changes`` writes only this bucket's key, and only when the document's
   fingerprint differs from the one taken at load (or last save), or ``force``.
-- ``last_write_wins`` writes without an etag. ``optimistic`` writes with the
-  etag read at load; an item that was missing at load is only created if it is
-  still missing. Either way a change made by someone else since the load raises
-  ``ETagConflictError`` and nothing is written; the cache keeps the change so
-  the caller can reload or retry.
+- ``last_write_wins`` writes without an etag (a change made by someone else
+  since the load is overwritten). ``optimistic`` writes with the etag read at
+  load, and an item that was missing at load is only created if it is still
+  missing: a change made by someone else since the load raises
+  ``ETagConflictError`` and nothing is written; the cache keeps this turn's
+  change so the caller can reload and apply it again.
 - The cached document never carries the storage members ``e_tag`` / ``eTag``.
 - The cache is per ``BotState`` instance: two buckets (even of one class) over
   different storages never share a turn cache.
+
+Differences from botbuilder-python, on purpose: a loaded empty document is
+not read again on every access; a missing property with no default raises
+``PropertyNotFoundError`` instead of returning ``None``; a falsy default
+(``0``, ``{}``) is a default; ``save_changes`` after ``delete`` or before any
+load writes nothing.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, Protocol, get_args
+from typing import Any, Literal, Protocol, get_args
 
 from explorer.state._json import fingerprint, json_copy
+from explorer.state.accessor import StatePropertyAccessor
 from explorer.state.keys import KEY_STYLES, KeyStyle, conversation_key, private_key, user_key
 from explorer.state.turn import (
     TurnLike,
@@ -34,9 +42,6 @@ from explorer.state.turn import (
     user_id_of,
 )
 from explorer.storage.base import StorageBase
-
-if TYPE_CHECKING:
-    from explorer.state.accessor import StatePropertyAccessor
 
 Concurrency = Literal["last_write_wins", "optimistic"]
 CONCURRENCY_MODES: tuple[Concurrency, ...] = get_args(Concurrency)
@@ -127,8 +132,6 @@ class BotState:
 
     def create_property(self, name: str) -> StatePropertyAccessor:
         """An accessor for the top-level property ``name`` of this bucket's document."""
-        from explorer.state.accessor import StatePropertyAccessor
-
         return StatePropertyAccessor(self, name)
 
     # -- the per-turn cache ---------------------------------------------------
