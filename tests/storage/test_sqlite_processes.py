@@ -12,7 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from explorer.storage import BackendUnavailableError, ETagConflictError, open_store
+from explorer.storage import (
+    BackendUnavailableError,
+    ETagConflictError,
+    InvalidKeyError,
+    ReadOnlyError,
+    open_store,
+)
 from explorer.storage.sqlite import SqliteStorage, from_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -173,6 +179,25 @@ async def test_bulk_write_stores_many_items_in_one_transaction(tmp_path: Path) -
         assert len([k async for k in store.iter_keys("demo/users/")]) == 20_000
         read = await store.read(["demo/users/000042"])
         assert read["demo/users/000042"]["i"] == 42
+
+
+async def test_bulk_write_is_all_or_nothing(tmp_path: Path) -> None:
+    async with SqliteStorage(tmp_path / "bulk.db") as store:
+        good = [store.encode(f"k{i}", {"i": i}) for i in range(10)]
+        bad = store.encode("bad\ud800", {})
+        with pytest.raises(InvalidKeyError):
+            await store.write_raw_many([*good, bad])
+        assert [k async for k in store.iter_keys()] == []
+
+
+async def test_bulk_write_on_a_read_only_store_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bulk.db"
+    async with SqliteStorage(path) as store:
+        await store.write({"k": {"n": 1}})
+    async with SqliteStorage(path, read_only=True) as store:
+        with pytest.raises(ReadOnlyError):
+            await store.write_raw_many([store.encode("new", {})])
+        assert [k async for k in store.iter_keys()] == ["k"]
 
 
 @pytest.mark.parametrize(
