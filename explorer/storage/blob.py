@@ -48,7 +48,14 @@ from explorer.core.errors import (
 )
 from explorer.core.items import Entry, RawItem
 from explorer.storage import blob_dialects as dialects
-from explorer.storage.base import Capability, StorageBase, requested_etag
+from explorer.storage.base import (
+    Capability,
+    StorageBase,
+    as_document,
+    etag_conflict,
+    public_attributes,
+    requested_etag,
+)
 from explorer.storage.blob_dialects import BlobDialect
 
 PAGE_SIZE = 5000
@@ -58,6 +65,11 @@ DEFAULT_CONCURRENCY = 48
 _NAME_CACHE_LIMIT = 200_000
 _EXTRA_SETTINGS = ("content_encoding", "content_language", "content_disposition", "cache_control")
 _T = TypeVar("_T")
+#: bodies above 1 MiB go up in 1 MiB blocks: aiohttp warns that one larger
+#: request body may hold up the event loop
+_TRANSFER = {"max_single_put_size": 1 << 20, "max_block_size": 1 << 20}
+#: ``RawItem``'s default content type: an item built without one
+_GENERIC_CONTENT_TYPE = RawItem(key="", body=b"").content_type
 
 
 def _etag(value: str | None) -> str | None:
@@ -98,6 +110,7 @@ class BlobStorage(StorageBase):
         dialect: str = "python",
         create_container: bool = False,
         max_concurrency: int = DEFAULT_CONCURRENCY,
+        page_size: int = PAGE_SIZE,
         owns_client: bool = False,
         closers: Sequence[Any] = (),
     ) -> None:
@@ -105,7 +118,10 @@ class BlobStorage(StorageBase):
         self._container = container
         self.url = f"blob://{container.container_name}"
         self._default = dialects.dialect(dialect)
-        self._profile = ContainerProfile(self._default, python_hint=self._python_default())
+        self._profile = ContainerProfile(
+            self._default, python_hint=self._python_default(), json_hint=self._json_default()
+        )
+        self._page_size = max(1, min(page_size, PAGE_SIZE))
         self._profiled = False
         self._create = create_container
         self._limit = asyncio.Semaphore(max(1, max_concurrency))
@@ -115,6 +131,9 @@ class BlobStorage(StorageBase):
 
     def _python_default(self) -> str:
         return self._default.name if self._default.name in dialects.PYTHON_FAMILY else "python"
+
+    def _json_default(self) -> str:
+        return self._default.name if self._default.name in ("js", "dotnet") else "js"
 
     @property
     def container_name(self) -> str:
@@ -160,7 +179,7 @@ class BlobStorage(StorageBase):
         guesses = [(n, *dialects.guess(n, ct)) for n, ct in sample]
         unsure = [(n, d, c) for n, d, c in guesses if not c][:SAMPLE_BODIES]
         bodies = await self._gather(self._peek(n) for n, _, _ in unsure)
-        python_hint, json_hint = self._python_default(), "js"
+        python_hint, json_hint = self._python_default(), self._json_default()
         python_bodies = [b for (_, d, _), b in zip(unsure, bodies, strict=True) if d.hierarchical]
         if python_bodies:
             tagged = any(dialects.is_tagged_python(b) for b in python_bodies)
@@ -299,7 +318,7 @@ class BlobStorage(StorageBase):
 
     async def _list(self, name_prefix: str) -> AsyncIterator[BlobProperties]:
         pages = self._container.list_blobs(
-            name_starts_with=name_prefix or None, results_per_page=PAGE_SIZE
+            name_starts_with=name_prefix or None, results_per_page=self._page_size
         ).by_page()
         try:
             async for page in pages:
@@ -361,7 +380,7 @@ class BlobStorage(StorageBase):
     async def _walk(self, prefix: str) -> AsyncIterator[str | BlobProperties]:
         try:
             async for item in self._container.walk_blobs(
-                name_starts_with=prefix or None, delimiter="/", results_per_page=PAGE_SIZE
+                name_starts_with=prefix or None, delimiter="/", results_per_page=self._page_size
             ):
                 yield item.name if isinstance(item, BlobPrefix) else item
         except AzureError as exc:
@@ -412,16 +431,21 @@ class BlobStorage(StorageBase):
         )
 
     def _placement(self, item: RawItem) -> tuple[str, BlobDialect, str]:
-        """Name, dialect and content type under which ``item`` is written."""
+        """Name, dialect and content type under which ``item`` is written.
+
+        An item in blob form (its ``dialect`` is a blob dialect) is written as it
+        says. Any other item goes under the name the key already has here (else
+        the container's main dialect's name); it keeps its content type unless
+        that is the generic default, which becomes the dialect's own.
+        """
         found = dialects.DIALECTS.get(item.dialect)
         if found is not None:
             return item.name or found.name_of(item.key), found, item.content_type
         cached = self._names.get(item.key)
-        if cached:
-            found = dialects.DIALECTS[cached[1]]
-            return cached[0], found, found.content_type
-        found = self._profile.main
-        return found.name_of(item.key), found, found.content_type
+        found = dialects.DIALECTS[cached[1]] if cached else self._profile.main
+        name = cached[0] if cached else found.name_of(item.key)
+        generic = item.content_type in ("", _GENERIC_CONTENT_TYPE)
+        return name, found, found.content_type if generic else item.content_type
 
     async def write_raw(
         self, item: RawItem, *, if_match: str | None = None, create: bool = False
@@ -514,6 +538,7 @@ class BlobStorage(StorageBase):
         See ``blob_dialects.encode_body`` for what write-back keeps (everything
         but the changed properties, and a python body's stale ``e_tag``).
         """
+        document = as_document(document)
         if like is not None and like.dialect in dialects.DIALECTS:
             found = dialects.DIALECTS[like.dialect]
             body = self._body(key, document, found, like)
@@ -536,10 +561,12 @@ class BlobStorage(StorageBase):
                 found,
                 like_body=like.body if like is not None else None,
                 like_etag=like.etag if like is not None else None,
+                default=public_attributes,
             )
         except (TypeError, ValueError, RecursionError) as exc:
             raise StorageError(
-                f"cannot store {key!r}: {exc}; keep state to JSON values", key=key
+                f"cannot store {key!r}: {exc}; keep state to JSON values and plain objects",
+                key=key,
             ) from None
 
     # -- the bot-facing trio -------------------------------------------------
@@ -551,7 +578,8 @@ class BlobStorage(StorageBase):
         for key in changes:
             self.check_writable("write", key)
 
-        async def one(key: str, document: Mapping[str, Any]) -> str | None:
+        async def one(key: str, value: Mapping[str, Any]) -> str | None:
+            document = as_document(value)
             item = self.encode(key, document)
             try:
                 await self.write_raw(item, if_match=requested_etag(document))
@@ -561,15 +589,8 @@ class BlobStorage(StorageBase):
 
         results = await self._gather(one(k, v) for k, v in changes.items())
         conflicts = [key for key in results if key is not None]
-        if len(conflicts) == 1:
-            raise ETagConflictError(conflicts[0])
         if conflicts:
-            raise ETagConflictError(
-                conflicts[0],
-                f"{len(conflicts)} items changed since they were read "
-                f"({', '.join(map(repr, conflicts[:5]))}); the others were written. "
-                "Reload them and apply your change again",
-            )
+            raise etag_conflict(conflicts)
 
     async def delete(self, keys: Sequence[str]) -> None:
         for key in keys:
@@ -598,11 +619,11 @@ def from_url(url: str, *, read_only: bool = False, **options: Any) -> BlobStorag
       ``azure.identity.aio.DefaultAzureCredential``.
 
     Also ``dialect`` (form for new items in an empty container),
-    ``create_container`` and ``max_concurrency``. Other options are ignored.
+    ``create_container``, ``max_concurrency`` and ``page_size``. Other options
+    are ignored.
     """
-    settings = {
-        k: options[k] for k in ("dialect", "create_container", "max_concurrency") if k in options
-    }
+    names = ("dialect", "create_container", "max_concurrency", "page_size")
+    settings = {k: options[k] for k in names if k in options}
     client = options.get("container_client")
     if client is not None:
         return BlobStorage(client, read_only=read_only, **settings)
@@ -613,7 +634,7 @@ def from_url(url: str, *, read_only: bool = False, **options: Any) -> BlobStorag
     account_url = options.get("account_url")
     closers: list[Any] = []
     if connection and not account_url:
-        client = ContainerClient.from_connection_string(connection, name)
+        client = ContainerClient.from_connection_string(connection, name, **_TRANSFER)
     elif account_url:
         credential = options.get("credential")
         if credential is None and options.get("sas_token"):
@@ -626,7 +647,7 @@ def from_url(url: str, *, read_only: bool = False, **options: Any) -> BlobStorag
 
             credential = DefaultAzureCredential()
             closers.append(credential)
-        client = ContainerClient(account_url, name, credential=credential)
+        client = ContainerClient(account_url, name, credential=credential, **_TRANSFER)
     else:
         raise BackendUnavailableError(
             f"no account for {url!r}: set AZURE_STORAGE_CONNECTION_STRING, or pass "

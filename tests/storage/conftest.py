@@ -93,6 +93,41 @@ STORE_FACTORIES: dict[str, Backend] = {
 }
 
 
+@asynccontextmanager
+async def blob_location(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Opener]:
+    # A fresh Azurite container per test. New items take the .NET naming
+    # (HttpUtility.UrlEncode), the one dialect whose names keep every key exactly;
+    # the python/js naming losses are covered in test_blob.py.
+    from azure.storage.blob.aio import ContainerClient
+
+    from explorer.storage.blob import from_url
+    from tests.support.azurite import Azurite, unique_container
+
+    azurite: Azurite = request.getfixturevalue("azurite")
+    container = unique_container("contract")
+    async with ContainerClient.from_connection_string(
+        azurite.connection_string, container
+    ) as client:
+        await client.create_container()
+        try:
+            yield lambda read_only: from_url(
+                f"blob://{container}",
+                read_only=read_only,
+                connection_string=azurite.connection_string,
+                dialect="dotnet",
+                page_size=50,
+            )
+        finally:
+            await client.delete_container()
+
+
+STORE_FACTORIES["blob"] = Backend(
+    blob_location,
+    Traits(page_size=50, long_key_length=1000),
+    marks=(pytest.mark.emulator,),
+)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
