@@ -479,9 +479,16 @@ def _fetch_all(conn: sqlite3.Connection, *, query: str, params: tuple[Any, ...])
 def _select(
     conn: sqlite3.Connection, query: Callable[[int], str], keys: Sequence[str]
 ) -> list[Any]:
+    """Rows for ``keys``; several queries share one read transaction (one snapshot)."""
+    if len(keys) <= _CHUNK:
+        return conn.execute(query(len(keys)), keys).fetchall()
     rows: list[Any] = []
-    for chunk in _chunks(keys):
-        rows.extend(conn.execute(query(len(chunk)), chunk).fetchall())
+    conn.execute("BEGIN")
+    try:
+        for chunk in _chunks(keys):
+            rows.extend(conn.execute(query(len(chunk)), chunk).fetchall())
+    finally:
+        conn.execute("COMMIT")
     return rows
 
 

@@ -6,6 +6,7 @@ names a backend.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
 
@@ -370,3 +371,23 @@ async def test_encode_decode_round_trip(store: Storage) -> None:
     item = store.encode("k", document)
     assert json.loads(item.body) == {"text": "ünïcode", "n": [1, 2.5, None, True]}
     assert store.decode(item) == {"text": "ünïcode", "n": [1, 2.5, None, True]}
+
+
+async def test_concurrent_optimistic_increments_lose_nothing(store: Storage) -> None:
+    await store.write({"counter": {"n": 0}})
+
+    async def increment(times: int) -> int:
+        conflicts = 0
+        for _ in range(times):
+            while True:
+                document = (await store.read(["counter"]))["counter"]
+                document["n"] += 1
+                try:
+                    await store.write({"counter": document})
+                    break
+                except ETagConflictError:
+                    conflicts += 1
+        return conflicts
+
+    await asyncio.gather(*(increment(10) for _ in range(5)))
+    assert (await store.read(["counter"]))["counter"]["n"] == 50

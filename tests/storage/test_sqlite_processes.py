@@ -211,3 +211,15 @@ def test_url_forms(url: str, expected: str) -> None:
 def test_url_without_a_path_is_an_error() -> None:
     with pytest.raises(ValueError, match="names no file"):
         from_url("sqlite:")
+
+
+async def test_reading_more_keys_than_one_query_holds(tmp_path: Path) -> None:
+    async with SqliteStorage(tmp_path / "many.db") as store:
+        keys = [f"k{i:05d}" for i in range(1_234)]
+        await store.write({k: {"k": k} for k in keys})
+        read = await store.read([*keys, "missing"])
+        assert sorted(read) == keys
+        assert all(read[k]["k"] == k for k in keys)
+        assert sorted(await store.read_raw(keys)) == keys
+        await store.delete(keys[:1_100])
+        assert [k async for k in store.iter_keys()] == keys[1_100:]
