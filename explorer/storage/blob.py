@@ -67,7 +67,7 @@ _EXTRA_SETTINGS = ("content_encoding", "content_language", "content_disposition"
 _T = TypeVar("_T")
 #: bodies above 1 MiB go up in 1 MiB blocks: aiohttp warns that one larger
 #: request body may hold up the event loop
-_TRANSFER = {"max_single_put_size": 1 << 20, "max_block_size": 1 << 20}
+_BLOCK = 1 << 20
 #: ``RawItem``'s default content type: an item built without one
 _GENERIC_CONTENT_TYPE = RawItem(key="", body=b"").content_type
 
@@ -634,7 +634,9 @@ def from_url(url: str, *, read_only: bool = False, **options: Any) -> BlobStorag
     account_url = options.get("account_url")
     closers: list[Any] = []
     if connection and not account_url:
-        client = ContainerClient.from_connection_string(connection, name, **_TRANSFER)
+        client = ContainerClient.from_connection_string(
+            connection, name, max_single_put_size=_BLOCK, max_block_size=_BLOCK
+        )
     elif account_url:
         credential = options.get("credential")
         if credential is None and options.get("sas_token"):
@@ -647,7 +649,13 @@ def from_url(url: str, *, read_only: bool = False, **options: Any) -> BlobStorag
 
             credential = DefaultAzureCredential()
             closers.append(credential)
-        client = ContainerClient(account_url, name, credential=credential, **_TRANSFER)
+        client = ContainerClient(
+            account_url,
+            name,
+            credential=credential,
+            max_single_put_size=_BLOCK,
+            max_block_size=_BLOCK,
+        )
     else:
         raise BackendUnavailableError(
             f"no account for {url!r}: set AZURE_STORAGE_CONNECTION_STRING, or pass "
