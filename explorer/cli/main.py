@@ -1,11 +1,200 @@
-"""Command-line entry point (filled in by the CLI work)."""
+"""``botstate-explorer`` subcommands: argument parsing, dispatch and error reporting.
+
+Every failure ends as one line on stderr (``botstate-explorer: error: ...``,
+secrets removed) and a non-zero exit status, never a traceback (``--debug``
+adds it). Exit status: 0 ok, 1 error, 2 usage or unknown store, 3 no such key,
+4 etag conflict (someone else changed the item), 5 store is read-only,
+6 bad input (a file or stored body that is not a JSON object), 7 store
+unreachable, 130 interrupted.
+
+Global options are accepted after any subcommand: ``--read-only``,
+``--connection-string``, ``--insecure``, ``--endpoint``, ``--key`` (Cosmos
+account key; ``--account-key`` too), ``--profile``, ``--data-dir``, ``--debug``.
+"""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import os
 import sys
+import traceback
+from collections.abc import Awaitable, Callable
+from typing import Any, NoReturn
+
+from explorer.cli import context as c
+from explorer.core.errors import (
+    BackendUnavailableError,
+    DecodeError,
+    ETagConflictError,
+    InvalidKeyError,
+    ItemNotFoundError,
+    ReadOnlyError,
+    StorageError,
+    UnknownStoreError,
+)
+from explorer.state.redact import redact_secrets
+
+PROG = "botstate-explorer"
+Handler = Callable[[c.Context, Any], Awaitable[int]]
+
+_EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
+    (ItemNotFoundError, c.EXIT_NOT_FOUND),
+    (ETagConflictError, c.EXIT_CONFLICT),
+    (ReadOnlyError, c.EXIT_READ_ONLY),
+    (DecodeError, c.EXIT_BAD_INPUT),
+    (InvalidKeyError, c.EXIT_BAD_INPUT),
+    (UnknownStoreError, c.EXIT_USAGE),
+    (BackendUnavailableError, c.EXIT_UNAVAILABLE),
+    (StorageError, c.EXIT_ERROR),
+    (OSError, c.EXIT_ERROR),
+    (ValueError, c.EXIT_USAGE),
+)
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+def _common(*, cosmos_key: bool = True) -> argparse.ArgumentParser:
+    p = _Parser(add_help=False)
+    g = p.add_argument_group("global options")
+    g.add_argument("--read-only", action="store_true", help="refuse every write and delete")
+    g.add_argument("--connection-string", metavar="CS", help="Azure Storage connection string")
+    g.add_argument("--insecure", action="store_true", help="no TLS checks (local emulator only)")
+    g.add_argument("--endpoint", help="Cosmos DB account endpoint (else COSMOS_ENDPOINT)")
+    if cosmos_key:
+        g.add_argument("--key", "--account-key", dest="account_key", metavar="KEY",
+                       help="Cosmos DB account key (else COSMOS_KEY)")  # fmt: skip
+    g.add_argument("--profile", metavar="NAME", help="profile name recorded in the audit log")
+    g.add_argument(
+        "--data-dir", metavar="DIR", help=f"backups and audit log (else ${c.DATA_DIR_ENV})"
+    )
+    g.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    return p
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from explorer.cli import commands as cmd
+    from explorer.cli import safety, transfer
+
+    parser = _Parser(
+        prog=PROG,
+        description="Browse and edit bot state in memory:, sqlite:PATH, blob://CONTAINER and "
+        "cosmos://DATABASE/CONTAINER stores. With no subcommand (or `gui [STORE]`, "
+        "`--demo`) the desktop app opens.",
+        epilog=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    common, audit_common = [_common()], [_common(cosmos_key=False)]
+
+    def add(name: str, handler: Handler, help_text: str, parents: list[Any] = common) -> Any:
+        p = sub.add_parser(name, help=help_text, description=help_text, parents=parents)
+        p.set_defaults(handler=handler)
+        return p
+
+    def key_args(p: Any) -> None:
+        p.add_argument("store", metavar="STORE")
+        p.add_argument("key", metavar="KEY")
+        p.add_argument("--escaped", action="store_true", help="KEY is written as `ls` prints it")
+
+    p = add("ls", cmd.cmd_ls, "list keys: KIND<TAB>KEY per line (keys escaped, see --json)")
+    p.add_argument("store", metavar="STORE")
+    p.add_argument("prefix", metavar="PREFIX", nargs="?", default="")
+    p.add_argument("--json", action="store_true", help="one JSON object per item, keys exact")
+    p = add("get", cmd.cmd_get, "print a state document as JSON")
+    key_args(p)
+    p.add_argument("--etag", action="store_true", help='add the etag as "e_tag"')
+    p.add_argument("--raw", action="store_true", help="print the stored bytes exactly")
+    p.add_argument("--redact", action="store_true", help="mask names, emails, phones, tokens")
+    p = add("set", cmd.cmd_set, "write a JSON document (from FILE or - for stdin); prints the etag")
+    key_args(p)
+    p.add_argument("file", metavar="FILE|-")
+    p.add_argument("--if-match", metavar="ETAG", help="write only if the item has this etag")
+    p = add("rm", cmd.cmd_rm, "delete an item (backed up first)")
+    key_args(p)
+    p.add_argument("--if-match", metavar="ETAG", help="delete only if the item has this etag")
+    p = add("export", transfer.cmd_export, "write every item as JSON lines to FILE (- = stdout)")
+    p.add_argument("store", metavar="STORE")
+    p.add_argument("file", metavar="FILE")
+    p = add("import", transfer.cmd_import, "write the items of a JSON-lines export")
+    p.add_argument("store", metavar="STORE")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--no-overwrite", action="store_true", help="skip keys that already exist")
+    p = add("demo", cmd.cmd_demo, "fill a store with realistic demo bot state")
+    p.add_argument("store", metavar="STORE")
+    p.add_argument("--seed", type=int, default=20240501)
+    p.add_argument("--users", type=int, default=300)
+    p.add_argument("--conversations", type=int, default=200)
+    p = add("history", safety.cmd_history, "list the backups of a key")
+    key_args(p)
+    p.add_argument("--json", action="store_true")
+    p = add(
+        "revert", safety.cmd_revert, "restore a backup of a key (default: undo the last change)"
+    )
+    key_args(p)
+    p.add_argument("--to", type=int, metavar="N", help="the version to restore (see history)")
+    p.add_argument("--if-match", metavar="ETAG", help="revert even if changed since: its etag now")
+    p = add("audit", safety.cmd_audit, "show the audit log", audit_common)
+    p.add_argument("--store", metavar="STORE")
+    p.add_argument("--key", metavar="KEY")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--limit", type=int, metavar="N", help="only the last N entries")
+    return parser
+
+
+def _say(message: str) -> None:
+    one_line = " ".join(redact_secrets(message).split())
+    print(f"{PROG}: {one_line}", file=sys.stderr)
+
+
+def exit_code_for(exc: BaseException) -> int:
+    for kind, code in _EXIT_CODES:
+        if isinstance(exc, kind):
+            return code
+    return c.EXIT_ERROR
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    print(f"botstate-explorer: not yet implemented: {args}", file=sys.stderr)
-    return 2
+    """Run one subcommand; returns the exit status."""
+    args_list = sys.argv[1:] if argv is None else list(argv)
+    debug = "--debug" in args_list
+    try:
+        args = build_parser().parse_args(args_list)
+        if getattr(args, "escaped", False):
+            args.key = c.unescape_key(args.key)
+        if getattr(args, "insecure", False):
+            _say("warning: TLS certificate checks are OFF (--insecure); use it only with a "
+                 "local emulator")  # fmt: skip
+        with c.services(args) as ctx:
+            return asyncio.run(args.handler(ctx, args))  # type: ignore[no-any-return]
+    except UsageError as exc:
+        _say(f"error: {exc}")
+        return c.EXIT_USAGE
+    except KeyboardInterrupt:
+        _say("interrupted")
+        return 130
+    except BrokenPipeError:  # `ls ... | head`: the reader is gone; not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except (StorageError, OSError, ValueError) as exc:
+        if debug:
+            traceback.print_exc()
+        message = str(exc) or type(exc).__name__
+        if isinstance(exc, OSError) and exc.filename is not None:
+            message = f"{exc.filename}: {exc.strerror or exc}"
+        _say(f"error: {message}")
+        return exit_code_for(exc)
+    except Exception as exc:  # the last line of defence: one line, no traceback
+        if debug:
+            traceback.print_exc()
+        detail = str(exc) or "no details"
+        _say(f"internal error: {type(exc).__name__}: {detail} (rerun with --debug for details)")
+        return c.EXIT_ERROR

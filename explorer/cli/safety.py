@@ -1,0 +1,76 @@
+"""``history``, ``revert`` and ``audit``: the backups and the audit log from the command line.
+
+``history STORE KEY`` lists the backups of a key, oldest first: version,
+time, the action that replaced that version, its state (``applied``,
+``unknown`` when the write's outcome is not known, ``pending`` while in
+flight), the backed-up etag and size (``absent`` when the item did not exist).
+``revert STORE KEY [--to N]`` restores version N (default: the newest, i.e.
+undo the last change) with an etag-checked write; it refuses when the item
+changed since the last change made with this tool unless ``--if-match``
+names its current etag.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from explorer.cli.context import Context, escape_key
+from explorer.state.audit import entry_as_dict
+
+
+async def cmd_history(ctx: Context, args: Any) -> int:
+    async with ctx.open(args.store, read_only=True) as store:
+        url = store.url
+    backups = await ctx.backups().history(url, args.key)
+    if args.json:
+        for b in backups:
+            row = {
+                "version": b.version, "time": b.time, "action": b.action, "state": b.state,
+                "existed": b.existed, "etag": b.etag, "size": b.size, "new_etag": b.new_etag,
+                "content_type": b.content_type, "name": b.name, "dialect": b.dialect,
+            }  # fmt: skip
+            ctx.out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return 0
+    if not backups:
+        ctx.note(
+            f"no backups of {escape_key(args.key)} (only changes made with this tool are kept)"
+        )
+        return 0
+    ctx.out.write("VERSION\tTIME\tACTION\tSTATE\tETAG\tSIZE\n")
+    for b in backups:
+        size = "absent" if not b.existed else str(b.size)
+        ctx.out.write(f"{b.version}\t{b.time}\t{b.action}\t{b.state}\t{b.etag or '-'}\t{size}\n")
+    return 0
+
+
+async def cmd_revert(ctx: Context, args: Any) -> int:
+    async with ctx.open(args.store) as store:
+        written = await ctx.writer.revert(store, args.key, to=args.to, if_match=args.if_match)
+    ctx.out.write("deleted\n" if written is None else f"{written.etag or ''}\n")
+    return 0
+
+
+async def cmd_audit(ctx: Context, args: Any) -> int:
+    store = args.store
+    if store is not None and ":" in store:
+        from explorer.state.backups import canonical_store_url
+
+        store = canonical_store_url(store)
+    log = ctx.audit_log()
+    entries = await log.entries(store=store, key=args.key)
+    if args.limit:
+        entries = entries[-args.limit :]
+    for e in entries:
+        if args.json:
+            ctx.out.write(json.dumps(entry_as_dict(e), ensure_ascii=False) + "\n")
+            continue
+        etags = f"{e.old_etag or '-'}->{e.new_etag or '-'}"
+        size = "-" if e.size is None else str(e.size)
+        ctx.out.write(
+            f"{e.time}\t{e.user}\t{e.profile or '-'}\t{e.action}\t{e.outcome}\t{e.store}\t"
+            f"{escape_key(e.key)}\t{etags}\t{size}\n"
+        )
+    if log.skipped:
+        ctx.note(f"warning: {log.skipped} damaged lines in {log.path} were skipped")
+    return 0

@@ -1,0 +1,214 @@
+"""``export`` and ``import``: a store as JSON lines, exactly.
+
+One JSON object per line and per item::
+
+    {"key": ..., "body": "<stored text>", "content_type": ..., "etag": ...,
+     "last_modified": "<ISO 8601>", "meta": {...}, "name": ..., "dialect": ...,
+     "source": "<scheme of the exporting store>"}
+
+``body`` is the stored bytes decoded as UTF-8, exactly (a BOM stays a U+FEFF
+character). A body that is not valid UTF-8 is written as ``body_base64``
+(standard base64 of the bytes) instead, so every body survives byte for byte.
+Lines are UTF-8 JSON; a line that cannot be (a key with a lone surrogate) is
+written with ``\\u`` escapes. No store URL, connection string or key is ever
+written to an export.
+
+Import writes each line through ``SafeWriter`` (what it replaces is backed up
+and audited, action ``import``). ``name`` is kept only when the export came
+from the same kind of store (``source`` equals the target's scheme), since a
+blob name means nothing to Cosmos; ``etag`` and ``last_modified`` are the
+store's to assign. A bad line is reported with its line number and skipped;
+the others are imported; the exit status says whether any line failed.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from explorer.cli.context import EXIT_BAD_INPUT, EXIT_ERROR, Context
+from explorer.core.errors import ETagConflictError, StorageError
+from explorer.core.items import RawItem
+from explorer.state.redact import redact_secrets
+from explorer.storage.registry import scheme_of
+
+BATCH = 200
+
+
+def item_to_line(item: RawItem, source: str) -> str:
+    data: dict[str, Any] = {"key": item.key}
+    try:
+        data["body"] = item.body.decode("utf-8")
+    except UnicodeDecodeError:
+        data["body_base64"] = base64.b64encode(item.body).decode("ascii")
+    data.update(
+        content_type=item.content_type,
+        etag=item.etag,
+        last_modified=item.last_modified.isoformat() if item.last_modified else None,
+        meta=dict(item.meta),
+        name=item.name,
+        dialect=item.dialect,
+        source=source,
+    )
+    line = json.dumps(data, ensure_ascii=False, default=str)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        line = json.dumps(data, ensure_ascii=True, default=str)
+    return line
+
+
+class LineError(ValueError):
+    """One import line cannot be used."""
+
+
+def line_to_item(text: str) -> tuple[RawItem, str | None]:
+    """The raw item a line describes and its ``source`` scheme; ``LineError`` if malformed."""
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise LineError(f"not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise LineError("not a JSON object")
+    key = data.get("key")
+    if not isinstance(key, str) or not key:
+        raise LineError('no "key" (a non-empty string)')
+    if isinstance(data.get("body"), str):
+        try:
+            body = data["body"].encode("utf-8")
+        except UnicodeEncodeError:
+            raise LineError(f"key {key!r}: body holds a lone surrogate, not text") from None
+    elif isinstance(data.get("body_base64"), str):
+        try:
+            body = base64.b64decode(data["body_base64"], validate=True)
+        except (binascii.Error, ValueError):
+            raise LineError(f"key {key!r}: body_base64 is not valid base64") from None
+    else:
+        raise LineError(f'key {key!r}: no "body" (string) or "body_base64"')
+    meta = data.get("meta") or {}
+    if not isinstance(meta, dict):
+        raise LineError(f'key {key!r}: "meta" must be an object')
+    strings = {n: data.get(n) for n in ("content_type", "name", "dialect", "source")}
+    for name, value in strings.items():
+        if value is not None and not isinstance(value, str):
+            raise LineError(f'key {key!r}: "{name}" must be a string')
+    item = RawItem(
+        key=key,
+        body=body,
+        content_type=strings["content_type"] or "application/json",
+        name=strings["name"] or "",
+        dialect=strings["dialect"] or "plain",
+        meta=meta,
+    )
+    return item, strings["source"]
+
+
+async def cmd_export(ctx: Context, args: Any) -> int:
+    source = scheme_of(args.store)
+    count = 0
+    with _atomic_output(args.file) as out:
+        async with ctx.open(args.store, read_only=True) as store:
+            batch: list[str] = []
+
+            async def flush() -> None:
+                nonlocal count
+                items = await store.read_raw(batch)
+                for key in batch:
+                    item = items.get(key)
+                    if item is None:  # deleted while exporting
+                        continue
+                    out.write(item_to_line(item, source) + "\n")
+                    count += 1
+                batch.clear()
+
+            async for key in store.iter_keys():
+                batch.append(key)
+                if len(batch) >= BATCH:
+                    await flush()
+            if batch:
+                await flush()
+    where = "standard output" if args.file == "-" else args.file
+    ctx.note(f"exported {count} items to {where}")
+    return 0
+
+
+class _atomic_output:  # noqa: N801 - used like a function
+    """Write to a temporary file beside ``path`` and move it into place on success."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.tmp: str | None = None
+        self.file: IO[str] | None = None
+
+    def __enter__(self) -> IO[str]:
+        if self.path == "-":
+            return sys.stdout
+        target = Path(self.path)
+        fd, self.tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
+        self.file = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+        return self.file
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if self.file is None or self.tmp is None:
+            return
+        self.file.close()
+        if exc_type is None:
+            os.replace(self.tmp, self.path)
+        else:
+            os.unlink(self.tmp)
+
+
+def _lines(path: str) -> Iterator[tuple[int, str]]:
+    if path == "-":
+        stream = sys.stdin
+        yield from enumerate(stream, 1)
+        return
+    try:
+        with open(path, encoding="utf-8", errors="surrogateescape") as f:
+            yield from enumerate(f, 1)
+    except OSError as exc:
+        raise StorageError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+async def cmd_import(ctx: Context, args: Any) -> int:
+    target = scheme_of(args.store)
+    imported = skipped = bad = failed = 0
+    async with ctx.open(args.store) as store:
+        for number, text in _lines(args.file):
+            if not text.strip():
+                continue
+            try:
+                item, source = line_to_item(text)
+            except LineError as exc:
+                bad += 1
+                ctx.note(f"{args.file} line {number}: {exc}")
+                continue
+            if source is not None and source != target:
+                item = RawItem(key=item.key, body=item.body, content_type=item.content_type,
+                               dialect=item.dialect, meta=item.meta)  # fmt: skip
+            try:
+                await ctx.writer.write_raw(
+                    store, item, if_match=None, create=args.no_overwrite, action="import"
+                )
+                imported += 1
+            except ETagConflictError:
+                skipped += 1
+            except StorageError as exc:
+                failed += 1
+                ctx.note(f"{args.file} line {number}: {redact_secrets(str(exc))}")
+    summary = f"imported {imported} items"
+    if skipped:
+        summary += f", skipped {skipped} that already exist"
+    if bad or failed:
+        summary += f", {bad + failed} lines failed (see above)"
+    ctx.note(summary)
+    if bad:
+        return EXIT_BAD_INPUT
+    return EXIT_ERROR if failed else 0
