@@ -64,7 +64,7 @@ def _missing(what: str, where: str, needed_by: str) -> ValueError:
 
 def channel_id_of(turn: object, needed_by: str) -> str:
     """The turn's channel id, or ``ValueError`` naming what is missing."""
-    if type(turn) is Turn:
+    if type(turn) is Turn or isinstance(turn, Turn):
         value = turn.channel_id
         where = "Turn.channel_id"
     else:
@@ -78,7 +78,7 @@ def channel_id_of(turn: object, needed_by: str) -> str:
 
 def user_id_of(turn: object, needed_by: str) -> str:
     """The id of the user who sent the turn (``activity.from_property.id``)."""
-    if type(turn) is Turn:
+    if type(turn) is Turn or isinstance(turn, Turn):
         value = turn.user_id
         where = "Turn.user_id"
     else:
@@ -92,7 +92,7 @@ def user_id_of(turn: object, needed_by: str) -> str:
 
 def conversation_id_of(turn: object, needed_by: str) -> str:
     """The turn's conversation id (``activity.conversation.id``)."""
-    if type(turn) is Turn:
+    if type(turn) is Turn or isinstance(turn, Turn):
         value = turn.conversation_id
         where = "Turn.conversation_id"
     else:

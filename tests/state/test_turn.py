@@ -75,3 +75,11 @@ async def test_a_turn_without_the_ids_a_bucket_does_not_need_is_fine() -> None:
 async def test_an_object_without_turn_state_is_refused() -> None:
     with pytest.raises(TypeError, match="turn_state"):
         await UserState(MemoryStorage()).load(object())  # type: ignore[arg-type]
+
+
+async def test_a_turn_subclass_is_a_turn() -> None:
+    class TeamsTurn(Turn):
+        __slots__ = ("tenant",)
+
+    t = TeamsTurn("msteams", "u", "c")
+    assert UserState(MemoryStorage()).get_storage_key(t) == "msteams/users/u"
