@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
@@ -54,9 +54,17 @@ from explorer.core.errors import (
     UnknownStoreError,
 )
 from explorer.core.items import Entry, JsonObject, RawItem
-from explorer.storage.base import Capability, StorageBase, strip_storage_members
+from explorer.storage.base import (
+    Capability,
+    StorageBase,
+    as_document,
+    dump_json,
+    strip_storage_members,
+)
 from explorer.storage.cosmos_docs import (
+    CONTENT_TYPE,
     LIST_FIELDS,
+    SERVER_FIELDS,
     document_of,
     envelope_of,
     new_envelope,
@@ -163,7 +171,9 @@ class CosmosStorage(StorageBase):
         self._container = container_client
         self._client: CosmosClient | None = None
         self._owned_credential: AsyncTokenCredential | None = None
-        self._ids: dict[str, str | None] = {}
+        #: key -> the stored members of its document (``document`` set to None),
+        #: or None when a lookup found none: a bot's write-back keeps id and shape
+        self._shapes: dict[str, Doc | None] = {}
         self._opened = False
         self._open_lock = asyncio.Lock()
         self._notes: list[str] = []
@@ -192,10 +202,17 @@ class CosmosStorage(StorageBase):
         return self.profile.dialect
 
     @property
+    def tls_verified(self) -> bool:
+        """False when TLS certificates are not checked: ``insecure``, or an endpoint on
+        ``localhost`` / ``127.0.0.1`` (the Cosmos SDK never checks those)."""
+        host = urlsplit(self.endpoint).hostname or ""
+        return not self.insecure and host not in ("localhost", "127.0.0.1")
+
+    @property
     def warnings(self) -> tuple[str, ...]:
         """Things the user must know about this store (TLS off, scans, legacy...)."""
         notes = list(self._notes)
-        if self.insecure:
+        if self.endpoint and not self.tls_verified:
             notes.insert(0, "TLS certificate checks are OFF (local emulator only)")
         return tuple(notes)
 
@@ -211,10 +228,14 @@ class CosmosStorage(StorageBase):
                 return
             container = self._container or self._connect()
             meter = _Meter(self)
-            props = await self._properties(container, meter)
-            self._container = container
-            self._configure(props)
-            self.profile = await self._sample(meter)
+            try:
+                props = await self._properties(container, meter)
+                self._container = container
+                self._configure(props)
+                self.profile = await self._sample(meter)
+            except BaseException:
+                await self.close()  # no half-open client left behind
+                raise
             if self.profile.mixed:
                 self._note(
                     "documents of several dialects share this container; keys are "
@@ -402,7 +423,7 @@ class CosmosStorage(StorageBase):
 
     async def iter_pages(
         self, prefix: str = "", *, continuation: str | None = None, page_size: int | None = None
-    ) -> AsyncIterator[tuple[list[Entry], str | None]]:
+    ) -> AsyncGenerator[tuple[list[Entry], str | None], None]:
         """Listed entries a page at a time, with the token that resumes after each page.
 
         Stop at any time; pass a token back as ``continuation`` to go on later.
@@ -565,9 +586,9 @@ class CosmosStorage(StorageBase):
                 if docs:
                     found[key] = self._choose(key, docs)
                 else:
-                    self._ids[key] = None
+                    self._shapes[key] = None
         for key, doc in found.items():
-            self._ids[key] = doc["id"]
+            self._remember(key, doc)
         return {k: found[k] for k in wanted if k in found}
 
     def _choose(self, key: str, docs: list[Doc]) -> Doc:
@@ -616,29 +637,52 @@ class CosmosStorage(StorageBase):
     def encode(
         self, key: str, document: Mapping[str, Any], *, like: RawItem | None = None
     ) -> RawItem:
-        """Keeps ``like``'s id, realId, extras and member order; only ``document`` changes."""
-        envelope = new_envelope(key, document, self.profile, like)
-        raw = to_raw(envelope, self.profile)
-        if like is None or like.key != key:
-            return raw
+        """Keeps ``like``'s id, realId, extras and member order; only ``document`` changes.
+
+        Objects in ``document`` are stored as their public attributes (as every
+        backend does). Without ``like`` (or for another key) the body has no
+        ``id`` yet: ``write_raw`` keeps the id of an existing document for the
+        key, or gives a new one the id of the container's dialect.
+        """
+        envelope = new_envelope(key, as_document(document), self.profile, like)
+        body = dump_json(key, envelope)
+        same = like is not None and like.key == key
+        extras = {k: v for k, v in envelope.items() if k not in ("id", "realId", "document")}
         return RawItem(
             key=key,
-            body=raw.body,
-            content_type=raw.content_type,
-            etag=like.etag,
-            last_modified=like.last_modified,
-            name=like.name or raw.name,
-            dialect=like.dialect,
-            meta=like.meta,
+            body=body,
+            content_type=CONTENT_TYPE,
+            etag=like.etag if like is not None and same else None,
+            last_modified=like.last_modified if like is not None and same else None,
+            name=str(envelope.get("id", "")),
+            dialect=like.dialect if like is not None and same else self.profile.dialect or "plain",
+            meta=like.meta if like is not None and same else extras,
         )
 
     # -- writing -----------------------------------------------------------------------
 
-    async def _existing_id(self, key: str, meter: _Meter) -> str | None:
-        if key in self._ids:
-            return self._ids[key]
-        docs = await self._read_docs([key], meter)
-        return docs[key]["id"] if key in docs else None
+    def _remember(self, key: str, doc: Mapping[str, Any]) -> None:
+        self._shapes[key] = {
+            k: None if k == "document" else v for k, v in doc.items() if k not in SERVER_FIELDS
+        }
+
+    async def _existing_shape(self, key: str, meter: _Meter) -> Doc | None:
+        """The stored members (id, extras, order) of ``key``'s document, if it has one."""
+        if key not in self._shapes:
+            await self._read_docs([key], meter)
+        return self._shapes.get(key)
+
+    def _shaped(self, key: str, envelope: Doc, shape: Doc | None) -> Doc:
+        """``envelope`` given the existing document's id and members, or a new id."""
+        if shape is None:
+            doc_id = self.profile.id_for(key, self.default_dialect)
+            if self.profile.dialect == "dotnet":
+                envelope.setdefault("PartitionKey", doc_id)
+            return {"id": doc_id, **envelope}
+        shaped = dict(shape)  # the stored member order, ``document`` in its place
+        shaped["realId"] = key
+        shaped["document"] = envelope["document"]
+        return shaped
 
     async def write_raw(
         self, item: RawItem, *, if_match: str | None = None, create: bool = False
@@ -650,16 +694,12 @@ class CosmosStorage(StorageBase):
         envelope = envelope_of(item)
         conditional = if_match not in (None, "*")
         if create:
-            self._ids.pop(key, None)
-            if await self._existing_id(key, meter) is not None:
+            self._shapes.pop(key, None)
+            if await self._existing_shape(key, meter) is not None:
                 raise ETagConflictError(key, f"{key!r} already exists; reload it first")
         if "id" not in envelope:
-            doc_id = None if create else await self._existing_id(key, meter)
-            if doc_id is None:
-                doc_id = self.profile.id_for(key, self.default_dialect)
-                if self.profile.dialect == "dotnet":
-                    envelope["PartitionKey"] = doc_id
-            envelope = {"id": doc_id, **envelope}
+            shape = None if create else await self._existing_shape(key, meter)
+            envelope = self._shaped(key, envelope, shape)
         doc_id = envelope["id"]
         try:
             if create:
@@ -680,13 +720,13 @@ class CosmosStorage(StorageBase):
         ):
             raise ETagConflictError(key) from None
         except exceptions.CosmosResourceNotFoundError:
-            self._ids.pop(key, None)
+            self._shapes.pop(key, None)
             raise ETagConflictError(
                 key, f"{key!r} was deleted by someone else since it was read; reload it"
             ) from None
         except AzureError as exc:
             raise self._error(exc, "write", key) from exc
-        self._ids[key] = doc_id
+        self._remember(key, envelope)
         if self.profile.dialect is None:  # first document of an empty container
             self.profile = ContainerDialect(dialect=self.default_dialect)
         return to_raw(dict(stored), self.profile, self._others(key, doc_id))
@@ -708,7 +748,7 @@ class CosmosStorage(StorageBase):
                     raise ETagConflictError(key)
             for doc in docs:
                 await self._delete_one(key, doc["id"], if_match if conditional else None, meter)
-        self._ids[key] = None
+        self._shapes[key] = None
         self.duplicates.pop(key, None)
 
     async def _delete_one(self, key: str, doc_id: str, etag: str | None, meter: _Meter) -> bool:

@@ -16,14 +16,13 @@ fields. Invariants:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from explorer.core.errors import DecodeError
 from explorer.core.items import Entry, JsonObject, RawItem
-from explorer.storage.base import decode_json_object, strip_storage_members
+from explorer.storage.base import decode_json_object, dump_json, strip_storage_members
 from explorer.storage.cosmos_keys import ContainerDialect, classify
 
 SERVER_FIELDS = frozenset({"_rid", "_self", "_ts", "_attachments", "_etag", "_lsn"})
@@ -31,10 +30,6 @@ ENVELOPE = ("id", "realId", "document")
 CONTENT_TYPE = "application/json"
 #: the projection used for listing (extras tell the dialect, without the body)
 LIST_FIELDS = "c.id, c.realId, c._etag, c._ts, c.eTag, c.PartitionKey"
-
-
-def dumps(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def modified(doc: Mapping[str, Any]) -> datetime | None:
@@ -68,7 +63,7 @@ def to_raw(
     etag = doc.get("_etag")
     return RawItem(
         key=real_id if isinstance(real_id, str) else doc_id,
-        body=dumps(stored),
+        body=dump_json(str(real_id or doc_id), stored),
         content_type=CONTENT_TYPE,
         etag=etag if isinstance(etag, str) else None,
         last_modified=modified(doc),

@@ -1,0 +1,134 @@
+"""A local TCP proxy that adds latency, for network-shaped tests and benchmarks.
+
+``LatencyProxy(target_port, delay=0.020).start()`` listens on a free port of
+``listen_host`` and forwards every connection to ``target_host:target_port``.
+Bytes from the client reach the target ``delay`` seconds after they arrived
+(order kept, chunks not serialised behind each other), so every request/response
+round trip costs ``delay`` more, as a distant server would. TLS passes through
+untouched as bytes. It runs its own event loop in a daemon thread, so it serves
+a peer in another process while the caller's loop is busy or blocked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import time
+
+
+class LatencyProxy:
+    def __init__(
+        self,
+        target_port: int,
+        *,
+        delay: float = 0.0,
+        target_host: str = "127.0.0.1",
+        listen_host: str = "127.0.0.1",
+    ) -> None:
+        self.target = (target_host, target_port)
+        self.delay = delay
+        self.listen_host = listen_host
+        self.port = 0
+        self.connections = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._server: asyncio.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> LatencyProxy:
+        ready = threading.Event()
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            try:
+                self._server = loop.run_until_complete(
+                    asyncio.start_server(self._handle, self.listen_host, 0)
+                )
+                self.port = self._server.sockets[0].getsockname()[1]
+            except BaseException as exc:  # reported to start()
+                failure.append(exc)
+                ready.set()
+                return
+            ready.set()
+            loop.run_forever()
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+        self._thread = threading.Thread(target=run, name="latency-proxy", daemon=True)
+        self._thread.start()
+        ready.wait(10)
+        if failure:
+            raise failure[0]
+        return self
+
+    def endpoint(self, scheme: str = "https") -> str:
+        return f"{scheme}://{self.listen_host}:{self.port}/"
+
+    def stop(self) -> None:
+        loop, server = self._loop, self._server
+        if loop is None or server is None:
+            return
+
+        async def shutdown() -> None:
+            server.close()
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            loop.stop()
+
+        asyncio.run_coroutine_threadsafe(shutdown(), loop)
+        if self._thread is not None:
+            self._thread.join(10)
+        self._loop = self._server = None
+
+    async def _handle(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            target_r, target_w = await asyncio.open_connection(*self.target)
+        except OSError:
+            client_w.close()
+            return
+        try:
+            await asyncio.gather(
+                self._pipe(client_r, target_w, self.delay), self._pipe(target_r, client_w, 0.0)
+            )
+        finally:
+            for writer in (client_w, target_w):
+                writer.close()
+
+    @staticmethod
+    async def _pipe(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, delay: float
+    ) -> None:
+        queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
+
+        async def send() -> None:
+            while True:
+                due, data = await queue.get()
+                if not data:
+                    break
+                wait = due - time.monotonic()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                writer.write(data)
+                await writer.drain()
+            with contextlib.suppress(OSError):
+                if writer.can_write_eof():
+                    writer.write_eof()
+
+        sender = asyncio.ensure_future(send())
+        try:
+            while True:
+                data = await reader.read(65536)
+                queue.put_nowait((time.monotonic() + delay, data))
+                if not data:
+                    break
+            await sender
+        except (OSError, asyncio.IncompleteReadError):
+            sender.cancel()
+        finally:
+            if not sender.done():
+                sender.cancel()
