@@ -26,6 +26,7 @@ import os
 from collections.abc import AsyncIterator, Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from azure.core import MatchConditions
 from azure.core.exceptions import (
@@ -176,26 +177,19 @@ class BlobStorage(StorageBase):
                 break
         except AzureError as exc:
             raise self._error(exc, None, "list") from None
-        guesses = [(n, *dialects.guess(n, ct)) for n, ct in sample]
-        unsure = [(n, d, c) for n, d, c in guesses if not c][:SAMPLE_BODIES]
-        bodies = await self._gather(self._peek(n) for n, _, _ in unsure)
-        python_hint, json_hint = self._python_default(), self._json_default()
-        python_bodies = [b for (_, d, _), b in zip(unsure, bodies, strict=True) if d.hierarchical]
-        if python_bodies:
-            tagged = any(dialects.is_tagged_python(b) for b in python_bodies)
-            python_hint = "python" if tagged else "agents-python"
-        counts: dict[str, int] = {}
-        for _, found, _ in guesses:
-            counts[found.name] = counts.get(found.name, 0) + 1
-        json_bodies = [b for (_, d, _), b in zip(unsure, bodies, strict=True) if not d.hierarchical]
-        dotnet = sum(b[:64].lstrip().startswith(b'{"$type"') for b in json_bodies)
-        if dotnet * 2 > len(json_bodies) or counts.get("dotnet", 0) > counts.get("js", 0):
-            json_hint = "dotnet"
-        names = {"python": python_hint, "js": json_hint}
-        totals: dict[str, int] = {}
-        for name, count in counts.items():
-            totals[names.get(name, name)] = totals.get(names.get(name, name), 0) + count
-        main = dialects.DIALECTS[max(totals, key=totals.__getitem__)] if totals else self._default
+        guesses = [dialects.guess(n, ct) for n, ct in sample]
+        unsure = [
+            (n, d) for (n, _), (d, certain) in zip(sample, guesses, strict=True) if not certain
+        ]
+        unsure = unsure[:SAMPLE_BODIES]
+        bodies = await self._gather(self._peek(n) for n, _ in unsure)
+        main, python_hint, json_hint = dialects.vote(
+            guesses,
+            [(d, b) for (_, d), b in zip(unsure, bodies, strict=True)],
+            python_default=self._python_default(),
+            json_default=self._json_default(),
+            fallback=self._default,
+        )
         self._profile = ContainerProfile(main, python_hint, json_hint, len(sample))
         self._profiled = True
         return self._profile
@@ -219,6 +213,7 @@ class BlobStorage(StorageBase):
         where = f"{key!r} in " if key is not None else ""
         target = f"{where}blob container {self.container_name!r}"
         code = getattr(exc, "error_code", None)
+        code = getattr(code, "value", code)  # StorageErrorCode is a str enum
         if code == "ContainerNotFound":
             return BackendUnavailableError(
                 f"cannot {operation} {target}: the container does not exist; "
@@ -601,6 +596,13 @@ class BlobStorage(StorageBase):
 # -- construction --------------------------------------------------------------
 
 
+def _account_name(account_url: str) -> str:
+    """``https://NAME.blob.core.windows.net`` or an emulator's ``http://host:port/NAME``."""
+    parts = urlsplit(account_url)
+    path = parts.path.strip("/")
+    return path.split("/")[0] if path else (parts.hostname or "").split(".")[0]
+
+
 def _container_of(url: str) -> str:
     scheme, _, rest = url.partition("://")
     name = rest.strip("/")
@@ -642,7 +644,7 @@ def from_url(url: str, *, read_only: bool = False, **options: Any) -> BlobStorag
         if credential is None and options.get("sas_token"):
             credential = str(options["sas_token"]).lstrip("?")
         elif credential is None and options.get("account_key"):
-            account = options.get("account_name") or account_url.split("//")[-1].split(".")[0]
+            account = options.get("account_name") or _account_name(account_url)
             credential = {"account_name": account, "account_key": options["account_key"]}
         elif credential is None:
             from azure.identity.aio import DefaultAzureCredential

@@ -36,7 +36,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -253,6 +254,47 @@ def refine(found: BlobDialect, certain: bool, body: bytes, *, python_hint: str) 
 def is_tagged_python(body: bytes) -> bool:
     """A body only botbuilder-python writes (``py/*`` tags or a stale ``e_tag``)."""
     return b'"e_tag"' in body or b'"py/' in body
+
+
+def vote(
+    guesses: Sequence[tuple[BlobDialect, bool]],
+    bodies: Sequence[tuple[BlobDialect, bytes]],
+    *,
+    python_default: str,
+    json_default: str,
+    fallback: BlobDialect,
+) -> tuple[BlobDialect, str, str]:
+    """A container's main dialect and tie-breakers from a sample of its listing.
+
+    ``guesses``: ``guess()`` of each sampled name; ``bodies``: the first bytes of
+    a few blobs whose name did not prove their dialect. Returns
+    ``(main, python_hint, json_hint)``: the python-family body style the sample
+    shows (tagged -> python, untagged -> agents-python), whether unproven json
+    names are .NET (``$type`` bodies, or more proven .NET names than js) or js,
+    and the most common dialect (``fallback`` for an empty sample).
+    """
+    python_hint = python_default
+    python_bodies = [body for found, body in bodies if found.hierarchical]
+    if python_bodies:
+        tagged = any(is_tagged_python(body) for body in python_bodies)
+        python_hint = "python" if tagged else "agents-python"
+    proven = Counter(found.name for found, certain in guesses if certain)
+    json_bodies = [body for found, body in bodies if not found.hierarchical]
+    typed = sum(body[:64].lstrip().startswith(b'{"$type"') for body in json_bodies)
+    if proven["dotnet"] > proven["js"] or (json_bodies and typed * 2 > len(json_bodies)):
+        json_hint = "dotnet"
+    elif proven["js"] or json_bodies:
+        json_hint = "js"
+    else:
+        json_hint = json_default
+    totals: Counter[str] = Counter()
+    for found, certain in guesses:
+        if certain:
+            totals[found.name] += 1
+        else:
+            totals[python_hint if found.hierarchical else json_hint] += 1
+    main = DIALECTS[totals.most_common(1)[0][0]] if totals else fallback
+    return main, python_hint, json_hint
 
 
 def key_of(name: str, found: BlobDialect) -> str:
