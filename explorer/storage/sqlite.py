@@ -30,12 +30,10 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import secrets
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
@@ -45,7 +43,6 @@ from typing import Any, TypeVar
 from explorer.core.errors import (
     BackendUnavailableError,
     ETagConflictError,
-    InvalidKeyError,
     StorageError,
     UnknownStoreError,
 )
@@ -55,114 +52,35 @@ from explorer.storage.base import (
     StorageBase,
     as_document,
     etag_conflict,
-    public_attributes,
     requested_etag,
+)
+from explorer.storage.sqlite_sql import (
+    CREATE_TABLE,
+    DELETE_IF_MATCH,
+    HAS_TABLE,
+    INSERT_NEW,
+    SCHEMA_VERSION,
+    UPDATE_IF_MATCH,
+    UPSERT,
+    check_key,
+    chunks,
+    delete_keys,
+    fetch_all,
+    item_row,
+    page_query,
+    prefix_end,
+    raw_item,
+    select,
+    select_bodies,
+    select_items,
+    transaction,
+    valid_key,
 )
 
 T = TypeVar("T")
 
 #: keys listed per page; the listing holds no cursor open between pages
 PAGE_SIZE = 1000
-#: keys per ``IN (...)`` query, well below SQLite's variable limit
-_CHUNK = 500
-
-
-SCHEMA_VERSION = 1
-_CREATE_TABLE = """
-CREATE TABLE IF NOT EXISTS items (
-    key TEXT PRIMARY KEY NOT NULL,
-    body BLOB NOT NULL,
-    content_type TEXT NOT NULL,
-    etag TEXT NOT NULL,
-    last_modified TEXT NOT NULL,
-    name TEXT NOT NULL DEFAULT '',
-    dialect TEXT NOT NULL DEFAULT 'plain',
-    meta TEXT NOT NULL DEFAULT '{}'
-) WITHOUT ROWID
-"""
-_HAS_TABLE = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'items'"
-_COLUMNS = "key, body, content_type, etag, last_modified, name, dialect, meta"
-_VALUES = "?, ?, ?, ?, ?, ?, ?, ?"
-_UPSERT = (
-    f"INSERT INTO items ({_COLUMNS}) VALUES ({_VALUES}) ON CONFLICT (key) DO UPDATE SET "
-    "body = excluded.body, content_type = excluded.content_type, etag = excluded.etag, "
-    "last_modified = excluded.last_modified, name = excluded.name, "
-    "dialect = excluded.dialect, meta = excluded.meta"
-)
-_INSERT_NEW = f"INSERT INTO items ({_COLUMNS}) VALUES ({_VALUES}) ON CONFLICT (key) DO NOTHING"
-# Parameters in _COLUMNS order then the expected etag, so one row tuple serves all three.
-_UPDATE_IF_MATCH = (
-    "UPDATE items SET body = ?2, content_type = ?3, etag = ?4, last_modified = ?5, "
-    "name = ?6, dialect = ?7, meta = ?8 WHERE key = ?1 AND etag = ?9"
-)
-_DELETE_IF_MATCH = "DELETE FROM items WHERE key = ? AND etag = ?"
-
-
-def _in(count: int) -> str:
-    return ", ".join("?" * count)
-
-
-def _select_items(count: int) -> str:
-    return f"SELECT {_COLUMNS} FROM items WHERE key IN ({_in(count)})"
-
-
-def _select_bodies(count: int) -> str:
-    return f"SELECT key, body, etag FROM items WHERE key IN ({_in(count)})"
-
-
-def _delete_keys(count: int) -> str:
-    return f"DELETE FROM items WHERE key IN ({_in(count)})"
-
-
-def prefix_end(prefix: str) -> str | None:
-    """The least string above every string starting with ``prefix`` (``None``: no bound).
-
-    Listing is the range ``prefix <= key < prefix_end(prefix)``, which uses the
-    primary key and treats ``%`` and ``_`` in keys as ordinary characters.
-    """
-    chars = list(prefix)
-    while chars:
-        code = ord(chars[-1]) + 1
-        if code == 0xD800:  # surrogates are not stored; skip to the next character
-            code = 0xE000
-        if code <= 0x10FFFF:
-            chars[-1] = chr(code)
-            return "".join(chars)
-        chars.pop()
-    return None
-
-
-def _page_query(
-    prefix: str, end: str | None, after: str | None, size: int
-) -> tuple[str, tuple[Any, ...]]:
-    lower, bound = ("key > ?", after) if after is not None else ("key >= ?", prefix)
-    upper, params = ("", (bound, size)) if end is None else (" AND key < ?", (bound, end, size))
-    query = (
-        "SELECT key, name, length(body), last_modified, etag, dialect FROM items "
-        f"WHERE {lower}{upper} ORDER BY key LIMIT ?"
-    )
-    return query, params
-
-
-def _valid_key(key: str) -> bool:
-    try:
-        key.encode()
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _check_key(key: str) -> None:
-    if not _valid_key(key):
-        raise InvalidKeyError(
-            f"{key!r} holds a lone surrogate, which SQLite cannot store; use valid Unicode keys",
-            key=key,
-        )
-
-
-def _chunks(keys: Sequence[str]) -> Iterable[Sequence[str]]:
-    for start in range(0, len(keys), _CHUNK):
-        yield keys[start : start + _CHUNK]
 
 
 class SqliteStorage(StorageBase):
@@ -259,7 +177,7 @@ class SqliteStorage(StorageBase):
     def _prepare(self, conn: sqlite3.Connection) -> None:
         if self.read_only:
             conn.execute("PRAGMA query_only = ON")
-            if not conn.execute(_HAS_TABLE).fetchone():
+            if not conn.execute(HAS_TABLE).fetchone():
                 raise BackendUnavailableError(
                     f"{self.path} is not a bot state store (it has no items table); "
                     "check the path, or open it writable once to set it up"
@@ -274,8 +192,8 @@ class SqliteStorage(StorageBase):
                 f"(schema {version}); update botstate-explorer to open it"
             )
         if version < SCHEMA_VERSION:
-            with _transaction(conn):
-                conn.execute(_CREATE_TABLE)
+            with transaction(conn):
+                conn.execute(CREATE_TABLE)
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _translate(self, exc: sqlite3.Error) -> StorageError:
@@ -307,13 +225,13 @@ class SqliteStorage(StorageBase):
     # -- listing -------------------------------------------------------------
 
     async def iter_entries(self, prefix: str = "") -> AsyncIterator[Entry]:
-        if not _valid_key(prefix):
+        if not valid_key(prefix):
             return
         end = prefix_end(prefix)
         after: str | None = None
         while True:
-            query, params = _page_query(prefix, end, after, self.page_size)
-            rows = await self._run(partial(_fetch_all, query=query, params=params))
+            query, params = page_query(prefix, end, after, self.page_size)
+            rows = await self._run(partial(fetch_all, query=query, params=params))
             for key, name, size, modified, etag, dialect in rows:
                 yield Entry(
                     key=key,
@@ -330,30 +248,30 @@ class SqliteStorage(StorageBase):
     # -- raw access ----------------------------------------------------------
 
     async def read_raw(self, keys: Sequence[str]) -> dict[str, RawItem]:
-        wanted = [k for k in dict.fromkeys(keys) if _valid_key(k)]
+        wanted = [k for k in dict.fromkeys(keys) if valid_key(k)]
         if not wanted:
             return {}
-        rows = await self._run(lambda conn: _select(conn, _select_items, wanted))
-        return {row[0]: _raw_item(row) for row in rows}
+        rows = await self._run(lambda conn: select(conn, select_items, wanted))
+        return {row[0]: raw_item(row) for row in rows}
 
     async def write_raw(
         self, item: RawItem, *, if_match: str | None = None, create: bool = False
     ) -> RawItem:
         self.check_writable("write", item.key)
-        _check_key(item.key)
+        check_key(item.key)
         etag, modified = self._stamp()
-        row = _row(item, etag, modified)
+        row = item_row(item, etag, modified)
         conditional = if_match not in (None, "*")
 
         def put(conn: sqlite3.Connection) -> bool:
-            with _transaction(conn):
+            with transaction(conn):
                 if create and conditional:
                     return False  # a missing item never matches an etag
                 if create:
-                    return conn.execute(_INSERT_NEW, row).rowcount == 1
+                    return conn.execute(INSERT_NEW, row).rowcount == 1
                 if conditional:
-                    return conn.execute(_UPDATE_IF_MATCH, (*row, if_match)).rowcount == 1
-                conn.execute(_UPSERT, row)
+                    return conn.execute(UPDATE_IF_MATCH, (*row, if_match)).rowcount == 1
+                conn.execute(UPSERT, row)
                 return True
 
         if not await self._run(put):
@@ -378,13 +296,13 @@ class SqliteStorage(StorageBase):
         def rows() -> Iterator[tuple[Any, ...]]:
             nonlocal written
             for item in items:
-                _check_key(item.key)
+                check_key(item.key)
                 written += 1
-                yield _row(item, f"{prefix}-{next(counter):x}", modified)
+                yield item_row(item, f"{prefix}-{next(counter):x}", modified)
 
         def put_all(conn: sqlite3.Connection) -> None:
-            with _transaction(conn):
-                conn.executemany(_UPSERT, rows())
+            with transaction(conn):
+                conn.executemany(UPSERT, rows())
 
         await self._run(put_all)
         return written
@@ -396,19 +314,19 @@ class SqliteStorage(StorageBase):
             return
 
         def remove(conn: sqlite3.Connection) -> int:
-            with _transaction(conn):
-                return conn.execute(_DELETE_IF_MATCH, (key, if_match)).rowcount
+            with transaction(conn):
+                return conn.execute(DELETE_IF_MATCH, (key, if_match)).rowcount
 
-        if not _valid_key(key) or await self._run(remove) != 1:
+        if not valid_key(key) or await self._run(remove) != 1:
             raise ETagConflictError(key)
 
     # -- the bot-facing trio, one round trip each ----------------------------
 
     async def read(self, keys: Sequence[str]) -> dict[str, JsonObject]:
-        wanted = [k for k in dict.fromkeys(keys) if _valid_key(k)]
+        wanted = [k for k in dict.fromkeys(keys) if valid_key(k)]
         if not wanted:
             return {}
-        rows = await self._run(lambda conn: _select(conn, _select_bodies, wanted))
+        rows = await self._run(lambda conn: select(conn, select_bodies, wanted))
         result: dict[str, JsonObject] = {}
         for key, body, etag in rows:
             document = self.decode(RawItem(key=key, body=body))
@@ -422,22 +340,22 @@ class SqliteStorage(StorageBase):
             return
         for key in changes:
             self.check_writable("write", key)
-            _check_key(key)
+            check_key(key)
         batch = []
         for key, value in changes.items():
             document = as_document(value)
             etag, modified = self._stamp()
             batch.append(
-                (requested_etag(document), _row(self.encode(key, document), etag, modified))
+                (requested_etag(document), item_row(self.encode(key, document), etag, modified))
             )
 
         def put_all(conn: sqlite3.Connection) -> list[str]:
             conflicts = []
-            with _transaction(conn):
+            with transaction(conn):
                 for if_match, row in batch:
                     if if_match is None:
-                        conn.execute(_UPSERT, row)
-                    elif conn.execute(_UPDATE_IF_MATCH, (*row, if_match)).rowcount != 1:
+                        conn.execute(UPSERT, row)
+                    elif conn.execute(UPDATE_IF_MATCH, (*row, if_match)).rowcount != 1:
                         conflicts.append(row[0])
             return conflicts
 
@@ -448,72 +366,16 @@ class SqliteStorage(StorageBase):
     async def delete(self, keys: Sequence[str]) -> None:
         for key in keys:
             self.check_writable("delete", key)
-        wanted = [k for k in dict.fromkeys(keys) if _valid_key(k)]
+        wanted = [k for k in dict.fromkeys(keys) if valid_key(k)]
         if not wanted:
             return
 
         def remove(conn: sqlite3.Connection) -> None:
-            with _transaction(conn):
-                for chunk in _chunks(wanted):
-                    conn.execute(_delete_keys(len(chunk)), chunk)
+            with transaction(conn):
+                for chunk in chunks(wanted):
+                    conn.execute(delete_keys(len(chunk)), chunk)
 
         await self._run(remove)
-
-
-@contextmanager
-def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
-    """``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back on any error."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-
-
-def _fetch_all(conn: sqlite3.Connection, *, query: str, params: tuple[Any, ...]) -> list[Any]:
-    return conn.execute(query, params).fetchall()
-
-
-def _select(
-    conn: sqlite3.Connection, query: Callable[[int], str], keys: Sequence[str]
-) -> list[Any]:
-    """Rows for ``keys``; several queries share one read transaction (one snapshot)."""
-    if len(keys) <= _CHUNK:
-        return conn.execute(query(len(keys)), keys).fetchall()
-    rows: list[Any] = []
-    conn.execute("BEGIN")
-    try:
-        for chunk in _chunks(keys):
-            rows.extend(conn.execute(query(len(chunk)), chunk).fetchall())
-    finally:
-        conn.execute("COMMIT")
-    return rows
-
-
-def _row(item: RawItem, etag: str, modified: str) -> tuple[Any, ...]:
-    """The column values of ``_COLUMNS`` for ``item`` stored with ``etag``."""
-    meta = (
-        json.dumps(dict(item.meta), separators=(",", ":"), default=public_attributes)
-        if item.meta
-        else "{}"
-    )
-    return (item.key, item.body, item.content_type, etag, modified, item.name, item.dialect, meta)
-
-
-def _raw_item(row: Sequence[Any]) -> RawItem:
-    key, body, content_type, etag, modified, name, dialect, meta = row
-    item = RawItem(
-        key=key,
-        body=bytes(body),
-        content_type=content_type,
-        etag=etag,
-        last_modified=datetime.fromisoformat(modified),
-        name=name,
-        dialect=dialect,
-    )
-    return replace(item, meta=json.loads(meta)) if meta != "{}" else item
 
 
 def from_url(url: str, *, read_only: bool = False, **options: Any) -> SqliteStorage:

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from explorer.storage import (
     BackendUnavailableError,
     ETagConflictError,
     InvalidKeyError,
+    RawItem,
     ReadOnlyError,
     open_store,
 )
@@ -223,3 +225,27 @@ async def test_reading_more_keys_than_one_query_holds(tmp_path: Path) -> None:
         assert sorted(await store.read_raw(keys)) == keys
         await store.delete(keys[:1_100])
         assert [k async for k in store.iter_keys()] == keys[1_100:]
+
+
+async def test_raw_items_keep_name_dialect_and_meta(tmp_path: Path) -> None:
+    path = tmp_path / "meta.db"
+    item = RawItem(
+        key="msteams/users/29:1AbC",
+        body=b'{"a":1}',
+        content_type="application/json; charset=utf-8",
+        name="msteams%2Fusers%2F29%3A1AbC",
+        dialect="js",
+        meta={"PartitionKey": "msteams/users/29:1AbC", "tags": ["x"]},
+    )
+    async with SqliteStorage(path) as store:
+        written = await store.write_raw(item)
+    async with SqliteStorage(path, read_only=True) as store:
+        raw = (await store.read_raw([item.key]))[item.key]
+        [entry] = [e async for e in store.iter_entries()]
+    assert raw == replace(item, etag=written.etag, last_modified=written.last_modified)
+    assert (entry.name, entry.dialect, entry.size, entry.etag) == (
+        item.name,
+        "js",
+        len(item.body),
+        written.etag,
+    )
