@@ -26,7 +26,7 @@ import difflib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final, Protocol
+from typing import Any, Final, Protocol, runtime_checkable
 
 from explorer.core.errors import ETagConflictError, ItemNotFoundError, StorageError
 from explorer.core.items import JsonObject, RawItem
@@ -46,6 +46,7 @@ class _Missing:
 MISSING: Final = _Missing()
 
 
+@runtime_checkable
 class RawWriter(Protocol):
     """Writes raw items on behalf of a session (``SafeWriter`` backs up and audits)."""
 
@@ -147,6 +148,7 @@ class EditSession:
         self.theirs_fetched = False
         #: my draft as it was when ``reload_theirs`` replaced it
         self.aside: JsonObject | None = None
+        self.aside_deleted = False
         #: the state was deleted by ``save``; the session is finished
         self.gone = False
         self._history = _History()
@@ -234,15 +236,17 @@ class EditSession:
         label: str,
         changes: Mapping[str, tuple[Any, Any]],
         order: tuple[str, ...] | None = None,
+        deleted: bool | None = None,
     ) -> None:
         before_order = tuple(self.draft)
         if order is None:
             order = tuple(n for n in before_order if changes.get(n, (0, 0))[1] is not MISSING)
             order += tuple(n for n in changes if n not in self.draft)
         effective = {n: v for n, v in changes.items() if not _same(v[0], v[1])}
-        if not effective and order == before_order:
+        after_deleted = self.deleted if deleted is None else deleted
+        if not effective and order == before_order and after_deleted == self.deleted:
             return
-        edit = Edit(label, effective, (self.deleted, self.deleted), (before_order, order))
+        edit = Edit(label, effective, (self.deleted, after_deleted), (before_order, order))
         self._apply(edit, forward=True)
         self._history.undo.append(edit)
         self._history.redo.clear()
@@ -280,12 +284,15 @@ class EditSession:
         self._record(f"Remove {name}", {name: (self.draft[name], MISSING)})
 
     def replace_document(self, document: Mapping[str, Any], *, label: str) -> None:
-        """Make ``document`` the draft (used by "revert to this version")."""
+        """Make ``document`` the draft (used by "revert to this version").
+
+        A state marked for deletion is no longer deleted after this edit.
+        """
         _check_json("document", dict(document))
         names = [*self.draft, *(n for n in document if n not in self.draft)]
         changes = {n: (self.draft.get(n, MISSING), document.get(n, MISSING)) for n in names}
         # key order follows the new document, so the written body matches it
-        self._record(label, changes, order=tuple(document))
+        self._record(label, changes, order=tuple(document), deleted=False)
 
     def delete_state(self) -> None:
         """Mark the whole state for deletion on save (undoable like any edit)."""
@@ -466,7 +473,23 @@ class EditSession:
         if theirs is None:
             raise ItemNotFoundError(self.key)
         self.aside = copy.deepcopy(self.draft)
+        self.aside_deleted = self.deleted
         self._rebase(theirs)
+
+    def restore_aside(self) -> None:
+        """Make the draft kept aside by ``reload_theirs`` the draft again, as a pending edit.
+
+        The next save is checked against their etag (the version now loaded).
+        Raises ``ValueError`` if no draft is kept aside.
+        """
+        if self.aside is None:
+            raise ValueError(f"no draft of {self.key!r} is kept aside")
+        aside, self.aside = self.aside, None
+        if self.aside_deleted:
+            self.delete_state()
+        else:
+            self.replace_document(aside, label="Use my draft again")
+        self._notify()
 
     async def overwrite(self, theirs_etag: str, writer: RawWriter | None = None) -> RawItem | None:
         """Write my draft over the version the user has seen (``fetch_theirs``).

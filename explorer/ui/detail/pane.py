@@ -1,0 +1,513 @@
+"""``DetailPane``: the selected state: header, properties, raw body, dialog stack, history.
+
+``open_item(store, key)`` reads the item (or reuses its session with pending
+edits from ``PendingEdits``) and shows it; ``clear()`` shows nothing. Every
+change made here (edit a property in the JSON editor, add, remove, delete the
+state, pop/clear the dialog stack, revert to a backup) is a pending edit of
+the item's ``EditSession``; nothing is written until Save (``PendingEdits``).
+
+Edge cases: a key that no longer exists or whose body is not a JSON object is
+shown with a banner (and, for a bad body, its raw text) instead of failing; a
+read-only store shows the values but offers no edits; in redaction mode values
+are masked until "Reveal values" and a masked value can never be edited. When
+``open_item`` is called again before an earlier call finishes, only the latest
+one is shown.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from explorer.core.errors import DecodeError, StorageError
+from explorer.core.items import RawItem
+from explorer.state.audit import AuditLog
+from explorer.state.backups import Backup, BackupStore
+from explorer.state.session import EditSession
+from explorer.storage.base import Storage
+from explorer.ui.detail import style
+from explorer.ui.detail.editor import PropertyEditor
+from explorer.ui.detail.header import ItemHeader
+from explorer.ui.detail.history import HistoryView
+from explorer.ui.detail.properties import CHANGE_ROLE, PropertiesModel
+from explorer.ui.detail.raw import RawView
+from explorer.ui.detail.redaction import Redaction
+from explorer.ui.detail.stack import DialogStackView
+from explorer.ui.pending import PendingEdits
+
+TAB_PROPERTIES, TAB_RAW, TAB_STACK, TAB_HISTORY = range(4)
+
+
+class Banner(QFrame):
+    """A one-line coloured message with an optional action button."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        self.button = QPushButton()
+        self.button.hide()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.button)
+        self.setObjectName("banner")
+        self.hide()
+        self._action: Any = None
+
+    def show_message(
+        self, text: str, kind: str = "info", action: tuple[str, Any] | None = None
+    ) -> None:
+        colors = {
+            "info": style.muted(),
+            "warn": style.pending(),
+            "error": style.danger(),
+        }
+        color = colors.get(kind, style.muted())
+        fill = QColor(color)
+        fill.setAlpha(40)
+        self.setStyleSheet(
+            f"#banner {{ border: 1px solid {color.name()}; border-radius: 4px;"
+            f" background: rgba({fill.red()},{fill.green()},{fill.blue()},{fill.alpha()}); }}"
+        )
+        self.label.setText(text)
+        if self._action is not None:
+            self.button.clicked.disconnect(self._action)
+            self._action = None
+        if action is not None:
+            self.button.setText(action[0])
+            self._action = action[1]
+            self.button.clicked.connect(self._action)
+        self.button.setVisible(action is not None)
+        self.show()
+
+    def hide_message(self) -> None:
+        self.hide()
+
+
+class DetailPane(QWidget):
+    """The right-hand side of the window. Signals: ``error(str)`` for the status bar."""
+
+    error = Signal(str)
+    #: the shown item changed or its draft did: (store, key) or (None, None)
+    item_changed = Signal(object, object)
+
+    def __init__(
+        self,
+        pending: PendingEdits | None = None,
+        redaction: Redaction | None = None,
+        backups: BackupStore | None = None,
+        audit: AuditLog | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.redaction = redaction or Redaction(parent=self)
+        self.pending = pending or PendingEdits(redaction=self.redaction, parent=self)
+        if self.pending.redaction is None:
+            self.pending.redaction = self.redaction
+        self.store: Storage | None = None
+        self.key: str | None = None
+        self.item: RawItem | None = None
+        self.session: EditSession | None = None
+        self._request = 0
+
+        self.header = ItemHeader()
+        self.banner = Banner()
+        self.aside_banner = Banner()
+        self.model = PropertiesModel(self.redaction)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setObjectName("properties")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.setWordWrap(False)
+        self.table.setShowGrid(False)
+        self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_selected())
+        self.editor = PropertyEditor()
+        self.editor.applied.connect(self._apply_editor)
+
+        self.add_action = QAction("Add property", self)
+        self.add_action.setToolTip("Add a top-level property (pending until Save)")
+        self.add_action.triggered.connect(self.start_add_property)
+        self.remove_action = QAction("Remove property", self)
+        self.remove_action.setToolTip("Remove the selected property (pending until Save)")
+        self.remove_action.triggered.connect(self.remove_selected)
+        self.delete_action = QAction("Delete state", self)
+        self.delete_action.setShortcut(QKeySequence.StandardKey.Delete)
+        self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.delete_action.setToolTip("Mark the whole state for deletion (pending until Save)")
+        self.delete_action.triggered.connect(self.delete_state)
+        self.reveal_action = QAction("Reveal values", self)
+        self.reveal_action.setCheckable(True)
+        self.reveal_action.setToolTip("Show this item's masked values (redaction mode)")
+        self.reveal_action.toggled.connect(self._toggle_reveal)
+        self.table.addAction(self.delete_action)
+
+        bar = QHBoxLayout()
+        bar.setContentsMargins(0, 4, 0, 0)
+        self.tool_buttons: dict[str, QToolButton] = {}
+        for name, action in (
+            ("add", self.add_action),
+            ("remove", self.remove_action),
+            ("delete", self.delete_action),
+        ):
+            button = QToolButton()
+            button.setDefaultAction(action)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            self.tool_buttons[name] = button
+            bar.addWidget(button)
+        bar.addStretch()
+        for name, action in (
+            ("undo", self.pending.undo_action),
+            ("redo", self.pending.redo_action),
+            ("reveal", self.reveal_action),
+        ):
+            button = QToolButton()
+            button.setDefaultAction(action)
+            self.tool_buttons[name] = button
+            bar.addWidget(button)
+
+        properties_page = QWidget()
+        page_box = QVBoxLayout(properties_page)
+        page_box.setContentsMargins(0, 0, 0, 0)
+        page_box.addLayout(bar)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.editor)
+        splitter.setSizes([260, 240])
+        splitter.setChildrenCollapsible(False)
+        page_box.addWidget(splitter, 1)
+
+        self.raw_view = RawView(self.redaction)
+        self.stack_view = DialogStackView(self.redaction)
+        self.stack_view.error.connect(self.error)
+        self.history_view = HistoryView(backups, audit)
+        self.history_view.revert_requested.connect(self.revert_to_backup)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(properties_page, "Properties")
+        self.tabs.addTab(self.raw_view, "Raw JSON")
+        self.tabs.addTab(self.stack_view, "Dialog stack")
+        self.tabs.addTab(self.history_view, "History")
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.header)
+        banners = QVBoxLayout()
+        banners.setContentsMargins(8, 0, 8, 0)
+        banners.addWidget(self.banner)
+        banners.addWidget(self.aside_banner)
+        layout.addLayout(banners)
+        layout.addWidget(self.tabs, 1)
+        self.redaction.changed.connect(self._refresh)
+        self.clear()
+
+    # -- opening -------------------------------------------------------------------
+
+    @property
+    def editable(self) -> bool:
+        store = self.store
+        return (
+            self.session is not None
+            and store is not None
+            and not store.read_only
+            and not self.session.deleted
+        )
+
+    def clear(self) -> None:
+        """Show no item."""
+        self._request += 1
+        self._set_session(None)
+        self.store = self.key = self.item = None
+        self.header.set_item(None)
+        self.raw_view.set_item(None, None)
+        self.history_view.clear()
+        self._refresh()
+        self.item_changed.emit(None, None)
+
+    async def open_item(self, store: Storage, key: str) -> None:
+        """Show ``key`` of ``store``; errors are shown in the pane and sent to ``error``."""
+        self._request += 1
+        request = self._request
+        session = self.pending.get(store, key)
+        error = ""
+        item: RawItem | None = None
+        try:
+            if session is None or not session.is_dirty:
+                found = await store.read_raw([key])
+                item = found.get(key)
+                if item is None:
+                    error = f"{key!r} no longer exists in this store; refresh the tree."
+                    session = None
+                else:
+                    session = self.pending.track(EditSession(store, item))
+            else:
+                item = session.loaded
+        except DecodeError as exc:
+            error = f"{exc}. The stored text is shown in Raw JSON; it cannot be edited here."
+            session = None
+        except StorageError as exc:
+            error = str(exc)
+            session = None
+        if request != self._request:
+            return  # a newer open_item is in charge
+        same = self.key == key and self.store is store
+        self.store, self.key, self.item = store, key, item
+        if not same:
+            self.reveal_action.blockSignals(True)
+            self.reveal_action.setChecked(self.redaction.is_revealed(store, key))
+            self.reveal_action.blockSignals(False)
+        self._set_session(session)
+        self._refresh()
+        if error:
+            self.banner.show_message(error, "error")
+            self.error.emit(error)
+            if item is None:
+                self.header.set_item(None)
+            self.raw_view.set_item(item, None)
+            if item is not None:
+                self.tabs.setCurrentIndex(TAB_RAW)
+        self.item_changed.emit(store, key)
+        try:
+            await self.history_view.load(store, key)
+        except StorageError as exc:
+            if request == self._request:
+                self.error.emit(f"History of {key} cannot be read: {exc}")
+
+    def _set_session(self, session: EditSession | None) -> None:
+        if self.session is not None:
+            self.session.remove_listener(self._on_session_change)
+        self.session = session
+        if session is not None:
+            session.add_listener(self._on_session_change)
+        self.model.set_session(session)
+        self.stack_view.set_session(session)
+
+    def _on_session_change(self, session: EditSession) -> None:
+        if session is self.session:
+            self._refresh()
+            self.item_changed.emit(self.store, self.key)
+
+    # -- refreshing ----------------------------------------------------------------
+
+    def _refresh(self) -> None:
+        """Redraw every view from the session (after an edit, undo, save, reveal)."""
+        session = self.session
+        selected = self.selected_property()
+        self.model.refresh()
+        self.table.resizeColumnToContents(0)
+        self.table.resizeColumnToContents(1)
+        if self.table.columnWidth(1) > 260:
+            self.table.setColumnWidth(1, 260)
+        if session is not None:
+            self.item = session.loaded
+            self.header.set_item(session.loaded, session.draft)
+            self.raw_view.set_item(session.loaded, session)
+        self.stack_view.set_session(session)
+        editable = self.editable
+        self.stack_view.set_editable(editable)
+        self.history_view.set_editable(self.store is not None and not self.store.read_only)
+        self.add_action.setEnabled(editable)
+        self.remove_action.setEnabled(editable and selected is not None)
+        self.delete_action.setEnabled(editable)
+        masked_anything = (
+            session is not None
+            and self.redaction.enabled
+            and (
+                self.redaction.is_revealed(session.store, session.key)
+                or self.redaction.hides_anything(session.store, session.key, session.draft)
+            )
+        )
+        self.tool_buttons["reveal"].setVisible(bool(masked_anything))
+        self._update_banners()
+        if selected is not None and self.model.row_of(selected) >= 0:
+            self.select_property(selected)
+        else:
+            self._show_selected()
+
+    def _update_banners(self) -> None:
+        session, store = self.session, self.store
+        if session is None:
+            self.banner.hide_message()
+            self.aside_banner.hide_message()
+            return
+        if session.deleted:
+            self.banner.show_message(
+                "This state will be deleted when you save.", "error", ("Undo delete", self._undo)
+            )
+        elif store is not None and store.read_only:
+            self.banner.show_message(
+                "Read-only: this store was opened without writes. "
+                "Allow writes for this session (State menu) to edit."
+            )
+        elif session.is_dirty:
+            self.banner.show_message(
+                f"Pending: {_edits(session)}, not saved. "
+                f"Save writes them only if the etag is still {session.etag}.",
+                "warn",
+            )
+        else:
+            self.banner.hide_message()
+        if session.aside is not None:
+            self.aside_banner.show_message(
+                "Their version is loaded; your earlier draft is kept aside.",
+                "warn",
+                ("Use my draft again", self._restore_aside),
+            )
+        else:
+            self.aside_banner.hide_message()
+
+    def _undo(self) -> None:
+        if self.session is not None:
+            self.session.undo()
+
+    def _restore_aside(self) -> None:
+        if self.session is not None and self.session.aside is not None:
+            self.session.restore_aside()
+
+    # -- properties ----------------------------------------------------------------
+
+    def selected_property(self) -> str | None:
+        index = self.table.selectionModel().currentIndex()
+        return self.model.name_at(index.row()) if index.isValid() else None
+
+    def select_property(self, name: str) -> bool:
+        row = self.model.row_of(name)
+        if row < 0:
+            return False
+        self.table.selectionModel().setCurrentIndex(
+            self.model.index(row, 0),
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self._show_selected()
+        return True
+
+    def _show_selected(self) -> None:
+        session = self.session
+        name = self.selected_property()
+        if self.editor.is_new and self.editor.is_modified:
+            return  # keep a property being added
+        if session is None or name is None:
+            self.editor.clear()
+            self.remove_action.setEnabled(False)
+            return
+        row = self.model.row_of(name)
+        removed = self.model.index(row, 0).data(CHANGE_ROLE) == "removed"
+        self.remove_action.setEnabled(self.editable)
+        self.remove_action.setText("Restore property" if removed else "Remove property")
+        if removed:
+            self.editor.set_value(
+                name, session.document[name], editable=False, note="Removed on save."
+            )
+            return
+        value = session.draft[name]
+        if self.redaction.is_masked(session.store, session.key):
+            shown = self.redaction.view_value(session.store, session.key, name, value)
+            if shown != value:
+                self.editor.set_masked(
+                    name,
+                    _pretty(shown),
+                    "Masked (redaction mode): Reveal values to see or edit it.",
+                )
+                return
+        if self.editor.is_modified and self.editor.name == name:
+            try:
+                if self.editor.value() == value:
+                    return
+            except ValueError:
+                return  # keep the user's unfinished text
+        note = "Read-only store." if not self.editable else ""
+        self.editor.set_value(name, value, editable=self.editable, note=note)
+
+    def _apply_editor(self, name: str, value: Any) -> None:
+        session = self.session
+        if session is None or not self.editable:
+            return
+        try:
+            if self.editor.is_new:
+                session.add_property(name, value)
+            else:
+                session.set_property(name, value)
+        except ValueError as exc:
+            self.editor.status.setText(f"✗ {exc}")
+            self.error.emit(str(exc))
+            return
+        self.editor.set_value(name, value, editable=True)
+        self.select_property(name)
+
+    def start_add_property(self) -> None:
+        if self.editable:
+            self.table.clearSelection()
+            self.editor.start_new()
+
+    def remove_selected(self) -> None:
+        session, name = self.session, self.selected_property()
+        if session is None or name is None or not self.editable:
+            return
+        if name not in session.draft:  # a pending removal: restore it
+            session.set_property(name, session.document[name], label=f"Restore {name}")
+        else:
+            session.remove_property(name)
+
+    def delete_state(self) -> None:
+        if self.session is not None and self.editable:
+            self.session.delete_state()
+
+    def revert_to_backup(self, backup: Backup) -> None:
+        """Make ``backup`` the draft (a pending edit): an absent version means delete."""
+        session = self.session
+        if session is None or self.store is None or self.store.read_only:
+            return
+        if not backup.existed:
+            session.delete_state()
+            return
+        try:
+            document = session.store.decode(backup.to_raw_item())
+        except StorageError as exc:
+            self.error.emit(str(exc))
+            return
+        session.replace_document(document, label=f"Revert to version {backup.version}")
+        self.tabs.setCurrentIndex(TAB_PROPERTIES)
+
+    def _toggle_reveal(self, revealed: bool) -> None:
+        if self.store is None or self.key is None:
+            return
+        if revealed:
+            self.redaction.reveal(self.store, self.key)
+        else:
+            self.redaction.hide(self.store, self.key)
+
+
+def _pretty(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def _edits(session: EditSession) -> str:
+    count = len(session.edits) or 1
+    return f"{count} edit{'s' * (count != 1)}"

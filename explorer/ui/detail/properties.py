@@ -1,0 +1,151 @@
+"""``PropertiesModel``: the top-level properties of an ``EditSession`` draft as a table.
+
+Columns: Property (with ● when it has a pending edit), Type (a badge; class
+names from ``py/object`` / ``$type`` shown muted, never resolved), Value (a
+one-line preview). Properties removed in the draft stay listed, struck
+through, so a pending removal is visible and can be undone.
+
+The model only adapts the session: ``data()`` does no I/O and never changes
+anything; ``refresh()`` (called on every session change) resets the rows.
+Values pass through ``Redaction`` before they are shown.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QFont
+
+from explorer.state.session import EditSession
+from explorer.ui.detail import style
+from explorer.ui.detail.redaction import Redaction
+from explorer.ui.detail.values import preview, type_badge
+
+_BASE = int(Qt.ItemDataRole.UserRole) + 100
+#: the property name of a row (str)
+PROPERTY_NAME_ROLE = _BASE + 1
+#: "added" | "removed" | "modified" | "" for a row
+CHANGE_ROLE = _BASE + 2
+#: the value as shown (masked when redacted); ``MISSING`` for a removed property
+VALUE_ROLE = _BASE + 3
+
+PENDING_MARK = "●"
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class PropertiesModel(QAbstractTableModel):
+    """Rows: draft properties in stored order, then pending removals."""
+
+    COLUMNS = ("Property", "Type", "Value")
+
+    def __init__(self, redaction: Redaction | None = None) -> None:
+        super().__init__()
+        self.redaction = redaction
+        self.session: EditSession | None = None
+        self._rows: list[tuple[str, Any, str]] = []
+
+    def set_session(self, session: EditSession | None) -> None:
+        self.session = session
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Re-read the session (after an edit, undo, save or a redaction change)."""
+        self.beginResetModel()
+        self._rows = []
+        session = self.session
+        if session is not None:
+            changes = session.changes()
+            for name in session.property_names():
+                kind = changes[name].kind if name in changes else ""
+                self._rows.append((name, self._shown(name, session.draft[name]), kind))
+            for name, change in changes.items():
+                if change.kind == "removed":
+                    value = self._shown(name, session.document[name])
+                    self._rows.append((name, value, "removed"))
+        self.endResetModel()
+
+    def _shown(self, name: str, value: Any) -> Any:
+        session = self.session
+        if self.redaction is None or session is None:
+            return value
+        return self.redaction.view_value(session.store, session.key, name, value)
+
+    def row_of(self, name: str) -> int:
+        """The row of property ``name``, -1 if it is not listed."""
+        return next((i for i, row in enumerate(self._rows) if row[0] == name), -1)
+
+    def name_at(self, row: int) -> str | None:
+        return self._rows[row][0] if 0 <= row < len(self._rows) else None
+
+    # -- Qt model ----------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(self.COLUMNS)
+        ):
+            return self.COLUMNS[section]
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        name, value, change = self._rows[index.row()]
+        column = index.column()
+        if role == PROPERTY_NAME_ROLE:
+            return name
+        if role == CHANGE_ROLE:
+            return change
+        if role == VALUE_ROLE:
+            return value
+        badge = type_badge(value)
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == 0:
+                return f"{name}  {PENDING_MARK}" if change else name
+            if column == 1:
+                return badge.text
+            if column == 2:
+                return "(removed on save)" if change == "removed" else preview(value)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column == 0:
+                hint = {"added": "added", "removed": "removed", "modified": "edited"}.get(change)
+                return f"{name}: {hint}, not saved yet" if hint else name
+            if column == 1:
+                return badge.full or badge.text
+            if column == 2:
+                return preview(value, 1000)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if column == 0 and change:
+                return style.pending()
+            if column == 1 and badge.tagged:
+                return style.muted()
+            if change == "removed":
+                return style.muted()
+        if role == Qt.ItemDataRole.FontRole:
+            font = QFont()
+            if change == "removed":
+                font.setStrikeOut(column == 0)
+                font.setItalic(column == 2)
+                return font
+            if column == 1 and badge.tagged:
+                font.setItalic(True)
+                return font
+        if role == Qt.ItemDataRole.AccessibleTextRole and column == 0:
+            return f"{name}, pending edit" if change else name
+        return None

@@ -1,0 +1,94 @@
+"""How a JSON value is summarised in one cell: its type badge and a short preview.
+
+Type tags are read as text only: ``py/object`` (jsonpickle) and ``$type``
+(Newtonsoft) name a class, which is shown as the badge; nothing is resolved,
+imported or constructed. Previews skip the tag members so the cell shows data.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+#: members that carry type metadata rather than data
+TAG_MEMBERS = frozenset({"py/object", "py/type", "py/reduce", "py/id", "$type"})
+
+PREVIEW_CHARS = 160
+
+
+@dataclass(frozen=True, slots=True)
+class Badge:
+    """The type shown for a value. ``tagged`` badges name a stored class (shown muted)."""
+
+    text: str
+    tagged: bool = False
+    full: str = ""
+
+
+def _short_dotnet(name: str) -> str:
+    """``MyBot.UserProfile, MyBot`` -> ``MyBot.UserProfile`` (the assembly is in the tooltip)."""
+    return name.split(",", 1)[0].strip() or name
+
+
+def type_badge(value: Any) -> Badge:
+    """The badge of ``value``: a tagged class name, or the JSON type."""
+    if isinstance(value, dict):
+        tag = value.get("py/object")
+        if isinstance(tag, str):
+            return Badge(tag, tagged=True, full=f"py/object: {tag}")
+        if "py/reduce" in value:
+            return Badge("py/reduce", tagged=True, full="jsonpickle py/reduce (never executed)")
+        dotnet = value.get("$type")
+        if isinstance(dotnet, str):
+            label = _short_dotnet(dotnet)
+            if "$values" in value:
+                count = len(value["$values"]) if isinstance(value["$values"], list) else "?"
+                label = f"{label} [{count}]"
+            return Badge(label, tagged=True, full=f"$type: {dotnet}")
+        return Badge(f"object · {len(value)}")
+    if isinstance(value, list):
+        return Badge(f"array · {len(value)}")
+    if isinstance(value, bool):
+        return Badge("boolean")
+    if value is None:
+        return Badge("null")
+    if isinstance(value, int | float):
+        return Badge("number")
+    if isinstance(value, str):
+        return Badge("string")
+    return Badge(type(value).__name__)
+
+
+def _render(value: Any, budget: int) -> str:
+    if isinstance(value, dict):
+        if "$values" in value and "$type" in value:
+            return _render(value["$values"], budget)
+        parts: list[str] = []
+        used = 2
+        for name, member in value.items():
+            if name in TAG_MEMBERS:
+                continue
+            part = f"{name}: {_render(member, max(budget - used, 8))}"
+            parts.append(part)
+            used += len(part) + 2
+            if used > budget:
+                break
+        return "{" + ", ".join(parts) + "}"
+    if isinstance(value, list):
+        items: list[str] = []
+        used = 2
+        for member in value:
+            part = _render(member, max(budget - used, 8))
+            items.append(part)
+            used += len(part) + 2
+            if used > budget:
+                break
+        return "[" + ", ".join(items) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def preview(value: Any, limit: int = PREVIEW_CHARS) -> str:
+    """One line summarising ``value``, at most ``limit`` characters (``…`` if cut)."""
+    text = _render(value, limit).replace("\n", " ")
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,1 @@
+"""Dialogs: save review, conflict, diff, history and audit (and the connection dialog)."""
