@@ -18,7 +18,7 @@ import json
 import sys
 from typing import Any
 
-from explorer.cli.context import Context, escape_key
+from explorer.cli.context import Context, escape_key, json_line
 from explorer.core.errors import DecodeError, ItemNotFoundError
 from explorer.core.items import Entry, JsonObject, RawItem
 from explorer.state.keys import parse_key
@@ -49,7 +49,7 @@ async def cmd_ls(ctx: Context, args: Any) -> int:
         write = ctx.out.write
         async for entry in store.iter_entries(args.prefix or ""):
             if args.json:
-                write(json.dumps(entry_json(entry), ensure_ascii=False) + "\n")
+                write(json_line(entry_json(entry)) + "\n")
             else:
                 write(f"{parse_key(entry.key).kind}\t{escape_key(entry.key)}\n")
             if entry.error:

@@ -12,10 +12,9 @@ names its current etag.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from explorer.cli.context import Context, escape_key
+from explorer.cli.context import Context, escape_key, json_line
 from explorer.state.audit import entry_as_dict
 
 
@@ -30,7 +29,7 @@ async def cmd_history(ctx: Context, args: Any) -> int:
                 "existed": b.existed, "etag": b.etag, "size": b.size, "new_etag": b.new_etag,
                 "content_type": b.content_type, "name": b.name, "dialect": b.dialect,
             }  # fmt: skip
-            ctx.out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            ctx.out.write(json_line(row) + "\n")
         return 0
     if not backups:
         ctx.note(
@@ -63,7 +62,7 @@ async def cmd_audit(ctx: Context, args: Any) -> int:
         entries = entries[-args.limit :]
     for e in entries:
         if args.json:
-            ctx.out.write(json.dumps(entry_as_dict(e), ensure_ascii=False) + "\n")
+            ctx.out.write(json_line(entry_as_dict(e)) + "\n")
             continue
         etags = f"{e.old_etag or '-'}->{e.new_etag or '-'}"
         size = "-" if e.size is None else str(e.size)

@@ -33,7 +33,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from explorer.cli.context import EXIT_BAD_INPUT, EXIT_ERROR, Context
+from explorer.cli.context import EXIT_BAD_INPUT, EXIT_ERROR, Context, json_line
 from explorer.core.errors import ETagConflictError, StorageError
 from explorer.core.items import RawItem
 from explorer.state.redact import redact_secrets
@@ -57,7 +57,7 @@ def item_to_line(item: RawItem, source: str) -> str:
         dialect=item.dialect,
         source=source,
     )
-    line = json.dumps(data, ensure_ascii=False, default=str)
+    line = json_line(data)
     try:
         line.encode("utf-8")
     except UnicodeEncodeError:
@@ -92,7 +92,8 @@ def line_to_item(text: str) -> tuple[RawItem, str | None]:
             raise LineError(f"key {key!r}: body_base64 is not valid base64") from None
     else:
         raise LineError(f'key {key!r}: no "body" (string) or "body_base64"')
-    meta = data.get("meta") or {}
+    meta = data.get("meta")
+    meta = {} if meta is None else meta
     if not isinstance(meta, dict):
         raise LineError(f'key {key!r}: "meta" must be an object')
     strings = {n: data.get(n) for n in ("content_type", "name", "dialect", "source")}
