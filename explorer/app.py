@@ -1,14 +1,286 @@
 """Composition root: QApplication, the qasync loop, stores, services, the window.
 
-Filled in by the window work.
+``run_gui(args)`` parses ``[STORE] [--demo] [--screenshot PNG] [--self-test]
+[--read-only]`` (plus the store options the CLI accepts). It is the only place
+that knows every concrete class: it builds the ``TaskRunner``, the
+``ConnectionManager`` with an opener over ``open_store``, the ``SafeWriter``
+(backups and audit log in the user data dir), the pending edits and detail
+pane, and the window, and hands each only what it needs.
+
+- ``--screenshot PNG``: open STORE, expand the first channel, select the
+  first user state, save a grab of the main window and exit (exit 1 if the
+  store could not be shown).
+- ``--self-test``: import every backend and the Qt plugins it needs, open the
+  window offscreen on a fresh demo store, close; exit 0 only if all worked.
 """
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import os
 import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from explorer.ui.profiles import Profile
+
+APP_NAME = "Bot State Explorer"
+ORG_NAME = "botstate-explorer"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="botstate-explorer gui", description="Open the explorer window."
+    )
+    parser.add_argument(
+        "store", nargs="?", help="store URL to open (sqlite:PATH, blob://C, cosmos://D/C)"
+    )
+    parser.add_argument("--demo", action="store_true", help="open the demo store")
+    parser.add_argument("--screenshot", metavar="PNG", help="save a grab of the window and exit")
+    parser.add_argument("--self-test", action="store_true", help="check the installation and exit")
+    parser.add_argument("--read-only", action="store_true", help="open the store read-only")
+    parser.add_argument("--connection-string")
+    parser.add_argument("--endpoint")
+    parser.add_argument("--key")
+    parser.add_argument("--insecure", action="store_true", help="local emulators: TLS checks off")
+    parser.add_argument("--environment", choices=("dev", "test", "prod"), default="dev")
+    return parser
+
+
+def data_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("botstate-explorer", appauthor=False))
+
+
+def profile_from_url(url: str, args: argparse.Namespace) -> tuple[Profile, str | None]:
+    """A one-off profile for a store URL given on the command line."""
+    scheme, _, rest = url.partition(":")
+    name = Path(rest).name or url if scheme == "sqlite" else rest.lstrip("/") or url
+    if scheme == "sqlite":
+        return Profile(name, "sqlite", args.environment, {"path": rest}), None
+    if scheme == "blob":
+        return (
+            Profile(
+                name,
+                "blob",
+                args.environment,
+                {"container": rest.lstrip("/")},
+                insecure=args.insecure,
+            ),
+            args.connection_string or os.environ.get("AZURE_STORAGE_CONNECTION_STRING"),
+        )
+    if scheme == "cosmos":
+        database, _, container = rest.lstrip("/").partition("/")
+        settings = {
+            "endpoint": args.endpoint or os.environ.get("COSMOS_ENDPOINT", ""),
+            "database": database,
+            "container": container,
+        }
+        secret = args.key or os.environ.get("COSMOS_KEY")
+        return Profile(name, "cosmos", args.environment, settings, insecure=args.insecure), secret
+    return Profile(name, "memory", args.environment), None
+
+
+async def open_profile(profile: Profile, secret: str | None, read_only: bool) -> Any:
+    """Open (enter) the store of ``profile``; the demo kind is filled in memory."""
+    from explorer.storage.registry import open_store
+
+    if profile.kind == "memory":
+        from explorer.state.demo import demo_items, fill_store
+
+        store = open_store("memory:")
+        await store.__aenter__()
+        await fill_store(store, demo_items())
+        store.read_only = read_only
+        return store
+    store = open_store(profile.url(), read_only=read_only, **profile.store_options(secret))
+    await store.__aenter__()
+    return store
+
+
+async def test_profile(profile: Profile, secret: str | None) -> str:
+    """One line saying what a read-only connection to ``profile`` found."""
+    store = await asyncio.wait_for(open_profile(profile, secret, True), timeout=20)
+    try:
+        first: str | None = None
+        async with asyncio.timeout(20):
+            async for key in store.iter_keys(""):
+                first = key
+                break
+    finally:
+        await store.__aexit__(None, None, None)
+    tls = (
+        ""
+        if profile.kind not in ("blob", "cosmos")
+        else (" · TLS checks OFF" if profile.insecure else " · TLS verified")
+    )
+    if first is None:
+        return f"Connected: the store is empty{tls}"
+    return f"Connected: found keys (first: {first}){tls}"
+
+
+def build_window(settings: Any = None) -> Any:
+    """The window with every service wired; used by ``run_gui`` and the tests."""
+    from explorer.state.tree import StateTree
+    from explorer.ui.connections import ConnectionManager
+    from explorer.ui.detail_slot import make_detail
+    from explorer.ui.main_window import MainWindow
+    from explorer.ui.profiles import ProfileStore
+    from explorer.ui.tasks import TaskRunner
+
+    runner = TaskRunner()
+    manager = ConnectionManager(StateTree(), runner, open_profile)
+    detail, pending = make_detail(data_dir(), runner)
+    profiles = ProfileStore(settings) if settings is not None else None
+
+    def connect_dialog(window: MainWindow) -> None:
+        from explorer.ui.connection_dialog import ConnectionDialog
+
+        if profiles is None:
+            return
+        dialog = ConnectionDialog(profiles, runner, test_profile, window)
+        dialog.accepted.connect(lambda: window.connect_profile(dialog.profile(), dialog.secret()))
+        dialog.open()
+
+    window = MainWindow(
+        manager, runner, detail, pending=pending, settings=settings, connect_dialog=connect_dialog
+    )
+    runner.setParent(window)
+    manager.setParent(window)
+    return window
 
 
 def run_gui(args: list[str]) -> int:
-    """Open the desktop app. ``args``: ``[STORE] [--demo] [--screenshot PNG] [--self-test]``."""
-    print("botstate-explorer: the window is not built yet", file=sys.stderr)
-    return 2
+    """Open the desktop app. Returns the process exit code."""
+    options = _parser().parse_args(args)
+    headless = options.screenshot or options.self_test
+    if headless and not os.environ.get("DISPLAY") and sys.platform.startswith("linux"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+    import qasync
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from explorer.ui.theme import apply_theme
+
+    app = QApplication.instance() or QApplication([sys.argv[0], *args])
+    assert isinstance(app, QApplication)
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(ORG_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    try:
+        from explorer.ui.resources import app_icon
+
+        app.setWindowIcon(app_icon())
+    except (ImportError, OSError):
+        pass
+    apply_theme(app)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    try:
+        if options.self_test:
+            coro = _self_test()
+        else:
+            settings = QSettings(ORG_NAME, "explorer") if not headless else None
+            coro = _run(options, build_window(settings), screenshot=options.screenshot)
+        with loop:
+            return int(loop.run_until_complete(coro))
+    finally:
+        asyncio.set_event_loop(None)
+
+
+async def _run(options: argparse.Namespace, window: Any, *, screenshot: str | None) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    window.show()
+    url = options.store
+    if options.demo and not url:
+        from explorer.state.demo import ensure_demo_store_async
+
+        url = await ensure_demo_store_async(data_dir() / "demo.db")
+    if url:
+        profile, secret = profile_from_url(url, options)
+        read_only = True if options.read_only else None
+        if screenshot:
+            return await _screenshot(window, profile, secret, read_only, screenshot)
+        window.connect_profile(profile, secret, read_only)
+    elif screenshot:
+        return await _grab(window, screenshot)
+    closed = asyncio.get_running_loop().create_future()
+
+    def last_closed() -> None:
+        if not closed.done():
+            closed.set_result(None)
+
+    QApplication.instance().lastWindowClosed.connect(last_closed)  # type: ignore[union-attr]
+    await closed
+    await window.manager.close_all()
+    return 0
+
+
+async def _screenshot(
+    window: Any, profile: Profile, secret: str | None, read_only: bool | None, path: str
+) -> int:
+    from explorer.ui.screenshot import show_first_user_state
+
+    try:
+        await show_first_user_state(window, profile, secret, read_only)
+    except Exception as exc:  # reported on stderr, the grab still shows the state
+        print(f"botstate-explorer: {exc}", file=sys.stderr)
+        await _grab(window, path)
+        return 1
+    return await _grab(window, path)
+
+
+async def _grab(window: Any, path: str) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    for _ in range(5):
+        QApplication.processEvents()
+        await asyncio.sleep(0.05)
+    ok = window.grab().save(path)
+    await window.manager.close_all()
+    window.close()
+    if not ok:
+        print(f"botstate-explorer: could not write {path}", file=sys.stderr)
+    return 0 if ok else 1
+
+
+async def _self_test() -> int:
+    """Import every backend, check the image plugins, open the window on a demo store."""
+    import importlib
+
+    from PySide6.QtGui import QImageWriter
+
+    from explorer.state.demo import ensure_demo_store_async
+    from explorer.ui.screenshot import show_first_user_state
+
+    problems: list[str] = []
+    for module in ("explorer.storage.sqlite", "explorer.storage.blob", "explorer.storage.cosmos"):
+        try:
+            importlib.import_module(module)
+        except Exception as exc:
+            problems.append(f"{module}: {type(exc).__name__}: {exc}")
+    formats = {bytes(f.data()).decode() for f in QImageWriter.supportedImageFormats()}
+    if "png" not in formats:
+        problems.append("Qt image plugin for PNG is missing")
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            url = await ensure_demo_store_async(Path(tmp) / "demo.db")
+            window = build_window(None)
+            window.show()
+            profile, _ = profile_from_url(url, _parser().parse_args([]))
+            await show_first_user_state(window, profile, None, True)
+            if window.grab().isNull():
+                problems.append("the window could not be drawn")
+            await window.manager.close_all()
+            window.close()
+        except Exception as exc:
+            problems.append(f"window on a demo store: {type(exc).__name__}: {exc}")
+    for problem in problems:
+        print(f"self-test: {problem}", file=sys.stderr)
+    print("self-test: ok" if not problems else f"self-test: {len(problems)} problem(s)")
+    return 0 if not problems else 1

@@ -128,6 +128,20 @@ class ConnectionNode(Node):
     by_key: dict[str, Node] = field(default_factory=dict, repr=False)
 
 
+#: group kinds kept in sorted order (users first, other keys last)
+_SORTED_KINDS = {
+    NodeKind.USERS: 0,
+    NodeKind.CONVERSATIONS: 1,
+    NodeKind.CHANNEL: 2,
+    NodeKind.AGENT: 2,
+    NodeKind.OTHER_GROUP: 9,
+}
+
+
+def _sort_key(node: Node) -> tuple[int, str]:
+    return _SORTED_KINDS.get(node.kind, 5), node.label.casefold()
+
+
 class TreeListener(Protocol):
     def before_insert(self, parent: Node, first: int, last: int) -> None: ...
     def after_insert(self, parent: Node, first: int, last: int) -> None: ...
@@ -286,7 +300,9 @@ class StateTree:
 
     def _append(self, parent: Node, node: Node) -> None:
         node.parent = parent
-        if not parent.attached:
+        if node.kind in _SORTED_KINDS:
+            self._insert_sorted(parent, node)
+        elif not parent.attached:
             # not yet visible: becomes visible with its (staged) ancestor
             node.row = len(parent.children)
             parent.children.append(node)
@@ -297,6 +313,24 @@ class StateTree:
             _, nodes = self._staged.setdefault(id(parent), (parent, []))
             node.row = len(parent.children) + len(nodes)
             nodes.append(node)
+
+    def _insert_sorted(self, parent: Node, node: Node) -> None:
+        """Channels, agents and groups go to their sorted place at once.
+
+        Their parents (connection, channel, agent) hold only such groups, so
+        nothing is staged there and an immediate insert keeps rows exact.
+        """
+        order = _sort_key(node)
+        row = next((c.row for c in parent.children if _sort_key(c) > order), len(parent.children))
+        if parent.attached:
+            self._emit("before_insert", parent, row, row)
+        parent.children.insert(row, node)
+        for index in range(row, len(parent.children)):
+            parent.children[index].row = index
+        if parent.attached:
+            for below in node.walk():
+                below.attached = True
+            self._emit("after_insert", parent, row, row)
 
     def _insert(self, parent: Node, nodes: list[Node]) -> None:
         first = len(parent.children)

@@ -38,7 +38,7 @@ class Recorder:
 
     def before_insert(self, parent: Node, first: int, last: int) -> None:
         assert self.open is None
-        assert first == len(parent.children), "rows must not be visible before the event"
+        assert first <= len(parent.children), "rows must not be visible before the event"
         self.open = (parent, first, last, len(parent.children))
         self.events.append(("insert", parent.label, first, last))
 
@@ -74,7 +74,9 @@ def labels(node: Node) -> list[str]:
 
 def test_keys_are_placed_by_channel_kind_and_agent() -> None:
     _tree, conn, _ = build(KEYS)
-    assert labels(conn) == ["msteams", "webchat", "msteams:COPILOT", "Other keys"]
+    # channels sorted, other keys last, whatever the listing order
+    assert labels(conn) == ["msteams", "msteams:COPILOT", "webchat", "Other keys"]
+    assert [n.row for n in conn.children] == [0, 1, 2, 3]
     teams = conn.children[0]
     assert labels(teams) == ["Users", "Conversations"]
     assert labels(teams.children[0]) == ["29:1AbC", "29:1XyZ"]
@@ -84,7 +86,7 @@ def test_keys_are_placed_by_channel_kind_and_agent() -> None:
     assert conv.key == "msteams/conversations/a:1Q;messageid=17"
     assert labels(conv) == ["private: 29:1AbC"]
     assert convs.children[1].key is None  # only its private state is stored
-    agent = conn.children[2].children[0]
+    agent = conn.children[1].children[0]
     assert agent.kind is NodeKind.AGENT
     assert agent.label == "agent 28:bot-app"
     assert labels(agent) == ["Users", "Conversations"]
@@ -115,7 +117,11 @@ def test_new_groups_arrive_with_their_children() -> None:
     tree, conn, recorder = build([])
     recorder.events.clear()
     tree.add_entries(conn, [Entry(key="webchat/users/a"), Entry(key="webchat/users/b")])
-    assert [e for e in recorder.events if e[0] == "insert"] == [("insert", "local", 0, 0)]
+    assert [e for e in recorder.events if e[0] == "insert"] == [
+        ("insert", "local", 0, 0),
+        ("insert", "webchat", 0, 0),
+        ("insert", "Users", 0, 1),
+    ]
     assert all(n.attached for n in conn.walk())
 
 
@@ -222,7 +228,7 @@ async def test_lazy_expansion_lists_only_the_expanded_node() -> None:
     assert teams.load_state is LoadState.UNLOADED
     assert teams.children == []
     await expand_node(tree, teams)
-    assert labels(teams) == ["Conversations", "Users"]
+    assert labels(teams) == ["Users", "Conversations"]
     users = next(c for c in teams.children if c.kind is NodeKind.USERS)
     await expand_node(tree, users)
     assert labels(users) == ["29:1AbC", "29:1XyZ"]

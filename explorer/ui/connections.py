@@ -1,0 +1,147 @@
+"""Open connections: one store per profile, its tree node, its write state.
+
+``ConnectionManager`` opens a profile's store through an injected opener
+(``app.py`` gives it ``open_store`` + ``__aenter__``), adds the connection to
+the tree and starts its listing through the ``TaskRunner``. Profiles marked
+prod open read-only; ``unlock_writes`` reopens the store with
+``read_only=False`` (read-only is enforced by the storage layer, not by
+buttons). Several connections can be open at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from explorer.state.tree import ConnectionNode, StateTree
+from explorer.state.tree_load import expand_node, is_lazy_store, list_connection
+from explorer.storage.base import Capability, Storage
+from explorer.ui.profiles import Profile
+from explorer.ui.tasks import TaskHandle, TaskRunner
+
+#: ``(profile, secret, read_only) -> an opened store``
+Opener = Callable[[Profile, str | None, bool], Awaitable[Storage]]
+
+
+@dataclass(eq=False)
+class Connection:
+    profile: Profile
+    secret: str | None
+    store: Storage
+    node: ConnectionNode
+    writes_unlocked: bool = False
+    listing: TaskHandle | None = field(default=None, repr=False)
+
+    @property
+    def read_only(self) -> bool:
+        return bool(self.store.read_only)
+
+    @property
+    def tls_checked(self) -> bool:
+        return not self.profile.insecure
+
+    @property
+    def request_charge(self) -> float | None:
+        if Capability.REQUEST_CHARGE not in self.store.capabilities:
+            return None
+        value: Any = getattr(self.store, "last_request_charge", None)
+        return float(value) if isinstance(value, int | float) else None
+
+
+class ConnectionManager(QObject):
+    """The open connections of one window."""
+
+    #: a Connection was opened, reopened (writes unlocked) or closed
+    changed = Signal()
+
+    def __init__(
+        self, tree: StateTree, runner: TaskRunner, opener: Opener, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.tree, self.runner, self.opener = tree, runner, opener
+        self.connections: list[Connection] = []
+
+    def for_node(self, node: Any) -> Connection | None:
+        conn = node.connection if node is not None else None
+        return next((c for c in self.connections if c.node is conn), None)
+
+    async def open(
+        self, profile: Profile, secret: str | None, read_only: bool | None = None
+    ) -> Connection:
+        """Open ``profile`` (prod: read-only unless told otherwise) and start listing."""
+        if read_only is None:
+            read_only = profile.is_prod
+        store = await self.opener(profile, secret, read_only)
+        lazy = is_lazy_store(store)
+        node = self.tree.add_connection(
+            _title(profile), store, environment=profile.environment, lazy=lazy
+        )
+        conn = Connection(profile, secret, store, node)
+        self.connections.append(conn)
+        if not lazy:
+            self.start_listing(conn)
+        self.changed.emit()
+        return conn
+
+    def start_listing(self, conn: Connection) -> TaskHandle:
+        if conn.listing is not None:
+            conn.listing.cancel()
+
+        async def work(handle: TaskHandle) -> int:
+            return await list_connection(
+                self.tree, conn.node, lambda done, total: handle.report(done, total)
+            )
+
+        conn.listing = self.runner.start(f"Listing {conn.profile.name}", work)
+        return conn.listing
+
+    def expand(self, node: Any) -> TaskHandle:
+        """Start listing a lazy node (called by the model's ``fetchMore``)."""
+
+        async def work(handle: TaskHandle) -> int:
+            return await expand_node(self.tree, node, lambda d, t: handle.report(d, t))
+
+        return self.runner.start(f"Listing {node.label}", work)
+
+    def refresh(self, conn: Connection) -> None:
+        """Forget what was listed and list again."""
+        if conn.listing is not None:
+            conn.listing.cancel()
+        self.tree.clear_children(conn.node)
+        if conn.node.prefix is not None:
+            conn.node.load_state = conn.node.load_state.UNLOADED
+            self.expand(conn.node)
+        else:
+            self.start_listing(conn)
+
+    async def unlock_writes(self, conn: Connection) -> None:
+        """Reopen ``conn``'s store writable for this session."""
+        store = await self.opener(conn.profile, conn.secret, False)
+        old, conn.store = conn.store, store
+        conn.node.store = store
+        conn.writes_unlocked = True
+        self.changed.emit()
+        await _close(old)
+
+    async def close(self, conn: Connection) -> None:
+        if conn.listing is not None:
+            conn.listing.cancel()
+        self.connections.remove(conn)
+        self.tree.remove_connection(conn.node)
+        self.changed.emit()
+        await _close(conn.store)
+
+    async def close_all(self) -> None:
+        for conn in list(self.connections):
+            await self.close(conn)
+
+
+def _title(profile: Profile) -> str:
+    return f"{profile.name}  ({profile.kind_label})"
+
+
+async def _close(store: Storage) -> None:
+    await store.__aexit__(None, None, None)

@@ -1,0 +1,399 @@
+"""``MainWindow``: the state tree on the left, the selected state on the right.
+
+Layout: menus (File, Edit, View, State, Help), a toolbar (Connect, Refresh,
+Go to, Filter, Save (n), Discard), an environment band under the toolbar
+(PROD red / TEST amber / DEV green, with read-only or "writes allowed"),
+a splitter with the tree and the detail pane, and a status bar (errors,
+task progress with cancel, pending edits, request charge, TLS, connection).
+
+The window owns no I/O: it starts work through ``TaskRunner`` and the
+``ConnectionManager``. The detail pane and the pending-edits object come
+from outside (``app.py``); the window only calls ``open_item`` / ``clear`` and
+``is_dirty`` / ``count`` / ``has_unsaved`` / ``save_all`` / ``discard_all``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from explorer.state.tree import Node, NodeKind
+from explorer.storage.base import Storage
+from explorer.ui.connections import Connection, ConnectionManager
+from explorer.ui.models import roles
+from explorer.ui.models.state_tree_model import StateFilterModel, StateTreeModel
+from explorer.ui.tasks import TaskRunner
+from explorer.ui.window_parts import EnvironmentBand, StatusArea, Toolbar, build_menus
+
+
+class DetailView(Protocol):
+    async def open_item(self, store: Storage, key: str) -> None: ...
+    def clear(self) -> None: ...
+
+
+class MainWindow(QMainWindow):
+    """The explorer window. ``detail`` is a QWidget implementing ``DetailView``."""
+
+    def __init__(
+        self,
+        manager: ConnectionManager,
+        runner: TaskRunner,
+        detail: QWidget,
+        *,
+        pending: Any = None,
+        settings: QSettings | None = None,
+        connect_dialog: Any = None,
+    ) -> None:
+        super().__init__()
+        self.manager, self.runner, self.detail, self.pending = manager, runner, detail, pending
+        self.settings = settings
+        self.connect_dialog = connect_dialog
+        self.setObjectName("MainWindow")
+        self.setWindowTitle("Bot State Explorer")
+        self.model = StateTreeModel(
+            manager.tree,
+            is_dirty=pending.is_dirty if pending is not None else None,
+            on_fetch=self._fetch,
+            parent=self,
+        )
+        self.filter_model = StateFilterModel(self)
+        self.filter_model.setSourceModel(self.model)
+        self._build()
+        manager.changed.connect(self._connections_changed)
+        manager.tree.subscribe(_AutoExpand(self))
+        runner.error.connect(self.status.show_error)
+        runner.finished.connect(lambda _h: self._update_status())
+        if pending is not None:
+            pending.changed.connect(self._pending_changed)
+        self._pending_changed()
+        self._connections_changed()
+        self.restore_layout()
+
+    # -- construction ---------------------------------------------------------
+
+    def _build(self) -> None:
+        self.view = QTreeView()
+        self.view.setObjectName("stateTree")
+        self.view.setModel(self.model)
+        self.view.setUniformRowHeights(True)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setAlternatingRowColors(False)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        header = self.view.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(1, 72)
+        self.view.selectionModel().currentChanged.connect(self._current_changed)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.view)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([360, 840])
+
+        self.band = EnvironmentBand()
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.band)
+        layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+
+        self.toolbar = Toolbar(self)
+        self.addToolBar(self.toolbar)
+        self.status = StatusArea(self.runner, self)
+        self.setStatusBar(self.status)
+        build_menus(self)
+        self._filter_timer = QTimer(self)
+        self._filter_timer.setSingleShot(True)
+        self._filter_timer.setInterval(200)
+        self._filter_timer.timeout.connect(self._apply_filter)
+        self.toolbar.filter_edit.textChanged.connect(lambda _t: self._filter_timer.start())
+        self.toolbar.goto_edit.returnPressed.connect(self.go_to)
+
+    def _fetch(self, node: Node) -> None:
+        self.manager.expand(node)
+
+    # -- current connection -----------------------------------------------------
+
+    def current_node(self) -> Node | None:
+        index = self.view.currentIndex()
+        node = index.data(roles.NODE_ROLE) if index.isValid() else None
+        return node if isinstance(node, Node) else None
+
+    def current_connection(self) -> Connection | None:
+        conn = self.manager.for_node(self.current_node())
+        if conn is None and self.manager.connections:
+            return self.manager.connections[-1]
+        return conn
+
+    def _connections_changed(self) -> None:
+        conn = self.current_connection()
+        self.band.show_connection(conn)
+        if conn is None:
+            self.setWindowTitle("Bot State Explorer")
+        else:
+            self.setWindowTitle(
+                f"Bot State Explorer — {conn.profile.name} ({self.band.mode_text(conn)})"
+            )
+        self.unlock_action.setEnabled(conn is not None and conn.read_only)
+        self._update_status()
+
+    def _update_status(self) -> None:
+        self.status.show_connection(self.current_connection())
+
+    # -- actions ----------------------------------------------------------------
+
+    def show_connect_dialog(self) -> None:
+        if self.connect_dialog is not None:
+            self.connect_dialog(self)
+
+    def connect_profile(
+        self, profile: Any, secret: str | None, read_only: bool | None = None
+    ) -> None:
+        async def work(_handle: Any) -> Connection:
+            return await self.manager.open(profile, secret, read_only)
+
+        self.runner.start(f"Connecting to {profile.name}", work, cancellable=True)
+
+    def refresh(self) -> None:
+        conn = self.current_connection()
+        if conn is not None:
+            self.detail_clear()
+            self.manager.refresh(conn)
+
+    def go_to(self) -> None:
+        text = self.toolbar.goto_edit.text().strip()
+        if not text or not self.manager.connections:
+            return
+        from explorer.state.locate import locate
+
+        current = self.current_connection()
+        order = [current] + [c for c in self.manager.connections if c is not current]
+
+        async def work(_handle: Any) -> Node | None:
+            for conn in order:
+                if conn is None:
+                    continue
+                nodes = await locate(self.manager.tree, conn.node, text)
+                if nodes:
+                    return nodes[0]
+            return None
+
+        def done(node: Node | None) -> None:
+            if node is None:
+                self.status.show_error(f"Go to: nothing named {text!r} in the open stores")
+            else:
+                self.select_node(node)
+
+        self.runner.start(f"Going to {text}", work, on_result=done)
+
+    def select_node(self, node: Node) -> None:
+        """Make ``node`` current: clear the filter if it hides it, expand, scroll."""
+        if self.view.model() is self.filter_model:
+            self.toolbar.filter_edit.clear()
+            self._apply_filter()
+        index = self.model.index_of(node)
+        if not index.isValid():
+            return
+        parent = index.parent()
+        while parent.isValid():
+            self.view.expand(parent)
+            parent = parent.parent()
+        self.view.setCurrentIndex(index)
+        self.view.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        self.view.setFocus()
+
+    def _apply_filter(self) -> None:
+        text = self.toolbar.filter_edit.text().strip()
+        current = self.current_node()
+        if not text:
+            if self.view.model() is not self.model:
+                self._set_view_model(self.model)
+            if current is not None:
+                self.select_node(current)
+            return
+        self.filter_model.set_needle(text)
+        if self.view.model() is not self.filter_model:
+            self._set_view_model(self.filter_model)
+        if self.filter_model.rowCount() and _count_rows(self.filter_model, 2000) < 2000:
+            self.view.expandAll()
+
+    def _set_view_model(self, model: Any) -> None:
+        self.view.setModel(model)
+        self.view.selectionModel().currentChanged.connect(self._current_changed)
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        node = current.data(roles.NODE_ROLE) if current.isValid() else None
+        self._connections_changed()
+        if not isinstance(node, Node) or not node.is_state:
+            self.detail_clear()
+            return
+        conn = self.manager.for_node(node)
+        if conn is None or node.key is None:
+            return
+        key, store = node.key, conn.store
+        open_item = getattr(self.detail, "open_item", None)
+        if open_item is not None:
+
+            async def work(_handle: Any) -> None:
+                await open_item(store, key)
+
+            self.runner.start(f"Opening {key}", work)
+
+    def detail_clear(self) -> None:
+        clear = getattr(self.detail, "clear", None)
+        if clear is not None:
+            clear()
+
+    def unlock_writes(self) -> None:
+        conn = self.current_connection()
+        if conn is None or not conn.read_only:
+            return
+        answer = QMessageBox.warning(
+            self,
+            "Allow writes for this session",
+            f"<b>{conn.profile.name}</b> is a {conn.profile.environment.upper()} store and "
+            "is open read-only.<br><br>Allow saving changes to it until you close this "
+            "connection? Every write is backed up first and recorded in the audit log, "
+            "and is checked against the version you loaded.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.runner.start(
+                f"Allowing writes on {conn.profile.name}",
+                lambda _h: self.manager.unlock_writes(conn),
+            )
+
+    def disconnect_current(self) -> None:
+        conn = self.current_connection()
+        if conn is not None:
+            self.detail_clear()
+            self.runner.start(f"Closing {conn.profile.name}", lambda _h: self.manager.close(conn))
+
+    def copy_key(self) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        node = self.current_node()
+        if node is not None:
+            QApplication.clipboard().setText(node.key or node.label)
+
+    def save_all(self) -> None:
+        if self.pending is not None and self.pending.has_unsaved():
+            self.runner.start("Saving", lambda _h: self.pending.save_all(self), cancellable=False)
+
+    def discard_all(self) -> None:
+        if self.pending is not None and self.pending.has_unsaved():
+            self.pending.discard_all()
+
+    def _pending_changed(self) -> None:
+        count = self.pending.count() if self.pending is not None else 0
+        self.toolbar.set_pending(count)
+        self.status.show_pending(count)
+        self.model.refresh_dirty()
+
+    # -- layout and closing -----------------------------------------------------
+
+    def restore_layout(self) -> None:
+        if self.settings is None:
+            self.resize(1200, 760)
+            return
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1200, 760)
+        state = self.settings.value("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        splitter = self.settings.value("window/splitter")
+        if isinstance(splitter, QByteArray):
+            self.splitter.restoreState(splitter)
+
+    def save_layout(self) -> None:
+        if self.settings is not None:
+            self.settings.setValue("window/geometry", self.saveGeometry())
+            self.settings.setValue("window/state", self.saveState())
+            self.settings.setValue("window/splitter", self.splitter.saveState())
+            self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.pending is not None and self.pending.has_unsaved():
+            answer = QMessageBox.question(
+                self,
+                "Unsaved edits",
+                f"{self.pending.count()} pending edit(s) are not saved. Close and lose them?",
+                QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Discard:
+                event.ignore()
+                return
+        self.save_layout()
+        self.runner.cancel_all()
+        event.accept()
+
+    #: set by build_menus
+    unlock_action: QAction
+    shortcuts: dict[str, QKeySequence]
+
+
+class _AutoExpand:
+    """Expands a new connection, and its first channel, when they appear."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+
+    def before_insert(self, parent: Node, first: int, last: int) -> None:
+        pass
+
+    def after_insert(self, parent: Node, first: int, last: int) -> None:
+        if parent.kind is NodeKind.ROOT:
+            node = parent.children[last]
+            QTimer.singleShot(0, lambda: self._expand(node))
+        elif parent.kind is NodeKind.CONNECTION and first == 0:
+            QTimer.singleShot(0, lambda: self._expand(parent))
+
+    def _expand(self, node: Node) -> None:
+        window = self.window
+        if window.view.model() is window.model and node.attached:
+            window.view.expand(window.model.index_of(node))
+            if window.view.currentIndex().isValid() is False:
+                window.view.setCurrentIndex(window.model.index_of(node))
+
+    def before_remove(self, parent: Node, first: int, last: int) -> None:
+        pass
+
+    def after_remove(self, parent: Node, first: int, last: int) -> None:
+        pass
+
+    def changed(self, node: Node) -> None:
+        pass
+
+
+def _count_rows(model: Any, limit: int, parent: QModelIndex | None = None) -> int:
+    parent = parent or QModelIndex()
+    total = 0
+    for row in range(model.rowCount(parent)):
+        total += 1 + _count_rows(model, limit - total, model.index(row, 0, parent))
+        if total >= limit:
+            break
+    return total

@@ -1,0 +1,1 @@
+"""Qt item models over the plain-Python state (they adapt, never own, the data)."""

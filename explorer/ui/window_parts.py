@@ -1,0 +1,262 @@
+"""The parts around the tree: menus, toolbar, environment band, status bar.
+
+Menus use ``QKeySequence`` standard keys (so each platform gets its own
+shortcuts) and macOS menu roles (About, Quit land in the application menu).
+Kept apart from ``main_window.py`` so the window holds behaviour, this
+module holds chrome.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSizePolicy,
+    QStatusBar,
+    QStyle,
+    QToolBar,
+    QWidget,
+)
+
+from explorer.ui.tasks import TaskRunner, TaskStatus
+from explorer.ui.theme import environment_colour, environment_text_colour
+
+if TYPE_CHECKING:
+    from explorer.ui.connections import Connection
+    from explorer.ui.main_window import MainWindow
+
+
+class EnvironmentBand(QLabel):
+    """A coloured strip naming the environment and whether writing is possible."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("environmentBand")
+        self.setContentsMargins(10, 3, 10, 3)
+        self.setVisible(False)
+
+    @staticmethod
+    def mode_text(conn: Connection) -> str:
+        env = conn.profile.environment.upper()
+        if conn.writes_unlocked:
+            return f"{env} · writes allowed for this session"
+        return f"{env} · read-only" if conn.read_only else env
+
+    def show_connection(self, conn: Connection | None) -> None:
+        if conn is None:
+            self.setVisible(False)
+            return
+        env = conn.profile.environment
+        background = environment_colour(env).name()
+        foreground = environment_text_colour(env).name()
+        text = f"<b>{self.mode_text(conn)}</b> — {conn.profile.name} · {conn.profile.kind_label}"
+        if conn.writes_unlocked:
+            text = f"⚠ {text} · changes you save are written to this store"
+        self.setText(text)
+        self.setStyleSheet(f"#environmentBand {{ background: {background}; color: {foreground}; }}")
+        self.setVisible(True)
+
+
+class Toolbar(QToolBar):
+    """Connect, Refresh, Go to, Filter, Save (n), Discard."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__("Main toolbar", window)
+        self.setObjectName("mainToolbar")
+        self.setMovable(False)
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        style = window.style()
+        self.connect_action = QAction(
+            style.standardIcon(QStyle.StandardPixmap.SP_DriveNetIcon), "Connect…", window
+        )
+        self.connect_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Open))
+        self.connect_action.triggered.connect(window.show_connect_dialog)
+        self.refresh_action = QAction(
+            style.standardIcon(QStyle.StandardPixmap.SP_BrowserReload), "Refresh", window
+        )
+        self.refresh_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Refresh))
+        self.refresh_action.triggered.connect(window.refresh)
+        self.addAction(self.connect_action)
+        self.addAction(self.refresh_action)
+        self.addSeparator()
+        self.goto_edit = QLineEdit()
+        self.goto_edit.setObjectName("gotoEdit")
+        self.goto_edit.setPlaceholderText(
+            "Go to: paste a user id, conversation id or key  (Ctrl+L)"
+        )
+        self.goto_edit.setClearButtonEnabled(True)
+        self.goto_edit.setMinimumWidth(300)
+        self.goto_edit.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setObjectName("filterEdit")
+        self.filter_edit.setPlaceholderText("Filter ids  (Ctrl+F)")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.setMaximumWidth(220)
+        self.addWidget(self.goto_edit)
+        self.addWidget(self.filter_edit)
+        self.addSeparator()
+        self.save_action = QAction(
+            style.standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton), "Save", window
+        )
+        self.save_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Save))
+        self.save_action.setToolTip("Review and save pending edits")
+        self.save_action.triggered.connect(window.save_all)
+        self.discard_action = QAction(
+            style.standardIcon(QStyle.StandardPixmap.SP_DialogDiscardButton), "Discard", window
+        )
+        self.discard_action.setToolTip("Discard every pending edit")
+        self.discard_action.triggered.connect(window.discard_all)
+        self.addAction(self.save_action)
+        self.addAction(self.discard_action)
+
+    def set_pending(self, count: int) -> None:
+        self.save_action.setText(f"Save ({count})" if count else "Save")
+        self.save_action.setEnabled(count > 0)
+        self.discard_action.setEnabled(count > 0)
+
+
+class StatusArea(QStatusBar):
+    """Errors on the left; tasks, pending edits, RU, TLS and connection on the right."""
+
+    def __init__(self, runner: TaskRunner, window: MainWindow) -> None:
+        super().__init__(window)
+        self.setObjectName("statusBar")
+        self.error_label = QLabel()
+        self.error_label.setObjectName("errorLabel")
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_label.setStyleSheet("color: #c62828;")
+        self.addWidget(self.error_label, 1)
+        self.tasks = TaskStatus(runner)
+        self.pending_button = QPushButton()
+        self.pending_button.setFlat(True)
+        self.pending_button.clicked.connect(window.save_all)
+        self.charge_label = QLabel()
+        self.tls_label = QLabel()
+        self.connection_label = QLabel()
+        for widget in (
+            self.tasks,
+            self.pending_button,
+            self.charge_label,
+            self.tls_label,
+            self.connection_label,
+        ):
+            self.addPermanentWidget(widget)
+        self._clear_timer = QTimer(self)
+        self._clear_timer.setSingleShot(True)
+        self._clear_timer.timeout.connect(self.error_label.clear)
+        self.show_pending(0)
+
+    def show_error(self, message: str) -> None:
+        first = message.splitlines()[0] if message else ""
+        self.error_label.setText(first)
+        self.error_label.setToolTip(message)
+        self._clear_timer.start(30_000)
+
+    def show_pending(self, count: int) -> None:
+        self.pending_button.setText(f"Pending: {count} edit(s) — Review & save…")
+        self.pending_button.setVisible(count > 0)
+
+    def show_connection(self, conn: Connection | None) -> None:
+        if conn is None:
+            self.connection_label.setText("Not connected")
+            self.tls_label.clear()
+            self.charge_label.clear()
+            return
+        self.connection_label.setText(f"{conn.profile.name} · {conn.profile.environment.upper()}")
+        if conn.profile.kind in ("blob", "cosmos"):
+            self.tls_label.setText("TLS ✓" if conn.tls_checked else "⚠ TLS checks off")
+            self.tls_label.setToolTip(
+                "Certificates are verified"
+                if conn.tls_checked
+                else "Local emulator profile: certificates are not verified"
+            )
+        else:
+            self.tls_label.clear()
+        charge = conn.request_charge
+        self.charge_label.setText(f"RU {charge:.1f}" if charge is not None else "")
+
+
+def _action(window: MainWindow, text: str, slot: Any, shortcut: Any = None) -> QAction:
+    action = QAction(text, window)
+    if shortcut is not None:
+        action.setShortcut(QKeySequence(shortcut))
+    action.triggered.connect(slot)
+    return action
+
+
+def build_menus(window: MainWindow) -> None:
+    """File, Edit, View, State, Help with standard keys and macOS roles."""
+    bar = window.menuBar()
+    tb = window.toolbar
+    keys = QKeySequence.StandardKey
+
+    file_menu = bar.addMenu("&File")
+    file_menu.addAction(tb.connect_action)
+    file_menu.addAction(_action(window, "&Disconnect", window.disconnect_current, keys.Close))
+    file_menu.addSeparator()
+    quit_action = _action(window, "&Quit", window.close, keys.Quit)
+    quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+    file_menu.addAction(quit_action)
+
+    edit_menu = bar.addMenu("&Edit")
+    for name in ("undo_action", "redo_action"):
+        action = getattr(window.pending, name, None) if window.pending is not None else None
+        if isinstance(action, QAction):
+            edit_menu.addAction(action)
+    edit_menu.addSeparator()
+    copy = _action(window, "&Copy key", window.copy_key, "Ctrl+Shift+C")
+    window.view.addAction(copy)
+    edit_menu.addAction(copy)
+    goto = _action(window, "&Go to…", _focus(tb.goto_edit), "Ctrl+L")
+    find = _action(window, "&Filter…", _focus(tb.filter_edit), keys.Find)
+    edit_menu.addActions([goto, find])
+    edit_menu.addSeparator()
+    edit_menu.addActions([tb.save_action, tb.discard_action])
+
+    view_menu = bar.addMenu("&View")
+    view_menu.addAction(tb.refresh_action)
+    view_menu.addAction(_action(window, "&Expand all", window.view.expandAll))
+    view_menu.addAction(_action(window, "&Collapse all", window.view.collapseAll))
+    view_menu.addSeparator()
+    view_menu.addAction(tb.toggleViewAction())
+
+    state_menu = bar.addMenu("&State")
+    window.unlock_action = _action(window, "Allow &writes for this session…", window.unlock_writes)
+    state_menu.addAction(window.unlock_action)
+    state_menu.addAction(tb.refresh_action)
+
+    help_menu = bar.addMenu("&Help")
+    about = _action(window, "&About Bot State Explorer", lambda: _about(window))
+    about.setMenuRole(QAction.MenuRole.AboutRole)
+    about_qt = _action(window, "About &Qt", QApplication.aboutQt)
+    about_qt.setMenuRole(QAction.MenuRole.AboutQtRole)
+    help_menu.addActions([about, about_qt])
+
+
+def _focus(edit: QLineEdit) -> Any:
+    def focus() -> None:
+        edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        edit.selectAll()
+
+    return focus
+
+
+def _about(window: QWidget) -> None:
+    from explorer import __version__
+
+    QMessageBox.about(
+        window,
+        "About Bot State Explorer",
+        f"<h3>Bot State Explorer {__version__}</h3>"
+        "<p>Browse and edit Bot Framework and Microsoft 365 Agents SDK bot state in "
+        "SQLite, Azure Blob Storage and Azure Cosmos DB.</p>"
+        "<p>Production stores open read-only; every save is etag-checked, backed up "
+        "and audited.</p>",
+    )
