@@ -7,7 +7,6 @@ names a backend.
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import UTC, datetime
 
 import pytest
@@ -368,8 +367,9 @@ async def test_a_closed_store_reopens_over_the_same_data(reopen: Opener) -> None
 
 async def test_encode_decode_round_trip(store: Storage) -> None:
     document = {"text": "ünïcode", "n": [1, 2.5, None, True], "e_tag": "dropped"}
-    item = store.encode("k", document)
-    assert json.loads(item.body) == {"text": "ünïcode", "n": [1, 2.5, None, True]}
+    item = store.encode("k", document)  # the body's layout is the backend's own
+    assert item.key == "k"
+    assert b"dropped" not in item.body
     assert store.decode(item) == {"text": "ünïcode", "n": [1, 2.5, None, True]}
 
 
