@@ -46,6 +46,9 @@ _PY_TABLE = {ord(c): f"*{ord(c)}" for c in _ESCAPED}
 _JS_TABLE = {ord(c): f"*{ord(c):x}" for c in _ESCAPED}
 _DOTNET_TABLE = {ord(c): f"*{ord(c):02x}" for c in _DOTNET_ESCAPED}
 _HEX = frozenset("0123456789abcdef")
+_CONTROL_TABLE = {ord(c): f"*{ord(c):x}" for c in "\t\n\r"}
+_PY_SPACE = "*32"
+_JS_SPACE = "*20"
 _ILLEGAL_IN_ID = frozenset(_ESCAPED)
 #: compatibility mode each SDK uses unless configured otherwise
 DEFAULT_TRUNCATION: dict[Dialect, Truncation] = {
@@ -102,13 +105,29 @@ def compute_id(
     reproduced; the full escaped key is returned for it (Cosmos DB accepts ids
     up to 1,023 bytes).
     """
-    escaped = escape(key, dialect) + suffix
+    escaped = _storable(escape(key, dialect) + suffix, dialect)
     mode = DEFAULT_TRUNCATION[dialect] if truncation is None else truncation
     if mode == "none" or dialect == "dotnet" or not _too_long(escaped, dialect):
         return escaped
     if mode == "hashed":
         return _sha256(escaped)
     return truncate(escaped, dialect)
+
+
+def _storable(escaped: str, dialect: Dialect) -> str:
+    """``escaped`` made into a valid Cosmos DB id where the SDKs would fail.
+
+    No SDK can store a key whose id ends in a space, nor a .NET id holding
+    TAB/LF/CR (Cosmos DB refuses both), so no bot wrote such an id: the
+    offending characters get the dialect's own escape (js hex for .NET).
+    """
+    if dialect == "dotnet" and not _ILLEGAL_IN_ID.isdisjoint(escaped):
+        escaped = escaped.translate(_CONTROL_TABLE)
+    if escaped.endswith(" "):
+        code = _PY_SPACE if dialect == "python" else _JS_SPACE
+        stripped = escaped.rstrip(" ")
+        escaped = stripped + code * (len(escaped) - len(stripped))
+    return escaped
 
 
 def is_certain(key: str, dialect: Dialect, suffix: str = "") -> bool:
@@ -171,6 +190,8 @@ def classify(
         return IdMatch(hinted, "escaped")
     for dialect in order:
         escaped = escape(real_id, dialect)
+        if doc_id != escaped and doc_id == _storable(escaped, dialect):
+            escaped = doc_id  # an id made storable by this project
         if doc_id == escaped:
             if escaped == real_id:
                 return IdMatch(hinted, "escaped")

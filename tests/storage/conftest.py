@@ -128,6 +128,49 @@ STORE_FACTORIES["blob"] = Backend(
 )
 
 
+@asynccontextmanager
+async def cosmos_location(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Opener]:
+    # A fresh database and container (partition key /id) on the cosmos emulator per
+    # test; the store opens it as the explorer does (from_url, never creating it).
+    from azure.cosmos import PartitionKey
+    from azure.cosmos.aio import CosmosClient
+
+    from explorer.storage.cosmos import from_url
+    from tests.support.cosmos_emulator import Emulator, unique_name
+
+    emulator: Emulator = request.getfixturevalue("cosmos_emulator")
+    database = unique_name("contract")
+    async with CosmosClient(emulator.endpoint, emulator.key, connection_verify=False) as client:
+        created = await client.create_database(database)
+        await created.create_container("state", PartitionKey(path="/id"))
+        try:
+            yield lambda read_only: from_url(
+                f"cosmos://{database}/state",
+                read_only=read_only,
+                endpoint=emulator.endpoint,
+                key=emulator.key,
+                insecure=True,
+                page_size=50,
+            )
+        finally:
+            await client.delete_database(database)
+
+
+STORE_FACTORIES["cosmos"] = Backend(
+    cosmos_location,
+    # ids above 1,023 bytes are refused by Cosmos DB; items are capped at 2 MB; the
+    # raw body is the stored {id, realId, document} item, not the bytes written
+    Traits(
+        page_size=50,
+        long_key_length=1000,
+        large_document_bytes=1_500_000,
+        exact_body=False,
+        keeps_content_type=False,
+    ),
+    marks=(pytest.mark.emulator,),
+)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",

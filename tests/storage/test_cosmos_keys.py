@@ -190,3 +190,11 @@ def test_empty_or_uninformative_sample_is_unknown() -> None:
     assert not detect([]).known
     assert not detect([("a", "a", False, False)]).known
     assert detect([]).id_for("a/b", "js") == "a*2fb"
+
+
+def test_ids_no_sdk_could_store_are_made_storable_and_recognised() -> None:
+    # Cosmos DB refuses ids ending in a space and .NET ids holding TAB/LF/CR
+    assert compute_id("a/b  ", "python") == "a*47b*32*32"
+    assert compute_id("a/b ", "js") == "a*2fb*20"
+    assert compute_id("a/b\tc", "dotnet") == "a*2fb*9c"
+    assert classify("a*47b*32*32", "a/b  ") == classify("a*47b", "a/b")
