@@ -1,6 +1,6 @@
 """Blob backend behaviour beyond the conformance suite, on Azurite.
 
-The fixtures in /work/shared/fixtures are real dumps of what botbuilder-python,
+The fixtures in ``shared/fixtures`` (beside the work tree) are real dumps of what botbuilder-python,
 botbuilder-js and the Agents SDK wrote; they are uploaded byte for byte (name,
 content type, body) and then read, listed, edited and written back through the
 backend. The .NET body is built from botbuilder-dotnet's documented form.
@@ -30,9 +30,8 @@ from tests.support.azurite import Azurite, unique_container
 
 pytestmark = pytest.mark.emulator
 
-FIXTURES = Path("/work/shared/fixtures")
-if not FIXTURES.exists():  # a fresh clone keeps copies next to the tests
-    FIXTURES = Path(__file__).parent / "fixtures"
+#: shared/ lies beside the work tree (and beside CI's fresh clone)
+FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
 
 DOTNET_BODY = (
     '{"$type":"System.Collections.Generic.Dictionary`2[[System.String, System.Private.CoreLib],'

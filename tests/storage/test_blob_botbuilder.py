@@ -1,0 +1,242 @@
+"""A real botbuilder-python 4.17.1 bot and this project share one blob container.
+
+The bot (botbuilder-azure ``BlobStorage`` on Azurite, with ``UserState``,
+``ConversationState`` and ``PrivateConversationState`` holding plain classes
+that jsonpickle tags with ``py/object``) runs in its own venv. We list and read
+its state with the CLI and the library, change one property through our
+storage, and the bot's next turns load that value and keep saving (its
+If-Match writes still succeed). The js fixture gets the same list/get/set
+treatment through the CLI; no js bot runs here (botbuilder-js is not installed),
+so for js the check is byte-level: only the edited property changes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from azure.storage.blob import ContentSettings
+from azure.storage.blob.aio import ContainerClient
+
+from explorer.storage.blob import from_url
+from tests.support import botbuilder_venv
+from tests.support.azurite import Azurite, unique_container
+
+pytestmark = [pytest.mark.peer, pytest.mark.emulator]
+
+FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
+USER = "msteams/users/29:1AbC-x_y"
+CONVERSATION = "msteams/conversations/a:1Xyz;messageid=1700000000000"
+PRIVATE = f"{CONVERSATION}/users/29:1AbC-x_y/"  # botbuilder-python's own suffix
+
+MODELS = """
+class UserProfile:
+    def __init__(self):
+        self.name = None
+        self.age = None
+        self.turns = 0
+
+
+class ConversationData:
+    def __init__(self):
+        self.messages = []
+"""
+
+BOT = """
+import asyncio, json, sys
+
+from botbuilder.azure import BlobStorage, BlobStorageSettings
+from botbuilder.core import ConversationState, PrivateConversationState, UserState
+from botbuilder.core.adapters import TestAdapter
+from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
+
+from bbmodels import ConversationData, UserProfile
+
+TEMPLATE = Activity(
+    channel_id="msteams",
+    service_url="https://smba.trafficmanager.net/emea/",
+    from_property=ChannelAccount(id="29:1AbC-x_y", name="Ada"),
+    recipient=ChannelAccount(id="28:bot-id", name="Bot"),
+    conversation=ConversationAccount(id="a:1Xyz;messageid=1700000000000"),
+)
+
+
+async def main(connection_string, container, texts):
+    storage = BlobStorage(
+        BlobStorageSettings(container_name=container, connection_string=connection_string)
+    )
+    user_state = UserState(storage)
+    conversation_state = ConversationState(storage)
+    private_state = PrivateConversationState(storage)
+    profile_property = user_state.create_property("UserProfile")
+    data_property = conversation_state.create_property("ConversationData")
+    secret_property = private_state.create_property("secret")
+    seen = []
+
+    async def logic(context):
+        profile = await profile_property.get(context, UserProfile)
+        data = await data_property.get(context, ConversationData)
+        secret = await secret_property.get(context, dict)
+        seen.append({
+            "class": type(profile).__name__,
+            "name": profile.name,
+            "age": profile.age,
+            "turns": profile.turns,
+            "messages": list(data.messages),
+            "secret": dict(secret),
+        })
+        profile.turns += 1
+        if profile.name is None:
+            profile.name, profile.age = "Ada", 38
+        data.messages.append(context.activity.text)
+        secret["token"] = "t%d" % profile.turns
+        await context.send_activity("%s (%s) turn %d" % (profile.name, profile.age, profile.turns))
+        for state in (user_state, conversation_state, private_state):
+            await state.save_changes(context)
+
+    adapter = TestAdapter(logic, TEMPLATE)
+    replies = []
+    for text in texts:
+        flow = await adapter.send(text)
+        replies.append(flow.adapter.get_next_activity().text)
+    print(json.dumps({"seen": seen, "replies": replies}))
+
+
+asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3:]))
+"""
+
+
+@pytest.fixture
+def bot_dir(tmp_path: Path) -> Path:
+    (tmp_path / "bbmodels.py").write_text(MODELS)
+    (tmp_path / "bot.py").write_text(BOT)
+    return tmp_path
+
+
+def run_bot(bot_dir: Path, azurite: Azurite, container: str, *texts: str) -> dict[str, Any]:
+    python = botbuilder_venv.ensure()
+    done = subprocess.run(
+        [str(python), "bot.py", azurite.connection_string, container, *texts],
+        cwd=bot_dir,
+        env={**os.environ, "PYTHONPATH": str(bot_dir)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def cli(azurite: Azurite, *args: str, stdin: str | None = None) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "explorer", *args, "--connection-string", azurite.connection_string],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def listed_kinds(output: str) -> set[tuple[str, str]]:
+    return {tuple(line.split("\t", 1)) for line in output.splitlines() if line}  # type: ignore[misc]
+
+
+async def blob_body(azurite: Azurite, container: str, name: str) -> bytes:
+    async with ContainerClient.from_connection_string(azurite.connection_string, container) as c:
+        return bytes(await (await c.download_blob(name)).readall())
+
+
+async def test_python_bot_reads_our_edit_and_keeps_working(azurite: Azurite, bot_dir: Path) -> None:
+    container = unique_container("bot")
+    first = run_bot(bot_dir, azurite, container, "hi", "again")
+    assert first["replies"] == ["Ada (38) turn 1", "Ada (38) turn 2"]
+
+    # the CLI lists the bot's keys with their kinds, and shows them decoded
+    listed = listed_kinds(cli(azurite, "ls", f"blob://{container}"))
+    assert listed == {("user", USER), ("conversation", CONVERSATION), ("private", PRIVATE)}
+
+    # the library reads them decoded, with the real etag and the tags shown as members
+    async with from_url(
+        f"blob://{container}", connection_string=azurite.connection_string
+    ) as store:
+        documents = await store.read([USER, CONVERSATION, PRIVATE])
+        assert documents[USER]["UserProfile"] == {
+            "py/object": "bbmodels.UserProfile",
+            "name": "Ada",
+            "age": 38,
+            "turns": 2,
+        }
+        assert documents[CONVERSATION]["ConversationData"]["messages"] == ["hi", "again"]
+        assert documents[PRIVATE]["secret"] == {"token": "t2"}
+
+        # one property edited through our storage: only its bytes (and the stale e_tag) change
+        raw = (await store.read_raw([USER]))[USER]
+        assert raw.dialect == "python"
+        document = store.decode(raw)
+        document["UserProfile"]["age"] = 99
+        await store.write_raw(store.encode(USER, document, like=raw), if_match=raw.etag)
+    after = await blob_body(azurite, container, USER)
+    stale = json.loads(raw.body)["e_tag"]
+    assert after.decode() == raw.body.decode().replace('"age": 38', '"age": 99').replace(
+        f'"e_tag": "{stale}"', f'"e_tag": "{raw.etag}"'
+    )
+
+    # the bot's next turns load the edit (as its own class) and keep saving
+    second = run_bot(bot_dir, azurite, container, "third", "fourth")
+    assert second["seen"][0] == {
+        "class": "UserProfile",
+        "name": "Ada",
+        "age": 99,
+        "turns": 2,
+        "messages": ["hi", "again"],
+        "secret": {"token": "t2"},
+    }
+    assert second["replies"] == ["Ada (99) turn 3", "Ada (99) turn 4"]
+    async with from_url(
+        f"blob://{container}", connection_string=azurite.connection_string, read_only=True
+    ) as store:
+        final = await store.read([USER, CONVERSATION])
+    assert final[USER]["UserProfile"]["age"] == 99
+    assert final[USER]["UserProfile"]["turns"] == 4
+    assert final[CONVERSATION]["ConversationData"]["messages"] == ["hi", "again", "third", "fourth"]
+
+
+async def test_cli_lists_and_round_trips_the_js_fixture(azurite: Azurite) -> None:
+    container = unique_container("js")
+    items = json.loads((FIXTURES / "js-blobsstorage.json").read_text())["items"]
+    async with ContainerClient.from_connection_string(azurite.connection_string, container) as c:
+        await c.create_container()
+        for item in items:
+            await c.upload_blob(
+                item["name"],
+                item["body"].encode(),
+                content_settings=ContentSettings(content_type=item["content_type"]),
+            )
+    listed = listed_kinds(cli(azurite, "ls", f"blob://{container}"))
+    kinds = {key: kind for kind, key in listed}
+    assert kinds["msteams/users/user-1"] == "user"
+    assert kinds["msteams/conversations/conv-1"] == "conversation"
+    assert kinds["msteams/conversations/conv-1/users/user-1"] == "private"
+    assert kinds["direct/dict-key"] == "other"
+    assert len(kinds) == len(items)
+
+    key = "msteams/users/user-1/"  # the key the js bot itself uses
+    shown = json.loads(cli(azurite, "get", f"blob://{container}", key))
+    document = shown.get("document", shown) if isinstance(shown, dict) else shown
+    assert document["UserProfile"]["age"] == 38
+    document["UserProfile"]["age"] = 39
+    cli(azurite, "set", f"blob://{container}", key, "-", stdin=json.dumps(document))
+    original = next(i for i in items if i["name"] == "msteams%2Fusers%2Fuser-1")["body"]
+    after = await blob_body(azurite, container, "msteams%2Fusers%2Fuser-1")
+    assert after.decode() == original.replace('"age":38', '"age":39')
