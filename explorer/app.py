@@ -122,18 +122,37 @@ async def test_profile(profile: Profile, secret: str | None) -> str:
     return f"Connected: found keys (first: {first}){tls}"
 
 
-def build_window(settings: Any = None) -> Any:
-    """The window with every service wired; used by ``run_gui`` and the tests."""
+def build_window(settings: Any = None, data: Path | None = None) -> Any:
+    """The window with every service wired; used by ``run_gui`` and the tests.
+
+    ``settings``: a QSettings for profiles and layout (None: nothing saved);
+    ``data``: folder of the backups and audit log (default: the user data dir).
+    """
+    from explorer.state.audit import AuditLog
+    from explorer.state.backups import BackupStore
+    from explorer.state.safe_write import SafeWriter
     from explorer.state.tree import StateTree
+    from explorer.storage.base import Storage
     from explorer.ui.connections import ConnectionManager
-    from explorer.ui.detail_slot import make_detail
+    from explorer.ui.detail import DetailPane
     from explorer.ui.main_window import MainWindow
+    from explorer.ui.pending import PendingEdits
     from explorer.ui.profiles import ProfileStore
     from explorer.ui.tasks import TaskRunner
 
+    folder = data_dir() if data is None else data
     runner = TaskRunner()
     manager = ConnectionManager(StateTree(), runner, open_profile)
-    detail, pending = make_detail(data_dir(), runner)
+    backups, audit = BackupStore(folder / "backups.db"), AuditLog(folder / "audit.jsonl")
+
+    def writer_for(store: Storage) -> SafeWriter:
+        conn = next((c for c in manager.connections if c.store is store), None)
+        return SafeWriter(backups, audit, profile=conn.profile.name if conn else None)
+
+    pending = PendingEdits(writer_for)
+    detail = DetailPane(pending=pending, backups=backups, audit=audit)
+    detail.error.connect(runner.error)
+    pending.error.connect(runner.error)
     profiles = ProfileStore(settings) if settings is not None else None
 
     def connect_dialog(window: MainWindow) -> None:
@@ -148,8 +167,10 @@ def build_window(settings: Any = None) -> Any:
     window = MainWindow(
         manager, runner, detail, pending=pending, settings=settings, connect_dialog=connect_dialog
     )
+    pending.dialog_parent = window
     runner.setParent(window)
     manager.setParent(window)
+    pending.setParent(window)
     return window
 
 
@@ -270,7 +291,7 @@ async def _self_test() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         try:
             url = await ensure_demo_store_async(Path(tmp) / "demo.db")
-            window = build_window(None)
+            window = build_window(None, Path(tmp))
             window.show()
             profile, _ = profile_from_url(url, _parser().parse_args([]))
             await show_first_user_state(window, profile, None, True)

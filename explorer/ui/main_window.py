@@ -297,17 +297,14 @@ class MainWindow(QMainWindow):
             QApplication.clipboard().setText(node.key or node.label)
 
     def save_all(self) -> None:
+        """Review & save (the pending edits' own dialog)."""
         if self.pending is not None and self.pending.has_unsaved():
-            self.runner.start("Saving", lambda _h: self.pending.save_all(self), cancellable=False)
-
-    def discard_all(self) -> None:
-        if self.pending is not None and self.pending.has_unsaved():
-            self.pending.discard_all()
+            self.pending.save_action.trigger()
 
     def _pending_changed(self) -> None:
         count = self.pending.count() if self.pending is not None else 0
         self.toolbar.set_pending(count)
-        self.status.show_pending(count)
+        self.status.show_pending(count, self.pending.summary() if self.pending else "")
         self.model.refresh_dirty()
 
     # -- layout and closing -----------------------------------------------------
@@ -340,10 +337,15 @@ class MainWindow(QMainWindow):
             answer = QMessageBox.question(
                 self,
                 "Unsaved edits",
-                f"{self.pending.count()} pending edit(s) are not saved. Close and lose them?",
-                QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-                QMessageBox.StandardButton.Cancel,
+                f"You have {self.pending.summary()} that are not saved.\n\n"
+                "Review and save them, or close and lose them?",
+                QMessageBox.StandardButton.Save
+                | QMessageBox.StandardButton.Discard
+                | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Save,
             )
+            if answer == QMessageBox.StandardButton.Save:
+                self.save_all()
             if answer != QMessageBox.StandardButton.Discard:
                 event.ignore()
                 return

@@ -102,24 +102,25 @@ class Toolbar(QToolBar):
         self.addWidget(self.goto_edit)
         self.addWidget(self.filter_edit)
         self.addSeparator()
-        self.save_action = QAction(
-            style.standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton), "Save", window
+        # the pending edits own Save (n) / Discard; without them both stay disabled
+        pending = window.pending
+        self.save_action: QAction = getattr(pending, "save_action", None) or QAction("Save", window)
+        self.discard_action: QAction = getattr(pending, "discard_action", None) or QAction(
+            "Discard", window
         )
-        self.save_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Save))
-        self.save_action.setToolTip("Review and save pending edits")
-        self.save_action.triggered.connect(window.save_all)
-        self.discard_action = QAction(
-            style.standardIcon(QStyle.StandardPixmap.SP_DialogDiscardButton), "Discard", window
+        self.save_action.setIcon(style.standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton))
+        self.discard_action.setIcon(
+            style.standardIcon(QStyle.StandardPixmap.SP_DialogDiscardButton)
         )
-        self.discard_action.setToolTip("Discard every pending edit")
-        self.discard_action.triggered.connect(window.discard_all)
         self.addAction(self.save_action)
         self.addAction(self.discard_action)
+        self._own_actions = pending is None
+        self.set_pending(0)
 
     def set_pending(self, count: int) -> None:
-        self.save_action.setText(f"Save ({count})" if count else "Save")
-        self.save_action.setEnabled(count > 0)
-        self.discard_action.setEnabled(count > 0)
+        if self._own_actions:
+            self.save_action.setEnabled(count > 0)
+            self.discard_action.setEnabled(count > 0)
 
 
 class StatusArea(QStatusBar):
@@ -159,8 +160,8 @@ class StatusArea(QStatusBar):
         self.error_label.setToolTip(message)
         self._clear_timer.start(30_000)
 
-    def show_pending(self, count: int) -> None:
-        self.pending_button.setText(f"Pending: {count} edit(s) — Review & save…")
+    def show_pending(self, count: int, summary: str = "") -> None:
+        self.pending_button.setText(f"● Pending: {summary or count} — Review & save…")
         self.pending_button.setVisible(count > 0)
 
     def show_connection(self, conn: Connection | None) -> None:
