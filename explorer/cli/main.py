@@ -154,6 +154,10 @@ def _say(message: str) -> None:
     print(f"{PROG}: {one_line}", file=sys.stderr)
 
 
+def _traceback() -> None:
+    print(redact_secrets(traceback.format_exc()), file=sys.stderr, end="")
+
+
 def exit_code_for(exc: BaseException) -> int:
     for kind, code in _EXIT_CODES:
         if isinstance(exc, kind):
@@ -186,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except (StorageError, OSError, ValueError) as exc:
         if debug:
-            traceback.print_exc()
+            _traceback()
         message = str(exc) or type(exc).__name__
         if isinstance(exc, OSError) and exc.filename is not None:
             message = f"{exc.filename}: {exc.strerror or exc}"
@@ -194,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         return exit_code_for(exc)
     except Exception as exc:  # the last line of defence: one line, no traceback
         if debug:
-            traceback.print_exc()
+            _traceback()
         detail = str(exc) or "no details"
         _say(f"internal error: {type(exc).__name__}: {detail} (rerun with --debug for details)")
         return c.EXIT_ERROR
