@@ -96,9 +96,10 @@ def public_attributes(value: object) -> Any:
     """``json.dumps(default=...)`` hook: how a non-JSON value in a document is stored.
 
     botbuilder-python bots put plain objects in state (its own storages pickle
-    them). Here an object is stored as its public attributes: ``__dict__`` (or
-    ``__slots__``) members not starting with ``_``, so it reads back as a plain
-    dict; it is never pickled and never rebuilt as its class. ``datetime`` /
+    them). Here an object is stored as its attributes (``__dict__`` or
+    ``__slots__``), so it reads back as a plain dict; it is never pickled and
+    never rebuilt as its class. An object with private (``_x``) attributes is
+    refused rather than stored without them. ``datetime`` /
     ``date`` / ``time`` become ISO 8601 text, enums their value, sets and
     tuples lists. Anything else raises ``TypeError`` (``encode`` turns it into a
     ``StorageError`` naming the key).
@@ -115,7 +116,17 @@ def public_attributes(value: object) -> Any:
         if not slots:
             raise TypeError(f"a {type(value).__name__} is not JSON and has no attributes")
         members = {s: getattr(value, s) for s in slots if hasattr(value, s)}
-    return {k: v for k, v in members.items() if not k.startswith("_")}
+    hidden = sorted(k for k in members if k.startswith("_") and not k.startswith("__"))
+    if hidden:
+        # Dropping them would lose state silently (botbuilder's DialogState keeps
+        # its whole stack in ``_dialog_stack``); rebuilding them would mean unpickling.
+        raise TypeError(
+            f"a {type(value).__module__}.{type(value).__qualname__} keeps state in "
+            f"private attributes ({', '.join(hidden[:3])}) that plain JSON cannot carry "
+            "without pickling; keep this state as plain data, or use botbuilder's own "
+            "storage for it"
+        )
+    return dict(members)
 
 
 def as_document(value: object) -> Mapping[str, Any]:

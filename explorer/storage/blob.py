@@ -205,8 +205,16 @@ class BlobStorage(StorageBase):
     # -- helpers -------------------------------------------------------------
 
     async def _gather(self, coros: Iterable[Coroutine[Any, Any, _T]]) -> list[_T]:
-        async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(c) for c in coros]
+        """Run concurrently; the first failure cancels the rest and is raised as itself
+        (callers and users see one typed ``StorageError``, not an ``ExceptionGroup``)."""
+        try:
+            async with asyncio.TaskGroup() as group:
+                tasks = [group.create_task(c) for c in coros]
+        except BaseExceptionGroup as failed:
+            first = failed.exceptions[0]
+            while isinstance(first, BaseExceptionGroup):
+                first = first.exceptions[0]
+            raise first from None
         return [t.result() for t in tasks]
 
     def _error(self, exc: BaseException, key: str | None, operation: str) -> StorageError:

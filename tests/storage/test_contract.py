@@ -16,6 +16,7 @@ from explorer.storage import (
     RawItem,
     ReadOnlyError,
     Storage,
+    StorageError,
 )
 from tests.storage.conftest import Opener, Traits
 
@@ -145,13 +146,12 @@ async def test_etag_members_are_not_stored_in_the_document(store: Storage) -> No
     assert (await store.read(["k"]))["k"] == {"n": 1, "e_tag": raw.etag}
 
 
-async def test_objects_in_state_are_stored_as_their_public_attributes(store: Storage) -> None:
+async def test_objects_in_state_are_stored_as_their_attributes(store: Storage) -> None:
     class Profile:  # how a botbuilder-python bot keeps state
         def __init__(self) -> None:
             self.name = "Ada"
             self.visits = 3
             self.when = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
-            self._cache = object()
 
     await store.write({"k": {"profile": Profile(), "tags": ("a", "b")}})
     document = (await store.read(["k"]))["k"]
@@ -161,6 +161,18 @@ async def test_objects_in_state_are_stored_as_their_public_attributes(store: Sto
         "when": "2024-05-01T12:00:00+00:00",
     }
     assert document["tags"] == ["a", "b"]
+
+
+async def test_objects_with_private_state_are_refused_not_truncated(store: Storage) -> None:
+    class DialogState:  # botbuilder's keeps its whole stack in _dialog_stack
+        def __init__(self) -> None:
+            self._dialog_stack = [{"id": "main"}]
+
+    await store.write({"k": {"v": 1}})
+    with pytest.raises(StorageError, match=r"DialogState.*_dialog_stack") as caught:
+        await store.write({"k": {"DialogState": DialogState()}})
+    assert caught.value.key == "k"
+    assert (await store.read(["k"]))["k"]["v"] == 1
 
 
 # -- delete ------------------------------------------------------------------
