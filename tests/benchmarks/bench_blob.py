@@ -1,0 +1,306 @@
+"""Blob backend benchmarks on Azurite, each against a peer measured in the same run.
+
+- ``blob_list_vs_raw``: our full key listing (``iter_keys`` of 20,000 blobs)
+  over a raw SDK ``list_blobs`` walk of the same container (target <= 1.15).
+- ``blob_read_vs_raw``: our bulk ``read`` of 2,000 documents (decoded) over a raw
+  concurrent SDK download of the same blobs, same concurrency bound (<= 1.25).
+- ``blob_read_20ms_vs_botbuilder``: through a local TCP proxy that delays
+  every chunk sent to Azurite by 20 ms (a region's round trip),
+  botbuilder-python 4.17.1 ``BlobStorage.read`` of the same keys (its own venv)
+  over our bulk read (target >= 8).
+
+Azurite starts once per run and the container is filled once, concurrently.
+Repeats alternate ours / theirs so a busy machine slows both alike; values are
+ratios of medians. ``--quick`` uses 2,000 blobs, 300 reads and fewer repeats.
+``python -m tests.benchmarks.bench_blob proxy UPSTREAM_PORT`` runs the proxy
+alone (it prints its port): it runs in its own process so that it takes no
+time from either side's event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from azure.storage.blob.aio import ContainerClient
+
+from explorer.storage.blob import DEFAULT_CONCURRENCY, from_url
+from tests.benchmarks.run import Context, Result, benchmark, median
+from tests.support import azurite as azurite_support
+from tests.support import botbuilder_venv
+
+DELAY_S = 0.020
+
+
+@dataclass
+class Bench:
+    azurite: azurite_support.Azurite
+    container: str
+    keys: list[str]
+    reads: list[str]
+
+
+def _document(i: int) -> bytes:
+    document = {
+        "UserProfile": {"name": f"user {i}", "age": 20 + i % 50, "langs": ["en", "fr"]},
+        "DialogState": {"dialogStack": [{"id": "main", "state": {"turn": i % 7}}]},
+        "e_tag": f"0x{i:015X}",
+    }
+    return json.dumps(document).encode()  # botbuilder-python's form
+
+
+async def _bench(ctx: Context) -> Bench:
+    if "blob_bench" in ctx.resources:
+        bench: Bench = ctx.resources["blob_bench"]
+        return bench
+    emulator = azurite_support.start()
+    ctx.cleanups.append(emulator.stop)
+    total, reads = (2_000, 300) if ctx.quick else (20_000, 2_000)
+    keys = [f"msteams/users/29:user-{i:06d}" for i in range(total)]
+    container = azurite_support.unique_container("bench")
+    started = time.perf_counter()
+    async with ContainerClient.from_connection_string(emulator.connection_string, container) as c:
+        await c.create_container()
+        limit = asyncio.Semaphore(64)
+
+        async def put(i: int, key: str) -> None:
+            async with limit:
+                await c.upload_blob(key, _document(i))
+
+        await asyncio.gather(*(put(i, k) for i, k in enumerate(keys)))
+    print(f"# filled {total:,} blobs in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+    step = max(1, total // reads)
+    bench = Bench(emulator, container, keys, keys[::step][:reads])
+    ctx.resources["blob_bench"] = bench
+    return bench
+
+
+def _repeats(ctx: Context) -> int:
+    return 3 if ctx.quick else 5
+
+
+@benchmark("blob_list_vs_raw")
+async def list_vs_raw(ctx: Context) -> Result:
+    bench = await _bench(ctx)
+    cs, url = bench.azurite.connection_string, f"blob://{bench.container}"
+    ours: list[float] = []
+    raw: list[float] = []
+    async with ContainerClient.from_connection_string(cs, bench.container) as client:
+        opened = time.perf_counter()
+        async with from_url(url, connection_string=cs, read_only=True) as store:
+            open_s = time.perf_counter() - opened
+            for repeat in range(_repeats(ctx) + 1):  # the first round warms both up
+                started = time.perf_counter()
+                count = sum([1 async for _ in client.list_blobs(results_per_page=5000)])
+                raw_s = time.perf_counter() - started
+                started = time.perf_counter()
+                listed = sum([1 async for _ in store.iter_keys()])
+                ours_s = time.perf_counter() - started
+                assert count == listed == len(bench.keys), (count, listed)
+                if repeat:
+                    raw.append(raw_s)
+                    ours.append(ours_s)
+    return Result(
+        round(median(ours) / median(raw), 3),
+        "x (ours / raw SDK, lower is better)",
+        {
+            "items": len(bench.keys),
+            "ours_s": round(median(ours), 3),
+            "raw_s": round(median(raw), 3),
+            "open_s": round(open_s, 3),
+            "target": "<= 1.15",
+        },
+    )
+
+
+async def _raw_read(client: ContainerClient, names: list[str]) -> int:
+    limit = asyncio.Semaphore(DEFAULT_CONCURRENCY)
+
+    async def one(name: str) -> bytes:
+        async with limit:
+            return bytes(await (await client.download_blob(name)).readall())
+
+    bodies = await asyncio.gather(*(one(n) for n in names))
+    return len(bodies)
+
+
+@benchmark("blob_read_vs_raw")
+async def read_vs_raw(ctx: Context) -> Result:
+    bench = await _bench(ctx)
+    cs, url = bench.azurite.connection_string, f"blob://{bench.container}"
+    ours: list[float] = []
+    raw: list[float] = []
+    async with (
+        ContainerClient.from_connection_string(cs, bench.container) as client,
+        from_url(url, connection_string=cs, read_only=True) as store,
+    ):
+        for repeat in range(_repeats(ctx) + 1):
+            started = time.perf_counter()
+            count = await _raw_read(client, bench.reads)
+            raw_s = time.perf_counter() - started
+            started = time.perf_counter()
+            documents = await store.read(bench.reads)
+            ours_s = time.perf_counter() - started
+            assert count == len(documents) == len(bench.reads)
+            if repeat:
+                raw.append(raw_s)
+                ours.append(ours_s)
+    return Result(
+        round(median(ours) / median(raw), 3),
+        "x (ours / raw concurrent SDK, lower is better)",
+        {
+            "documents": len(bench.reads),
+            "concurrency": DEFAULT_CONCURRENCY,
+            "ours_s": round(median(ours), 3),
+            "raw_s": round(median(raw), 3),
+            "target": "<= 1.25",
+        },
+    )
+
+
+PEER = """
+import asyncio, json, sys, time
+from botbuilder.azure import BlobStorage, BlobStorageSettings
+
+async def main(connection_string, container, keys):
+    storage = BlobStorage(BlobStorageSettings(container_name=container,
+                                              connection_string=connection_string))
+    await storage.read(keys[:1])  # creates the client session, checks the container
+    started = time.perf_counter()
+    items = await storage.read(keys)
+    print(json.dumps({"seconds": time.perf_counter() - started, "count": len(items)}))
+
+asyncio.run(main(sys.argv[1], sys.argv[2], json.loads(sys.stdin.read())))
+"""
+
+
+def _botbuilder_read(connection_string: str, container: str, keys: list[str]) -> float:
+    done = subprocess.run(
+        [str(botbuilder_venv.ensure()), "-c", PEER, connection_string, container],
+        input=json.dumps(keys),
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["count"] == len(keys), result
+    return float(result["seconds"])
+
+
+def _start_proxy(upstream_port: int) -> tuple[subprocess.Popen[str], int]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.benchmarks.bench_blob", "proxy", str(upstream_port)],
+        cwd=str(botbuilder_venv.ROOT),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if not line.strip().isdigit():
+        proc.kill()
+        raise RuntimeError(f"the delay proxy did not start: {line!r}")
+    return proc, int(line)
+
+
+def _stop(proc: subprocess.Popen[str]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+
+
+@benchmark("blob_read_20ms_vs_botbuilder")
+async def read_20ms_vs_botbuilder(ctx: Context) -> Result:
+    bench = await _bench(ctx)
+    proxy, port = _start_proxy(bench.azurite.port)
+    ctx.cleanups.append(lambda: _stop(proxy))
+    cs = azurite_support.connection_string(bench.azurite.host, port)
+    url = f"blob://{bench.container}"
+    ours: list[float] = []
+    theirs: list[float] = []
+    async with from_url(url, connection_string=cs, read_only=True) as store:
+        await store.read(bench.reads[:50])  # opens connections, as the peer's warm-up does
+        for _ in range(2 if ctx.quick else 3):
+            theirs.append(
+                await asyncio.to_thread(_botbuilder_read, cs, bench.container, bench.reads)
+            )
+            started = time.perf_counter()
+            documents = await store.read(bench.reads)
+            ours.append(time.perf_counter() - started)
+            assert len(documents) == len(bench.reads)
+    _stop(proxy)
+    return Result(
+        round(median(theirs) / median(ours), 2),
+        "x (botbuilder-python / ours, higher is better)",
+        {
+            "documents": len(bench.reads),
+            "delay_ms": DELAY_S * 1000,
+            "ours_s": round(median(ours), 3),
+            "botbuilder_s": round(median(theirs), 3),
+            "target": ">= 8",
+        },
+    )
+
+
+# -- the delay proxy -------------------------------------------------------------
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, delay: float) -> None:
+    """Forward chunks, each ``delay`` after it arrived (a fixed latency, not a throttle)."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
+
+    async def receive() -> None:
+        while chunk := await reader.read(65536):
+            queue.put_nowait((loop.time() + delay, chunk))
+        queue.put_nowait((0.0, b""))
+
+    receiving = asyncio.create_task(receive())
+    try:
+        while True:
+            due, chunk = await queue.get()
+            if not chunk:
+                break
+            wait = due - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            writer.write(chunk)
+            await writer.drain()
+    except (ConnectionError, OSError):
+        pass
+    finally:
+        receiving.cancel()
+        writer.close()
+
+
+async def _serve(upstream_port: int) -> None:
+    async def handle(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        try:
+            server_r, server_w = await asyncio.open_connection("127.0.0.1", upstream_port)
+        except OSError:
+            client_w.close()
+            return
+        await asyncio.gather(
+            _pipe(client_r, server_w, DELAY_S),  # each request reaches Azurite 20 ms late
+            _pipe(server_r, client_w, 0.0),
+            return_exceptions=True,
+        )
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    print(server.sockets[0].getsockname()[1], flush=True)
+    async with server:
+        await server.serve_forever()
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["proxy"]:
+        asyncio.run(_serve(int(sys.argv[2])))
