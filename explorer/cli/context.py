@@ -58,7 +58,7 @@ def data_dir(override: str | None = None) -> Path:
 
 
 def backups_path(base: Path) -> Path:
-    return base / "backups.sqlite3"
+    return base / "backups.db"
 
 
 def audit_path(base: Path) -> Path:
@@ -66,7 +66,7 @@ def audit_path(base: Path) -> Path:
 
 
 def demo_store_path(base: Path) -> Path:
-    return base / "demo.sqlite3"
+    return base / "demo.db"
 
 
 _ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}

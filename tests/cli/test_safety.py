@@ -108,7 +108,7 @@ def test_data_dir_option(cli: Run, store: str, tmp_path: Path) -> None:
     elsewhere = tmp_path / "elsewhere"
     cli("set", store, KEY, "-", "--data-dir", str(elsewhere), stdin=b"{}")
     assert (elsewhere / "audit.jsonl").exists()
-    assert (elsewhere / "backups.sqlite3").exists()
+    assert (elsewhere / "backups.db").exists()
 
 
 # -- secrets -------------------------------------------------------------------------
@@ -178,9 +178,9 @@ def test_secrets_never_in_audit_backups_or_exports(
     dump = tmp_path / "dump.jsonl"
     cli("export", store, str(dump), *opts)
     audit = cli("audit", "--connection-string", CONNECTION)
-    files = [data_dir / "audit.jsonl", data_dir / "backups.sqlite3", dump]
+    files = [data_dir / "audit.jsonl", data_dir / "backups.db", dump]
     blobs = [p.read_bytes() for p in files] + [audit.out.encode(), audit.err.encode()]
-    with sqlite3.connect(data_dir / "backups.sqlite3") as conn:
+    with sqlite3.connect(data_dir / "backups.db") as conn:
         blobs += [repr(row).encode() for row in conn.execute("SELECT * FROM backups")]
     for blob in blobs:
         assert ACCOUNT_KEY.encode() not in blob
