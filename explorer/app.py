@@ -101,7 +101,7 @@ async def open_profile(profile: Profile, secret: str | None, read_only: bool) ->
     return store
 
 
-async def test_profile(profile: Profile, secret: str | None) -> str:
+async def check_profile(profile: Profile, secret: str | None) -> str:
     """One line saying what a read-only connection to ``profile`` found."""
     store = await asyncio.wait_for(open_profile(profile, secret, True), timeout=20)
     try:
@@ -160,7 +160,7 @@ def build_window(settings: Any = None, data: Path | None = None) -> Any:
 
         if profiles is None:
             return
-        dialog = ConnectionDialog(profiles, runner, test_profile, window)
+        dialog = ConnectionDialog(profiles, runner, check_profile, window)
         dialog.accepted.connect(lambda: window.connect_profile(dialog.profile(), dialog.secret()))
         dialog.open()
 

@@ -37,7 +37,7 @@ ENVIRONMENTS = ("dev", "test", "prod")
 AZURITE_CONNECTION_STRING = (
     "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;"
     "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/"
-    "K1SZFEsuFq2UVErCz4I6tq/K1SZFEsuFq2UVErCz4I6tq/K1SZFEsuFq2UVErCz4I6tq/K1SZ==;"
+    "K1SZFPTOtr/KBHBeksoGMGw==;"
     "BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;"
 )
 #: the Cosmos DB emulator's documented, public key (not a secret)
@@ -85,9 +85,8 @@ class Profile:
         if self.kind == "blob":
             if s.get("account_url"):
                 options["account_url"] = s["account_url"]
-            if self.auth == "entra":
-                options["entra"] = True  # the backend signs in with DefaultAzureCredential
-            elif secret:
+            # without a secret the backend signs in with Entra ID (DefaultAzureCredential)
+            if self.auth != "entra" and secret:
                 key = "credential" if s.get("account_url") else "connection_string"
                 options[key] = secret
         elif self.kind == "cosmos":

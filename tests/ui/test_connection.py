@@ -1,0 +1,142 @@
+"""Connection profiles and the ConnectionDialog: keychain secrets, presets, test, connect."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import keyring
+import pytest
+from PySide6.QtWidgets import QDialog
+
+from explorer.app import build_window, check_profile, open_profile
+from explorer.state.tree import LoadState
+from explorer.ui.connection_dialog import ConnectionDialog
+from explorer.ui.profiles import KEYRING_SERVICE, Profile, ProfileStore
+from explorer.ui.tasks import TaskRunner
+from tests.ui.window_support import MemoryKeyring, make_store, settings_at, until
+
+SECRET = "DefaultEndpointsProtocol=https;AccountName=contoso;AccountKey=c2VjcmV0LWtleQ==;"
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def profiles(tmp_path: Path) -> ProfileStore:
+    return ProfileStore(settings_at(tmp_path / "settings.ini"))
+
+
+@pytest.fixture
+def dialog(qtbot: Any, profiles: ProfileStore) -> ConnectionDialog:
+    widget = ConnectionDialog(profiles, TaskRunner(), check_profile)
+    qtbot.addWidget(widget)
+    widget.show()
+    return widget
+
+
+def test_secrets_go_to_the_keychain_never_to_the_settings_file(
+    profiles: ProfileStore, memory_keyring: MemoryKeyring, tmp_path: Path
+) -> None:
+    profile = Profile("contoso-prod", "blob", "prod", {"container": "botstate"})
+    profiles.save(profile, SECRET)
+    assert memory_keyring.passwords[(KEYRING_SERVICE, "contoso-prod")] == SECRET
+    text = (tmp_path / "settings.ini").read_text()
+    assert "contoso-prod" in text
+    assert "AccountKey" not in text
+    assert "c2VjcmV0LWtleQ" not in text
+    loaded = profiles.get("contoso-prod")
+    assert loaded == profile
+    assert profiles.secret("contoso-prod") == SECRET
+    assert loaded.store_options(SECRET) == {"connection_string": SECRET}
+    profiles.delete("contoso-prod")
+    assert profiles.profiles() == []
+    assert memory_keyring.passwords == {}
+
+
+def test_entra_profiles_carry_no_secret() -> None:
+    profile = Profile(
+        "p", "cosmos", "prod", {"endpoint": "https://a:443/", "database": "d", "container": "c"}
+    )
+    profile.auth = "entra"
+    assert profile.store_options("ignored") == {"endpoint": "https://a:443/"}
+    assert profile.url() == "cosmos://d/c"
+    assert profile.is_prod
+
+
+def test_presets_fill_the_form(dialog: ConnectionDialog) -> None:
+    names = [dialog.list.item(r).text() for r in range(dialog.list.count())]
+    assert names == ["Azurite (local)", "Cosmos emulator (local)", "Demo (in memory)"]
+    dialog.list.setCurrentRow(1)
+    profile = dialog.profile()
+    assert profile.kind == "cosmos"
+    assert profile.insecure
+    assert profile.settings["endpoint"].startswith("https://localhost:")
+    assert dialog.secret()  # the emulator's public key comes with the preset
+    dialog.list.setCurrentRow(0)
+    assert dialog.profile().kind == "blob"
+    assert "devstoreaccount1" in (dialog.secret() or "")
+
+
+def test_environment_choice_explains_read_only(dialog: ConnectionDialog) -> None:
+    dialog.environment.setCurrentIndex(dialog.environment.findData("prod"))
+    assert "read-only" in dialog.env_note.text()
+    assert dialog.profile().environment == "prod"
+
+
+async def test_test_connection_reports_success_and_failure(
+    dialog: ConnectionDialog, tmp_path: Path
+) -> None:
+    url = await make_store(tmp_path / "state.db", ["webchat/users/u1"])
+    dialog._new()
+    dialog.name.setText("local")
+    dialog.sqlite_path.setText(url[7:])
+    dialog.test_button.click()
+    await until(lambda: "✓" in dialog.test_result.text())
+    assert "webchat/users/u1" in dialog.test_result.text()
+    assert dialog.test_button.isEnabled()
+    (tmp_path / "folder").mkdir()
+    dialog.sqlite_path.setText(str(tmp_path / "folder"))
+    dialog.test_button.click()
+    await until(lambda: "✗" in dialog.test_result.text())
+    assert "folder" in dialog.test_result.text()
+
+
+async def test_connect_saves_the_profile_and_opens_it(qtbot: Any, tmp_path: Path) -> None:
+    url = await make_store(tmp_path / "state.db", ["webchat/users/u1", "webchat/users/u2"])
+    window = build_window(settings_at(tmp_path / "settings.ini"), tmp_path / "data")
+    qtbot.addWidget(window)
+    window.show()
+    window.toolbar.connect_action.trigger()
+    dialog = await until(lambda: window.findChild(ConnectionDialog))
+    dialog._new()
+    dialog.name.setText("customer copy")
+    dialog.sqlite_path.setText(url[7:])
+    dialog.environment.setCurrentIndex(dialog.environment.findData("prod"))
+    dialog.connect_button.click()
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    conn = await until(lambda: window.manager.connections and window.manager.connections[0])
+    await until(lambda: conn.node.load_state is LoadState.LOADED)
+    assert conn.node.count == 2
+    assert conn.store.read_only  # prod
+    saved = ProfileStore(settings_at(tmp_path / "settings.ini")).get("customer copy")
+    assert saved is not None
+    assert saved.environment == "prod"
+    await window.manager.close_all()
+
+
+async def test_demo_profile_opens_an_in_memory_demo() -> None:
+    store = await open_profile(Profile("demo", "memory"), None, True)
+    try:
+        keys = [k async for k in store.iter_keys("")]
+        assert len(keys) > 100
+        assert store.read_only
+    finally:
+        await store.__aexit__(None, None, None)

@@ -1,0 +1,279 @@
+"""The explorer window driven through its widgets, on real SQLite files."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import keyring
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from explorer.app import build_window
+from explorer.core.items import RawItem
+from explorer.state.tree import LoadState, NodeKind
+from explorer.storage.sqlite import SqliteStorage
+from explorer.ui.models import roles
+from explorer.ui.profiles import Profile
+from tests.ui.window_support import (
+    MemoryKeyring,
+    first_of,
+    labels,
+    make_store,
+    settings_at,
+    until,
+)
+
+KEYS = [
+    "msteams/users/29:1AbC-long-teams-user-id-0123456789",
+    "msteams/users/29:1XyZ/",
+    "msteams/conversations/a:1Q;messageid=17",
+    "msteams/conversations/a:1Q;messageid=17/users/29:1AbC-long-teams-user-id-0123456789/",
+    "webchat/users/dl_42",
+    "webchat/conversations/Kx1|livechat/",
+    "msteams:COPILOT/28:bot-app/users/u2",
+    "auth/agent/sign-in",
+]
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def window(qtbot: Any, tmp_path: Path) -> Iterator[Any]:
+    win = build_window(settings_at(tmp_path / "settings.ini"), tmp_path / "data")
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.runner.cancel_all()
+
+
+def sqlite_profile(url: str, environment: str = "dev") -> Profile:
+    return Profile(Path(url[7:]).name, "sqlite", environment, {"path": url[7:]})
+
+
+async def connect(window: Any, url: str, environment: str = "dev") -> Any:
+    before = len(window.manager.connections)
+    window.connect_profile(sqlite_profile(url, environment), None)
+    await until(lambda: len(window.manager.connections) > before)
+    conn = window.manager.connections[-1]
+    await until(lambda: conn.node.load_state is LoadState.LOADED)
+    return conn
+
+
+async def test_connect_lists_the_store_into_the_tree(window: Any, tmp_path: Path) -> None:
+    url = await make_store(tmp_path / "state.db", KEYS)
+    conn = await connect(window, url)
+    assert labels(conn.node) == ["msteams", "msteams:COPILOT", "webchat", "Other keys"]
+    model = window.model
+    conn_index = model.index(0, 0)
+    await until(lambda: window.view.isExpanded(conn_index))
+    assert model.data(conn_index.siblingAtColumn(1)) == str(len(KEYS))
+    teams = model.index(0, 0, conn_index)
+    assert model.data(teams) == "msteams"
+    assert model.data(teams.siblingAtColumn(1)) == "4"
+    assert "DEV" in window.band.text()
+    assert "state.db" in window.status.connection_label.text()
+    assert "state.db" in window.windowTitle()
+
+
+async def test_selecting_a_state_opens_it_in_the_detail_pane(window: Any, tmp_path: Path) -> None:
+    url = await make_store(tmp_path / "state.db", KEYS)
+    conn = await connect(window, url)
+    user = first_of(conn.node, NodeKind.USER)
+    window.select_node(user)
+    await until(lambda: window.detail.key == user.key)
+    assert window.view.currentIndex().data(roles.KEY_ROLE) == user.key
+    # long ids are elided in the middle, the full key is in the tooltip
+    assert window.view.textElideMode() == Qt.TextElideMode.ElideMiddle
+    tooltip = window.view.currentIndex().data(Qt.ItemDataRole.ToolTipRole)
+    assert tooltip.splitlines()[0] == user.key
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        "msteams/conversations/a:1Q;messageid=17",  # the key
+        "a:1Q;messageid=17",  # a conversation id
+        "msteams*2fconversations*2fa:1Q;messageid=17*2f",  # js cosmos id
+        "msteams*47conversations*47a:1Q;messageid=17",  # python cosmos id
+        "msteams%2Fconversations%2Fa%3A1Q%3Bmessageid%3D17",  # js blob name
+    ],
+)
+async def test_go_to_finds_a_key_in_any_form(window: Any, tmp_path: Path, pasted: str) -> None:
+    url = await make_store(tmp_path / "state.db", KEYS)
+    await connect(window, url)
+    window.toolbar.goto_edit.setText(pasted)
+    window.toolbar.goto_edit.returnPressed.emit()
+    await until(
+        lambda: (
+            window.view.currentIndex().data(roles.KEY_ROLE)
+            == "msteams/conversations/a:1Q;messageid=17"
+        )
+    )
+    assert window.view.isExpanded(window.view.currentIndex().parent())
+
+
+async def test_go_to_reads_the_key_before_the_listing_reaches_it(
+    window: Any, tmp_path: Path
+) -> None:
+    url = await make_store(tmp_path / "state.db", [*KEYS, "zz/users/last"])
+    conn = await connect(window, url)
+    # forget the listing: go to must read the key itself, not find it in the tree
+    window.manager.tree.clear_children(conn.node)
+    window.toolbar.goto_edit.setText("29:1XyZ")
+    window.toolbar.goto_edit.returnPressed.emit()
+    await until(lambda: window.view.currentIndex().data(roles.KEY_ROLE) == "msteams/users/29:1XyZ/")
+    assert conn.node.count == 1
+
+
+async def test_go_to_something_missing_says_so_in_the_status_bar(
+    window: Any, tmp_path: Path
+) -> None:
+    url = await make_store(tmp_path / "state.db", KEYS)
+    await connect(window, url)
+    window.toolbar.goto_edit.setText("no-such-user")
+    window.toolbar.goto_edit.returnPressed.emit()
+    await until(lambda: "no-such-user" in window.status.error_label.text())
+
+
+async def test_filter_shows_matching_ids_with_their_parents(window: Any, tmp_path: Path) -> None:
+    url = await make_store(tmp_path / "state.db", KEYS)
+    await connect(window, url)
+    window.toolbar.filter_edit.setText("livechat")
+    await until(lambda: window.view.model() is window.filter_model)
+    proxy = window.filter_model
+    conn_index = proxy.index(0, 0)
+    assert proxy.rowCount(conn_index) == 1
+    webchat = proxy.index(0, 0, conn_index)
+    assert proxy.data(webchat) == "webchat"
+    convs = proxy.index(0, 0, webchat)
+    assert proxy.rowCount(webchat) == 1
+    assert proxy.data(proxy.index(0, 0, convs)) == "Kx1|livechat"
+    assert window.view.isExpanded(convs)
+    window.toolbar.filter_edit.clear()
+    await until(lambda: window.view.model() is window.model)
+    assert window.model.rowCount(window.model.index(0, 0)) == 4
+
+
+async def test_refresh_shows_what_others_wrote(window: Any, tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    url = await make_store(path, KEYS)
+    conn = await connect(window, url)
+    async with SqliteStorage(path) as other:
+        await other.write_raw(RawItem(key="slack/users/new", body=json.dumps({}).encode()))
+    window.view.setCurrentIndex(window.model.index(0, 0))
+    window.toolbar.refresh_action.trigger()
+    await until(lambda: "slack/users/new" in conn.node.by_key)
+    await until(lambda: conn.node.load_state is LoadState.LOADED)
+    assert conn.node.count == len(KEYS) + 1
+
+
+async def test_several_connections_at_once(window: Any, tmp_path: Path) -> None:
+    first = await make_store(tmp_path / "a.db", KEYS[:2])
+    second = await make_store(tmp_path / "b.db", KEYS[4:6])
+    await connect(window, first)
+    await connect(window, second, environment="test")
+    assert window.model.rowCount() == 2
+    assert [window.model.data(window.model.index(r, 0)) for r in range(2)] == [
+        "a.db  (SQLite file)",
+        "b.db  (SQLite file)",
+    ]
+    second_conn = window.manager.connections[1]
+    window.select_node(first_of(second_conn.node, NodeKind.USER))
+    await until(lambda: "TEST" in window.band.text())
+    window.select_node(first_of(window.manager.connections[0].node, NodeKind.USER))
+    await until(lambda: "DEV" in window.band.text())
+
+
+async def test_prod_opens_read_only_until_writes_are_unlocked(
+    window: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = await make_store(tmp_path / "state.db", KEYS)
+    conn = await connect(window, url, environment="prod")
+    assert conn.store.read_only
+    assert "PROD · read-only" in window.band.text()
+    assert window.unlock_action.isEnabled()
+    asked: list[str] = []
+
+    def answer(*args: Any, **_kw: Any) -> QMessageBox.StandardButton:
+        asked.append(args[1])
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "warning", answer)
+    window.unlock_action.trigger()
+    await until(lambda: conn.writes_unlocked)
+    assert asked == ["Allow writes for this session"]
+    assert not conn.store.read_only
+    assert conn.node.store is conn.store
+    assert "writes allowed" in window.band.text()
+    assert not window.unlock_action.isEnabled()
+
+
+async def test_a_store_that_cannot_open_reports_in_the_status_bar(
+    window: Any, tmp_path: Path
+) -> None:
+    (tmp_path / "not-a-db").mkdir()
+    window.connect_profile(sqlite_profile(f"sqlite:{tmp_path / 'not-a-db'}"), None)
+    await until(lambda: window.status.error_label.text())
+    assert "Connecting to not-a-db failed" in window.status.error_label.text()
+    assert window.manager.connections == []
+
+
+async def test_closing_with_unsaved_edits_asks_first(
+    window: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = await make_store(tmp_path / "state.db", KEYS)
+    conn = await connect(window, url)
+    user = first_of(conn.node, NodeKind.USER)
+    window.select_node(user)
+    await until(lambda: window.detail.session is not None)
+    window.detail.session.set_property("Profile", {"n": 99})
+    await until(lambda: window.pending.has_unsaved())
+    # the tree marks the edited state
+    await until(lambda: window.model.index_of(user).data(roles.DIRTY_ROLE))
+    assert window.toolbar.save_action.text() == "Save (1)"
+    answers = [QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Discard]
+    monkeypatch.setattr(QMessageBox, "question", lambda *_a, **_k: answers.pop(0))
+    assert not window.close()
+    assert window.isVisible()
+    assert window.close()
+    assert answers == []
+
+
+async def test_window_layout_is_restored(qtbot: Any, tmp_path: Path) -> None:
+    settings = settings_at(tmp_path / "settings.ini")
+    first = build_window(settings, tmp_path / "data")
+    qtbot.addWidget(first)
+    first.show()
+    first.resize(740, 560)  # the offscreen screen is 800x600
+    first.splitter.setSizes([300, 440])
+    sizes = first.splitter.sizes()
+    assert first.close()
+    second = build_window(settings_at(tmp_path / "settings.ini"), tmp_path / "data")
+    qtbot.addWidget(second)
+    second.show()
+    assert (second.size().width(), second.size().height()) == (740, 560)
+    assert second.splitter.sizes() == sizes
+
+
+def test_menus_use_standard_keys_and_mac_roles(window: Any) -> None:
+    menus = {a.text().replace("&", ""): a.menu() for a in window.menuBar().actions()}
+    assert list(menus) == ["File", "Edit", "View", "State", "Help"]
+    actions = {a.text().replace("&", ""): a for m in menus.values() for a in m.actions()}
+    assert actions["Quit"].menuRole().name == "QuitRole"
+    assert actions["About Bot State Explorer"].menuRole().name == "AboutRole"
+    assert actions["Go to…"].shortcut().toString() == "Ctrl+L"
+    assert actions["Filter…"].shortcut().toString() == "Ctrl+F"
+    assert window.toolbar.refresh_action.shortcut().toString() == "F5"
+    assert "Allow writes for this session…" in actions
+    assert any(name.startswith("Undo") for name in actions)
