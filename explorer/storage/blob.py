@@ -62,6 +62,8 @@ from explorer.storage.blob_dialects import BlobDialect
 PAGE_SIZE = 5000
 SAMPLE_NAMES = 200
 SAMPLE_BODIES = 8
+#: bytes of a sampled body read to find tags (a python body's e_tag comes last)
+SAMPLE_BODY_BYTES = 1 << 16
 DEFAULT_CONCURRENCY = 48
 _NAME_CACHE_LIMIT = 200_000
 _EXTRA_SETTINGS = ("content_encoding", "content_language", "content_disposition", "cache_control")
@@ -123,7 +125,6 @@ class BlobStorage(StorageBase):
             self._default, python_hint=self._python_default(), json_hint=self._json_default()
         )
         self._page_size = max(1, min(page_size, PAGE_SIZE))
-        self._profiled = False
         self._create = create_container
         self._limit = asyncio.Semaphore(max(1, max_concurrency))
         self._owns = owns_client
@@ -191,13 +192,14 @@ class BlobStorage(StorageBase):
             fallback=self._default,
         )
         self._profile = ContainerProfile(main, python_hint, json_hint, len(sample))
-        self._profiled = True
         return self._profile
 
     async def _peek(self, name: str) -> bytes:
         async with self._limit:
             try:
-                stream = await self._container.download_blob(name, offset=0, length=4096)
+                stream = await self._container.download_blob(
+                    name, offset=0, length=SAMPLE_BODY_BYTES
+                )
                 return bytes(await stream.readall())
             except AzureError:
                 return b""  # gone or unreadable: it just does not vote
