@@ -43,6 +43,11 @@ fi
 step "--self-test (offscreen)"
 "$BUNDLE/$NAME" --self-test
 
+# the self-test runs offscreen; desktops need the xcb and wayland platform plugins
+for plugin in libqxcb.so libqwayland.so libqico.so; do
+  [ -n "$(find "$BUNDLE" -name "$plugin" -print -quit)" ] || { echo "$plugin is missing" >&2; exit 1; }
+done
+
 step "Archive"
 tarball=packaging/dist/$NAME-$VERSION-linux-$(uname -m).tar.gz
 tar -C packaging/dist -czf "$tarball" "$NAME"

@@ -41,6 +41,10 @@ got=$("$APP/Contents/MacOS/$NAME" --version)
 echo "$got"
 [ "$got" = "$NAME $VERSION" ] || { echo "expected '$NAME $VERSION'" >&2; exit 1; }
 QT_QPA_PLATFORM=offscreen "$APP/Contents/MacOS/$NAME" --self-test
+# the self-test runs offscreen; users need the native platform plugin
+for plugin in libqcocoa.dylib libqicns.dylib; do
+  [ -n "$(find "$APP" -name "$plugin" -print -quit)" ] || { echo "$plugin is missing from $APP" >&2; exit 1; }
+done
 echo "app size: $(du -sm "$APP" | cut -f1) MB"
 
 signed=false

@@ -63,6 +63,10 @@ if ($LASTEXITCODE -ne 0 -or $got -ne "$Name $Version") {
 Write-Host $got
 $env:QT_QPA_PLATFORM = "offscreen"
 try { Invoke-Native $Cli --self-test } finally { Remove-Item Env:QT_QPA_PLATFORM }
+# the self-test runs offscreen; users need the native platform plugin and the style
+foreach ($plugin in @("qwindows.dll", "qico.dll")) {
+    if (-not (Get-ChildItem $Bundle -Recurse -File -Filter $plugin)) { throw "$plugin is missing from $Bundle" }
+}
 $size = (Get-ChildItem $Bundle -Recurse -File | Measure-Object Length -Sum).Sum / 1MB
 Write-Host ("bundle size: {0:N0} MB" -f $size)
 
