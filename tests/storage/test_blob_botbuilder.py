@@ -5,9 +5,9 @@ The bot (botbuilder-azure ``BlobStorage`` on Azurite, with ``UserState``,
 that jsonpickle tags with ``py/object``) runs in its own venv. We list and read
 its state with the CLI and the library, change one property through our
 storage, and the bot's next turns load that value and keep saving (its
-If-Match writes still succeed). The js fixture gets the same list/get/set
-treatment through the CLI; no js bot runs here (botbuilder-js is not installed),
-so for js the check is byte-level: only the edited property changes.
+If-Match writes still succeed). The same with a real botbuilder-js 4.23.3 bot
+on ``BlobsStorage`` (node, installed on demand by ``tests.support.botbuilder_js``),
+and the js fixture gets the list/get/set treatment through the CLI.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from azure.storage.blob import ContentSettings
 from azure.storage.blob.aio import ContainerClient
 
 from explorer.storage.blob import from_url
-from tests.support import botbuilder_venv
+from tests.support import botbuilder_js, botbuilder_venv
 from tests.support.azurite import Azurite, unique_container
 
 pytestmark = [pytest.mark.peer, pytest.mark.emulator]
@@ -240,3 +240,59 @@ async def test_cli_lists_and_round_trips_the_js_fixture(azurite: Azurite) -> Non
     original = next(i for i in items if i["name"] == "msteams%2Fusers%2Fuser-1")["body"]
     after = await blob_body(azurite, container, "msteams%2Fusers%2Fuser-1")
     assert after.decode() == original.replace('"age":38', '"age":39')
+
+
+JS_USER = "msteams/users/29:1AbC-x_y/"  # botbuilder-js keys end with '/'
+JS_CONVERSATION = "msteams/conversations/a:1Xyz;messageid=1700000000000/"
+
+
+def run_js_bot(azurite: Azurite, container: str, *texts: str) -> dict[str, Any]:
+    done = subprocess.run(
+        [*botbuilder_js.ensure(), azurite.connection_string, container, *texts],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+async def test_js_bot_reads_our_edit_and_keeps_working(azurite: Azurite) -> None:
+    container = unique_container("jsbot")
+    first = run_js_bot(azurite, container, "hi", "again")
+    assert first["replies"] == ["Ada (38) turn 1", "Ada (38) turn 2"]
+
+    listed = listed_kinds(cli(azurite, "ls", f"blob://{container}"))
+    assert listed == {  # names drop the js trailing '/'
+        ("user", JS_USER.rstrip("/")),
+        ("conversation", JS_CONVERSATION.rstrip("/")),
+        ("private", f"{JS_CONVERSATION}users/29:1AbC-x_y"),
+    }
+    async with from_url(
+        f"blob://{container}", connection_string=azurite.connection_string
+    ) as store:
+        raw = (await store.read_raw([JS_USER]))[JS_USER]
+        assert (raw.dialect, raw.name) == ("js", "msteams%2Fusers%2F29%3A1AbC-x_y")
+        document = store.decode(raw)
+        assert document == {"UserProfile": {"name": "Ada", "age": 38, "turns": 2}}
+        document["UserProfile"]["age"] = 99
+        await store.write_raw(store.encode(JS_USER, document, like=raw), if_match=raw.etag)
+    after = await blob_body(azurite, container, raw.name)
+    assert after.decode() == raw.body.decode().replace('"age":38', '"age":99')
+
+    second = run_js_bot(azurite, container, "third", "fourth")
+    assert second["seen"][0]["profile"] == {"name": "Ada", "age": 99, "turns": 2}
+    assert second["replies"] == ["Ada (99) turn 3", "Ada (99) turn 4"]
+    async with from_url(
+        f"blob://{container}", connection_string=azurite.connection_string, read_only=True
+    ) as store:
+        final = await store.read([JS_USER, JS_CONVERSATION])
+    assert final[JS_USER]["UserProfile"] == {"name": "Ada", "age": 99, "turns": 4}
+    assert final[JS_CONVERSATION]["ConversationData"]["messages"] == [
+        "hi",
+        "again",
+        "third",
+        "fourth",
+    ]
