@@ -9,8 +9,8 @@ missing on this host altogether (e.g. the X11 helpers of the xcb plugin on a
 headless machine) are listed as warnings: PyInstaller could not bundle them
 either, and desktops that use that plugin have them.
 
-``timing RUNS -- CMD... [-- CMD...]``: runs each command RUNS times, each as a
-fresh process, and prints the first run and the median wall time. Exit status
+``timing RUNS -- CMD... [-- CMD...]``: runs the commands in turn for RUNS rounds,
+each run a fresh process, and prints each one's first run and median wall time. Exit status
 1 if any run of any command failed.
 """
 
@@ -86,20 +86,22 @@ def check_libs(bundle: Path) -> int:
 
 
 def timing(runs: int, commands: list[list[str]]) -> int:
+    """Run the commands in turn, ``runs`` rounds, so machine load hits them alike."""
     failed = False
-    for command in commands:
-        times = []
-        for _ in range(runs):
+    times: list[list[float]] = [[] for _ in commands]
+    for _ in range(runs):
+        for command, spent in zip(commands, times, strict=True):
             start = time.perf_counter()
             done = subprocess.run(command, capture_output=True, text=True, check=False)
-            times.append(time.perf_counter() - start)
+            spent.append(time.perf_counter() - start)
             if done.returncode != 0:
                 failed = True
                 print(f"FAILED ({done.returncode}): {' '.join(command)}\n{done.stderr[-2000:]}")
-        median = statistics.median(times)
+    for command, spent in zip(commands, times, strict=True):
+        median = statistics.median(spent)
         print(
-            f"{' '.join(command)}\n    first {times[0]:.2f} s, median {median:.2f} s"
-            f" of {runs} runs (min {min(times):.2f}, max {max(times):.2f})"
+            f"{' '.join(command)}\n    first {spent[0]:.2f} s, median {median:.2f} s"
+            f" of {runs} runs (min {min(spent):.2f}, max {max(spent):.2f})"
         )
     return 1 if failed else 0
 
