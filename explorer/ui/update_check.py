@@ -35,7 +35,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import aiohttp
 from packaging.version import InvalidVersion, Version
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtGui import QAction
@@ -173,6 +172,8 @@ class UpdateChecker(QObject):
         return newer
 
     async def _fetch_latest(self) -> str | None:
+        import aiohttp  # here, not at the top: the window should not pay for it at start
+
         timeout = aiohttp.ClientTimeout(total=TIMEOUT_SECONDS)
         headers = {"Accept": "application/json", "User-Agent": f"{PROJECT}/{self._current}"}
         connector = aiohttp.TCPConnector(ssl=_ssl_context())
