@@ -503,7 +503,7 @@ class CosmosStorage(StorageBase):
             return None
         except AzureError as exc:
             raise self._error(exc, "read", doc_id) from exc
-        return dict(found)
+        return found  # a dict (CosmosDict) the caller owns
 
     async def _query_keys(self, keys: Sequence[str], meter: _Meter) -> list[Doc]:
         assert self._container is not None

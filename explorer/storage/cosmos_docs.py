@@ -18,12 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from explorer.core.errors import DecodeError
 from explorer.core.items import Entry, JsonObject, RawItem
 from explorer.storage.base import decode_json_object, dump_json, strip_storage_members
-from explorer.storage.cosmos_keys import ContainerDialect, classify
+from explorer.storage.cosmos_keys import ContainerDialect, classify, escape
 
 SERVER_FIELDS = frozenset({"_rid", "_self", "_ts", "_attachments", "_etag", "_lsn"})
 ENVELOPE = ("id", "realId", "document")
@@ -32,9 +33,14 @@ CONTENT_TYPE = "application/json"
 LIST_FIELDS = "c.id, c.realId, c._etag, c._ts, c.eTag, c.PartitionKey"
 
 
+@lru_cache(maxsize=4096)
+def _when(ts: int | float) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)  # many documents share a second: cached
+
+
 def modified(doc: Mapping[str, Any]) -> datetime | None:
     ts = doc.get("_ts")
-    return datetime.fromtimestamp(ts, UTC) if isinstance(ts, int | float) else None
+    return _when(ts) if isinstance(ts, int | float) else None
 
 
 def item_dialect(doc: Mapping[str, Any], container: ContainerDialect) -> str:
@@ -42,12 +48,19 @@ def item_dialect(doc: Mapping[str, Any], container: ContainerDialect) -> str:
     doc_id, real_id = doc.get("id"), doc.get("realId")
     if not isinstance(doc_id, str) or not isinstance(real_id, str):
         return "unknown"
-    match = classify(
-        doc_id, real_id, has_etag="eTag" in doc, has_partition_key="PartitionKey" in doc
-    )
+    has_etag, has_pk = "eTag" in doc, "PartitionKey" in doc
+    dialect = container.dialect
+    if (
+        dialect is not None
+        and has_etag is (dialect == "agents-js")
+        and has_pk is (dialect == "dotnet")
+        and doc_id == escape(real_id, dialect) + container.suffix
+    ):
+        return dialect  # the common case: the container's own escape, checked cheaply
+    match = classify(doc_id, real_id, has_etag=has_etag, has_partition_key=has_pk)
     if match.form == "unknown":
         return "unknown"
-    return match.dialect or container.dialect or "plain"
+    return match.dialect or dialect or "plain"
 
 
 def to_raw(

@@ -250,12 +250,19 @@ class ContainerDialect:
         return compute_id(key, dialect, truncation=self.truncation, suffix=self.suffix)
 
     def certain_id(self, key: str) -> str | None:
-        """The only id ``key`` can have here, or ``None`` when a query must decide."""
-        if not self.known or self.dialect is None:
+        """The only id ``key`` can have here, or ``None`` when a query must decide.
+
+        ``None`` for a mixed or unknown container, and for keys whose escaped
+        form is too long (stored truncated, hashed or in full depending on the
+        writer's compatibility mode).
+        """
+        dialect = self.dialect
+        if dialect is None or self.mixed:
             return None
-        if not is_certain(key, self.dialect, self.suffix):
+        escaped = _storable(escape(key, dialect) + self.suffix, dialect)
+        if len(escaped) > MAX_ID_LENGTH // 2 and _too_long(escaped, dialect):
             return None
-        return compute_id(key, self.dialect, truncation="none", suffix=self.suffix)
+        return escaped
 
 
 def detect(samples: Iterable[tuple[str, str, bool, bool]]) -> ContainerDialect:

@@ -13,6 +13,10 @@
  *    ("filters against path(s) excluded from indexing"). The package ignores
  *    the indexing policy, so without this the explorer's scan fallback for
  *    such containers (which bots create) could not be exercised.
+ * 3. The account's read/write locations name the address the client connected
+ *    to (its Host header), not the port the server listens on. SDKs switch to
+ *    those locations after their first request; without this a client behind a
+ *    proxy (the latency benchmarks, the TLS test) would silently bypass it.
  *
  * Usage: node cosmos_server.js [--port N] [--host H]   (port 0 = any free port)
  * Prints one line "Ready to accept HTTPS connections at HOST:PORT" when ready.
@@ -72,6 +76,22 @@ Documents.prototype.query = function query(params, options) {
     throw err;
   }
   return itemsQuery.call(this, params, options);
+};
+
+// -- 3. locations follow the address the client used -------------------------
+const readMeta = require(path.join(lib, "handler", "read-meta.js"));
+const originalReadMeta = readMeta.default;
+readMeta.default = (account, req, res, params) => {
+  const meta = originalReadMeta(account, req, res, params);
+  const host = req.headers.host;
+  if (!meta || !host) return meta;
+  const here = (locations) =>
+    (locations || []).map(l => ({ ...l, databaseAccountEndpoint: `https://${host}/` }));
+  return {
+    ...meta,
+    writableLocations: here(meta.writableLocations),
+    readableLocations: here(meta.readableLocations)
+  };
 };
 
 // -- start --------------------------------------------------------------------

@@ -7,14 +7,25 @@ Bytes from the client reach the target ``delay`` seconds after they arrived
 round trip costs ``delay`` more, as a distant server would. TLS passes through
 untouched as bytes. It runs its own event loop in a daemon thread, so it serves
 a peer in another process while the caller's loop is busy or blocked.
+
+``spawn(target_port, delay)`` runs it in a child process instead (``python -m
+tests.support.latency_proxy TARGET_PORT DELAY`` prints the port), so that it
+takes no time from a benchmarked event loop; stop it with ``stop_process``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class LatencyProxy:
@@ -95,6 +106,8 @@ class LatencyProxy:
             await asyncio.gather(
                 self._pipe(client_r, target_w, self.delay), self._pipe(target_r, client_w, 0.0)
             )
+        except asyncio.CancelledError:
+            pass  # stop(): end quietly (asyncio reports a cancelled handler as an error)
         finally:
             for writer in (client_w, target_w):
                 writer.close()
@@ -132,3 +145,42 @@ class LatencyProxy:
         finally:
             if not sender.done():
                 sender.cancel()
+
+
+def spawn(target_port: int, delay: float) -> tuple[subprocess.Popen[str], int]:
+    """The proxy in a child process: ``(process, port)``."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.latency_proxy", str(target_port), str(delay)],
+        cwd=str(ROOT),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if not line.strip().isdigit():
+        stop_process(proc)
+        raise RuntimeError(f"the latency proxy did not start: {line!r}")
+    return proc, int(line)
+
+
+def stop_process(proc: subprocess.Popen[str]) -> None:
+    """Stop a proxy started by ``spawn`` (by its PID)."""
+    if proc.poll() is None:
+        os.kill(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+
+
+def main(argv: list[str]) -> None:
+    proxy = LatencyProxy(int(argv[0]), delay=float(argv[1])).start()
+    print(proxy.port, flush=True)
+    signal.sigwait({signal.SIGTERM, signal.SIGINT})
+    proxy.stop()
+
+
+if __name__ == "__main__":
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+    main(sys.argv[1:])

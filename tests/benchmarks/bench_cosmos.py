@@ -1,0 +1,276 @@
+"""Cosmos DB backend benchmarks on the emulator, each against a peer measured in the same run.
+
+- ``cosmos_list_vs_raw``: our full listing (``iter_entries`` of 10,000
+  documents: key, id, etag, time, dialect of each) over a raw SDK query of the
+  same projection with the same page size (target <= 1.15).
+- ``cosmos_read_vs_raw``: our bulk ``read`` of 2,000 documents (decoded state
+  with ``e_tag``) over raw concurrent SDK point reads of the same documents with
+  the same concurrency bound (target <= 1.25).
+- ``cosmos_read_20ms_vs_botbuilder``: through a local TCP proxy (its own
+  process) that delays every chunk sent to the emulator by 20 ms, the time
+  botbuilder-python 4.17.1 ``CosmosDbPartitionedStorage.read`` (its own venv)
+  takes for 500 keys over the time of our bulk read of the same keys (>= 8).
+
+The emulator starts once per run and the container is filled once,
+concurrently, with botbuilder-python-shaped documents (``*47`` ids). Repeats
+alternate ours / theirs so a busy machine slows both alike; values are ratios
+of medians, the first round of each is a warm-up. ``--quick``: 1,000
+documents, 300 reads, 100 keys through the proxy, fewer repeats.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from azure.cosmos import PartitionKey
+from azure.cosmos.aio import ContainerProxy, CosmosClient
+
+from explorer.storage.cosmos import CosmosStorage, from_url
+from explorer.storage.cosmos_docs import LIST_FIELDS
+from explorer.storage.cosmos_keys import compute_id
+from tests.benchmarks.run import Context, Result, benchmark, median
+from tests.support import botbuilder_venv
+from tests.support import cosmos_emulator as emulator_support
+from tests.support.latency_proxy import spawn, stop_process
+
+DELAY_S = 0.020
+DATABASE = "bench"
+CONTAINER = "state"
+
+
+@dataclass
+class Bench:
+    emulator: emulator_support.Emulator
+    keys: list[str]
+    reads: list[str]
+    proxied: list[str]
+
+    @property
+    def url(self) -> str:
+        return f"cosmos://{DATABASE}/{CONTAINER}"
+
+
+def _document(i: int, key: str) -> dict[str, Any]:
+    return {
+        "id": compute_id(key, "python"),
+        "realId": key,
+        "document": {
+            "UserProfile": {
+                "py/object": "bbmodels.UserProfile",
+                "name": f"user {i}",
+                "age": 20 + i % 50,
+                "langs": ["en", "fr"],
+            },
+            "DialogState": {"dialogStack": [{"id": "main", "state": {"turn": i % 7}}]},
+        },
+    }
+
+
+async def _bench(ctx: Context) -> Bench:
+    if "cosmos_bench" in ctx.resources:
+        bench: Bench = ctx.resources["cosmos_bench"]
+        return bench
+    emulator = emulator_support.start()
+    ctx.cleanups.append(emulator.stop)
+    total, reads, proxied = (1_000, 300, 100) if ctx.quick else (10_000, 2_000, 500)
+    keys = [f"msteams/users/29:user-{i:06d}" for i in range(total)]
+    started = time.perf_counter()
+    async with CosmosClient(emulator.endpoint, emulator.key, connection_verify=False) as client:
+        database = await client.create_database(DATABASE)
+        container = await database.create_container(CONTAINER, PartitionKey(path="/id"))
+        limit = asyncio.Semaphore(32)
+
+        async def put(i: int, key: str) -> None:
+            async with limit:
+                await container.create_item(_document(i, key))
+
+        await asyncio.gather(*(put(i, k) for i, k in enumerate(keys)))
+    print(f"# filled {total:,} documents in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+    step = max(1, total // reads)
+    bench = Bench(emulator, keys, keys[::step][:reads], keys[::step][:proxied])
+    ctx.resources["cosmos_bench"] = bench
+    return bench
+
+
+def _repeats(ctx: Context) -> int:
+    return 3 if ctx.quick else 5
+
+
+def _store(bench: Bench, endpoint: str | None = None) -> CosmosStorage:
+    return from_url(
+        bench.url,
+        endpoint=endpoint or bench.emulator.endpoint,
+        key=bench.emulator.key,
+        insecure=True,
+        read_only=True,
+    )
+
+
+def _raw_client(bench: Bench) -> CosmosClient:
+    return CosmosClient(bench.emulator.endpoint, bench.emulator.key, connection_verify=False)
+
+
+async def _raw_list(container: ContainerProxy, page_size: int) -> int:
+    pages = container.query_items(
+        f"SELECT {LIST_FIELDS} FROM c", max_item_count=page_size
+    ).by_page()
+    count = 0
+    async for page in pages:
+        count += len([doc async for doc in page])
+    return count
+
+
+@benchmark("cosmos_list_vs_raw")
+async def list_vs_raw(ctx: Context) -> Result:
+    bench = await _bench(ctx)
+    ours: list[float] = []
+    raw: list[float] = []
+    async with _raw_client(bench) as client, _store(bench) as store:
+        container = client.get_database_client(DATABASE).get_container_client(CONTAINER)
+        for repeat in range(_repeats(ctx) + 1):  # the first round warms both up
+            started = time.perf_counter()
+            count = await _raw_list(container, store.page_size)
+            raw_s = time.perf_counter() - started
+            started = time.perf_counter()
+            listed = sum([1 async for _ in store.iter_entries()])
+            ours_s = time.perf_counter() - started
+            assert count == listed == len(bench.keys), (count, listed)
+            if repeat:
+                raw.append(raw_s)
+                ours.append(ours_s)
+        charge = store.last_request_charge
+    return Result(
+        round(median(ours) / median(raw), 3),
+        "x (ours / raw SDK, lower is better)",
+        {
+            "documents": len(bench.keys),
+            "page_size": store.page_size,
+            "ours_s": round(median(ours), 3),
+            "raw_s": round(median(raw), 3),
+            "listing_ru": charge,
+            "target": "<= 1.15",
+        },
+    )
+
+
+async def _raw_read(container: ContainerProxy, keys: list[str], concurrency: int) -> int:
+    limit = asyncio.Semaphore(concurrency)
+
+    async def one(key: str) -> dict[str, Any]:
+        doc_id = compute_id(key, "python")
+        async with limit:
+            return dict(await container.read_item(doc_id, partition_key=doc_id))
+
+    documents = await asyncio.gather(*(one(k) for k in keys))
+    return len(documents)
+
+
+@benchmark("cosmos_read_vs_raw")
+async def read_vs_raw(ctx: Context) -> Result:
+    bench = await _bench(ctx)
+    ours: list[float] = []
+    raw: list[float] = []
+    async with _raw_client(bench) as client, _store(bench) as store:
+        container = client.get_database_client(DATABASE).get_container_client(CONTAINER)
+        await container.read()  # the SDK caches the container's properties, as the store does
+        for repeat in range(_repeats(ctx) + 1):
+            started = time.perf_counter()
+            count = await _raw_read(container, bench.reads, store.max_concurrency)
+            raw_s = time.perf_counter() - started
+            started = time.perf_counter()
+            documents = await store.read(bench.reads)
+            ours_s = time.perf_counter() - started
+            assert count == len(documents) == len(bench.reads)
+            if repeat:
+                raw.append(raw_s)
+                ours.append(ours_s)
+        charge = store.last_request_charge
+    return Result(
+        round(median(ours) / median(raw), 3),
+        "x (ours / raw concurrent SDK, lower is better)",
+        {
+            "documents": len(bench.reads),
+            "concurrency": store.max_concurrency,
+            "ours_s": round(median(ours), 3),
+            "raw_s": round(median(raw), 3),
+            "read_ru": charge,
+            "target": "<= 1.25",
+        },
+    )
+
+
+PEER = """
+import asyncio, json, sys, time
+from azure.cosmos import documents
+from botbuilder.azure import CosmosDbPartitionedConfig, CosmosDbPartitionedStorage
+
+async def main(endpoint, key, database, container, keys):
+    policy = documents.ConnectionPolicy()
+    policy.DisableSSLVerification = True
+    storage = CosmosDbPartitionedStorage(CosmosDbPartitionedConfig(
+        cosmos_db_endpoint=endpoint, auth_key=key, database_id=database,
+        container_id=container, cosmos_client_options={"connection_policy": policy}))
+    await storage.read(keys[:1])  # creates the client, checks database and container
+    started = time.perf_counter()
+    items = await storage.read(keys)
+    print(json.dumps({"seconds": time.perf_counter() - started, "count": len(items)}))
+
+asyncio.run(main(*sys.argv[1:5], json.loads(sys.stdin.read())))
+"""
+
+
+def _botbuilder_read(endpoint: str, key: str, keys: list[str]) -> float:
+    done = subprocess.run(
+        [str(botbuilder_venv.ensure()), "-c", PEER, endpoint, key, DATABASE, CONTAINER],
+        input=json.dumps(keys),
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["count"] == len(keys), result
+    return float(result["seconds"])
+
+
+@benchmark("cosmos_read_20ms_vs_botbuilder")
+async def read_20ms_vs_botbuilder(ctx: Context) -> Result:
+    bench = await _bench(ctx)
+    port = int(bench.emulator.endpoint.rstrip("/").rsplit(":", 1)[1])
+    proxy, proxy_port = spawn(port, DELAY_S)
+    ctx.cleanups.append(lambda: stop_process(proxy))
+    endpoint = f"https://127.0.0.1:{proxy_port}/"
+    ours: list[float] = []
+    theirs: list[float] = []
+    try:
+        async with _store(bench, endpoint) as store:
+            await store.read(bench.proxied[:50])  # opens connections, as the peer's warm-up does
+            for _ in range(2 if ctx.quick else 3):
+                theirs.append(
+                    await asyncio.to_thread(
+                        _botbuilder_read, endpoint, bench.emulator.key, bench.proxied
+                    )
+                )
+                started = time.perf_counter()
+                documents = await store.read(bench.proxied)
+                ours.append(time.perf_counter() - started)
+                assert len(documents) == len(bench.proxied)
+    finally:
+        stop_process(proxy)
+    return Result(
+        round(median(theirs) / median(ours), 2),
+        "x (botbuilder-python / ours, higher is better)",
+        {
+            "documents": len(bench.proxied),
+            "delay_ms": DELAY_S * 1000,
+            "ours_s": round(median(ours), 3),
+            "botbuilder_s": round(median(theirs), 3),
+            "target": ">= 8",
+        },
+    )
