@@ -124,10 +124,14 @@ class PendingEdits(QObject):
         return self.track(await EditSession.load(store, key))
 
     def _prune(self, keep: tuple[int, str]) -> None:
-        """Forget clean sessions other than ``keep`` (they are reloaded when opened)."""
+        """Set aside clean sessions other than ``keep`` (they are reloaded when opened).
+
+        A set-aside session is still listened to: if someone holding it edits it
+        later, it is tracked again (see ``_on_session_change``).
+        """
         for slot, session in list(self._sessions.items()):
             if slot != keep and not session.is_dirty:
-                self._forget(session)
+                self._sessions.pop(slot, None)
 
     def _forget(self, session: EditSession) -> None:
         session.remove_listener(self._on_session_change)
@@ -167,6 +171,13 @@ class PendingEdits(QObject):
     # -- undo / redo across sessions -----------------------------------------------
 
     def _on_session_change(self, session: EditSession) -> None:
+        slot = (id(session.store), session.key)
+        if session.is_dirty and self._sessions.get(slot) is not session:
+            holder = self._sessions.get(slot)
+            if holder is None or not holder.is_dirty:
+                if holder is not None:
+                    self._forget(holder)
+                self._sessions[slot] = session
         length = len(session.edits)
         before = self._lengths.get(id(session), 0)
         self._lengths[id(session)] = length
