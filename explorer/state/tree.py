@@ -285,7 +285,8 @@ class StateTree:
         if info.kind == "conversation":
             if conv.key is None:
                 conv.key, conv.entry = entry.key, entry
-                self._touched[id(conv)] = conv
+                if conv.attached:  # a new row shows its key when it is inserted
+                    self._touched[id(conv)] = conv
                 return conv
             # the same conversation stored under a second key form (other dialect)
             return self._leaf(convs, NodeKind.CONVERSATION, "k:" + entry.key, entry.key, entry)
@@ -360,7 +361,9 @@ class StateTree:
         while current is not None and current.kind is not NodeKind.ROOT:
             current.count += delta
             if self._staged is not None:
-                self._touched[id(current)] = current
+                # rows not visible yet are announced by their insert, not changed
+                if current.attached:
+                    self._touched[id(current)] = current
             else:
                 self.notify_changed(current)
             current = current.parent

@@ -68,8 +68,9 @@ class MainWindow(QMainWindow):
             on_fetch=self._fetch,
             parent=self,
         )
+        # attached to the tree model only while a filter is on: a recursive
+        # filter re-checks every inserted row, too slow while a big store streams in
         self.filter_model = StateFilterModel(self)
-        self.filter_model.setSourceModel(self.model)
         self._build()
         manager.changed.connect(self._connections_changed)
         manager.tree.subscribe(_AutoExpand(self))
@@ -227,9 +228,14 @@ class MainWindow(QMainWindow):
         if not text:
             if self.view.model() is not self.model:
                 self._set_view_model(self.model)
+                self.filter_model.setSourceModel(None)  # type: ignore[arg-type]
+                for row in range(self.model.rowCount()):
+                    self.view.expand(self.model.index(row, 0))
             if current is not None:
                 self.select_node(current)
             return
+        if self.filter_model.sourceModel() is not self.model:
+            self.filter_model.setSourceModel(self.model)
         self.filter_model.set_needle(text)
         if self.view.model() is not self.filter_model:
             self._set_view_model(self.filter_model)

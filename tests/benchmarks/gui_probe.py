@@ -1,0 +1,112 @@
+"""Measure the real window on a store: first rows and event-loop stalls while listing.
+
+Run in its own process (it needs a Qt event loop driven by qasync, which the
+benchmark runner's ``asyncio.run`` loop is not)::
+
+    python -m tests.benchmarks.gui_probe STORE_URL [--expand-users] [--connection-string CS]
+
+Prints one JSON object: ``first_rows_s`` (connect clicked → first rows of the
+store inserted under the connection and the event loop back to painting),
+``listed_s`` (→ listing done), ``max_stall_ms`` (largest gap between two ticks
+of a 5 ms QTimer heartbeat from connect to listing done, minus the interval),
+``items`` (listed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+HEARTBEAT_MS = 5
+
+
+async def measure(url: str, options: argparse.Namespace, data: Path) -> dict[str, Any]:
+    from PySide6.QtCore import QModelIndex, QTimer
+
+    from explorer.app import _parser, build_window, profile_from_url
+    from explorer.state.tree import LoadState, NodeKind
+
+    window = build_window(None, data)
+    window.resize(1200, 760)
+    window.show()
+    await asyncio.sleep(0.2)  # let the window settle before timing
+
+    ticks: list[float] = []
+    heartbeat = QTimer()
+    heartbeat.setInterval(HEARTBEAT_MS)
+    heartbeat.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    first_rows: list[float] = []
+
+    def inserted(parent: QModelIndex, _first: int, _last: int) -> None:
+        if parent.isValid() and not first_rows:
+            first_rows.append(time.perf_counter())
+
+    def expand_users(parent: QModelIndex, first: int, last: int) -> None:
+        for row in range(first, last + 1):
+            index = window.model.index(row, 0, parent)
+            node = window.model.node(index)
+            if node.kind in (NodeKind.CHANNEL, NodeKind.USERS):
+                window.view.expand(index)
+
+    window.model.rowsInserted.connect(inserted)
+    if options.expand_users:
+        window.model.rowsInserted.connect(expand_users)
+    args = ["--connection-string", options.connection_string] if options.connection_string else []
+    profile, secret = profile_from_url(url, _parser().parse_args(args))
+    heartbeat.start()
+    started = time.perf_counter()
+    window.connect_profile(profile, secret)
+    while not window.manager.connections:
+        await asyncio.sleep(0.001)
+    conn = window.manager.connections[0]
+    while conn.node.load_state not in (LoadState.LOADED, LoadState.FAILED):
+        await asyncio.sleep(0.005)
+    finished = time.perf_counter()
+    await asyncio.sleep(3 * HEARTBEAT_MS / 1000)
+    heartbeat.stop()
+    if conn.node.load_state is LoadState.FAILED:
+        raise RuntimeError(f"listing failed: {conn.node.error}")
+    shown = next((t for t in ticks if first_rows and t >= first_rows[0]), finished)
+    window_ticks = [started] + [t for t in ticks if started <= t <= finished] + [finished]
+    gaps = [b - a for a, b in zip(window_ticks, window_ticks[1:], strict=False)]
+    result = {
+        "first_rows_s": round(shown - started, 4),
+        "listed_s": round(finished - started, 3),
+        "max_stall_ms": round(max(0.0, max(gaps) * 1000 - HEARTBEAT_MS), 1),
+        "items": conn.node.count,
+    }
+    await window.manager.close_all()
+    window.close()
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("url")
+    parser.add_argument("--expand-users", action="store_true")
+    parser.add_argument("--connection-string")
+    options = parser.parse_args(argv)
+
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication([sys.argv[0]])
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    with tempfile.TemporaryDirectory() as data, loop:
+        result = loop.run_until_complete(measure(options.url, options, Path(data)))
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
