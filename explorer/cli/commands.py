@@ -19,7 +19,7 @@ import sys
 from typing import Any
 
 from explorer.cli.context import Context, escape_key, json_line
-from explorer.core.errors import DecodeError, ItemNotFoundError
+from explorer.core.errors import DecodeError, ETagConflictError, ItemNotFoundError
 from explorer.core.items import Entry, JsonObject, RawItem
 from explorer.state.keys import parse_key
 from explorer.storage.base import MAX_DOCUMENT_BYTES, requested_etag
@@ -175,8 +175,14 @@ async def cmd_demo(ctx: Context, args: Any) -> int:
     async with ctx.open(args.store) as store:
         existing = await store.read_raw([i.key for i in items])
         fresh = [i for i in items if i.key not in existing]
-        for item in fresh:
-            await ctx.writer.write_raw(store, item, create=True, action="demo")
+        for start in range(0, len(fresh), 200):
+            results = await ctx.writer.write_many(
+                store, fresh[start : start + 200], create=True, action="demo"
+            )
+            # a key created meanwhile by someone else is left alone, like a present one
+            errors = [r for r in results if not isinstance(r, RawItem | ETagConflictError)]
+            if errors:
+                raise errors[0]
     skipped = len(items) - len(fresh)
     extra = f" ({skipped} keys already present, left unchanged)" if skipped else ""
     ctx.note(f"wrote {len(fresh)} demo items to {args.store}{extra}")

@@ -20,8 +20,7 @@ from explorer.state.audit import entry_as_dict
 
 async def cmd_history(ctx: Context, args: Any) -> int:
     async with ctx.open(args.store, read_only=True) as store:
-        url = store.url
-    backups = await ctx.backups().history(url, args.key)
+        backups = await ctx.writer.history(store, args.key)
     if args.json:
         for b in backups:
             row = {

@@ -182,6 +182,23 @@ async def cmd_import(ctx: Context, args: Any) -> int:
     target = scheme_of(args.store)
     imported = skipped = bad = failed = 0
     async with ctx.open(args.store) as store:
+        batch: list[tuple[int, RawItem]] = []
+
+        async def flush() -> None:
+            nonlocal imported, skipped, failed
+            results = await ctx.writer.write_many(
+                store, [item for _, item in batch], create=args.no_overwrite, action="import"
+            )
+            for (number, _), result in zip(batch, results, strict=True):
+                if isinstance(result, RawItem):
+                    imported += 1
+                elif isinstance(result, ETagConflictError) and args.no_overwrite:
+                    skipped += 1
+                else:
+                    failed += 1
+                    ctx.note(f"{args.file} line {number}: {redact_secrets(str(result))}")
+            batch.clear()
+
         for number, text in _lines(args.file):
             if not text.strip():
                 continue
@@ -194,16 +211,11 @@ async def cmd_import(ctx: Context, args: Any) -> int:
             if source is not None and source != target:
                 item = RawItem(key=item.key, body=item.body, content_type=item.content_type,
                                dialect=item.dialect, meta=item.meta)  # fmt: skip
-            try:
-                await ctx.writer.write_raw(
-                    store, item, if_match=None, create=args.no_overwrite, action="import"
-                )
-                imported += 1
-            except ETagConflictError:
-                skipped += 1
-            except StorageError as exc:
-                failed += 1
-                ctx.note(f"{args.file} line {number}: {redact_secrets(str(exc))}")
+            batch.append((number, item))
+            if len(batch) >= BATCH:
+                await flush()
+        if batch:
+            await flush()
     summary = f"imported {imported} items"
     if skipped:
         summary += f", skipped {skipped} that already exist"

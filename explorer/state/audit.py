@@ -9,7 +9,7 @@ the new stored body. No values are recorded unless the log was opened with
 passed through ``redact_secrets``).
 
 Invariants:
-- Appends are atomic: each entry is one ``os.write`` of one line to a file
+- Appends are atomic: each entry (or batch) is one ``os.write`` of whole lines to a file
   opened with ``O_APPEND``, under a process-local lock, so concurrent writers
   (threads or processes) never interleave within a line.
 - The file is never rewritten or truncated by this module.
@@ -27,7 +27,7 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -152,22 +152,32 @@ class AuditLog:
             return None
         return redact_secrets(_text(body))
 
-    def append_sync(self, entry: AuditEntry) -> None:
-        """Append one entry as one line, atomically."""
-        line = (entry.to_json() + "\n").encode("utf-8")
+    def append_many_sync(self, entries: Sequence[AuditEntry]) -> None:
+        """Append entries as lines with one ``os.write`` (atomic with respect to other
+        appenders on a local file system)."""
+        if not entries:
+            return
+        data = "".join(e.to_json() + "\n" for e in entries).encode("utf-8")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)
         with self._lock:
             fd = os.open(self.path, flags, 0o600)
             try:
-                written = os.write(fd, line)
-                if written != len(line):  # pragma: no cover - only on a full disk
-                    raise OSError(f"audit log {self.path}: short write ({written} of {len(line)})")
+                written = os.write(fd, data)
+                if written != len(data):  # pragma: no cover - only on a full disk
+                    raise OSError(f"audit log {self.path}: short write ({written} of {len(data)})")
             finally:
                 os.close(fd)
 
+    def append_sync(self, entry: AuditEntry) -> None:
+        """Append one entry as one line, atomically."""
+        self.append_many_sync([entry])
+
     async def append(self, entry: AuditEntry) -> None:
-        await asyncio.to_thread(self.append_sync, entry)
+        await asyncio.to_thread(self.append_many_sync, [entry])
+
+    async def append_many(self, entries: Sequence[AuditEntry]) -> None:
+        await asyncio.to_thread(self.append_many_sync, entries)
 
     def iter_entries(
         self, *, store: str | None = None, key: str | None = None

