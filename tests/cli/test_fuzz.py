@@ -119,3 +119,30 @@ def test_any_bytes_to_set_store_or_refuse_clearly(cli: Run, store: str, data: by
     assert result.code in (0, 6)
     if result.code == 6:
         assert "standard input" in one_error_line(result)
+
+
+async def _put(url: str, body: bytes) -> None:
+    from explorer.storage import open_store
+
+    async with open_store(url) as store:
+        await store.write_raw(RawItem(key="fuzz/stored", body=body))
+
+
+@CLI_SETTINGS
+@given(body=st.binary(max_size=200) | documents.map(lambda d: json.dumps(d).encode()))
+def test_any_stored_body_gets_decoded_or_one_clear_error_and_exports_exactly(
+    cli: Run, store: str, tmp_path_factory: Any, body: bytes
+) -> None:
+    import asyncio
+
+    asyncio.run(_put(store, body))
+    got = cli("get", store, "fuzz/stored")
+    if got.code == 0:
+        assert isinstance(json.loads(got.out), dict)
+    else:
+        assert got.code == 6
+        assert "'fuzz/stored'" in one_error_line(got)
+    dump = tmp_path_factory.mktemp("x") / "d.jsonl"
+    assert cli("export", store, str(dump)).code == 0
+    back, _ = line_to_item(dump.read_text(encoding="utf-8"))
+    assert back.body == body
