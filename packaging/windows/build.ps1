@@ -26,7 +26,8 @@ function Invoke-Native {
     # Run a program (first argument) with the rest as its arguments and stop on a
     # non-zero exit code, which PowerShell does not do for native programs. A simple
     # function, so arguments such as -m or --noconfirm reach the program untouched.
-    $exe, $rest = $args
+    $exe = $args[0]
+    $rest = @($args | Select-Object -Skip 1)
     & $exe @rest
     if ($LASTEXITCODE -ne 0) { throw "$exe $($rest -join ' ') failed with exit code $LASTEXITCODE" }
 }
@@ -70,10 +71,11 @@ foreach ($plugin in @("qwindows.dll", "qico.dll")) {
 $size = (Get-ChildItem $Bundle -Recurse -File | Measure-Object Length -Sum).Sum / 1MB
 Write-Host ("bundle size: {0:N0} MB" -f $size)
 
-if ($SkipInstaller) { Write-Host "== Inno Setup skipped (-SkipInstaller)"; exit 0 }
+if ($SkipInstaller) { Write-Host "== Inno Setup skipped (-SkipInstaller)"; return }
 
 Write-Host "== Inno Setup"
-$Iscc = (Get-Command iscc.exe -ErrorAction SilentlyContinue | Select-Object -First 1).Source
+$found = Get-Command iscc.exe -ErrorAction SilentlyContinue | Select-Object -First 1
+$Iscc = if ($found) { $found.Source } else { $null }
 if (-not $Iscc) {
     foreach ($dir in @(${env:ProgramFiles(x86)}, $env:ProgramFiles, "$env:LOCALAPPDATA\Programs")) {
         if ($dir -and (Test-Path "$dir\Inno Setup 6\ISCC.exe")) { $Iscc = "$dir\Inno Setup 6\ISCC.exe"; break }
