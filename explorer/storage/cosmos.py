@@ -36,9 +36,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, TypeVar, cast
-from urllib.parse import urlsplit
 
 from azure.core import MatchConditions
 from azure.core.credentials_async import AsyncTokenCredential
@@ -51,7 +49,6 @@ from explorer.core.errors import (
     BackendUnavailableError,
     ETagConflictError,
     StorageError,
-    UnknownStoreError,
 )
 from explorer.core.items import Entry, JsonObject, RawItem
 from explorer.storage.base import (
@@ -64,61 +61,32 @@ from explorer.storage.base import (
 from explorer.storage.cosmos_docs import (
     CONTENT_TYPE,
     LIST_FIELDS,
-    SERVER_FIELDS,
     document_of,
     envelope_of,
     new_envelope,
+    shape_of,
+    shaped,
     to_entry,
     to_raw,
 )
 from explorer.storage.cosmos_keys import ContainerDialect, Dialect, detect
+from explorer.storage.cosmos_layout import (
+    NOTES,
+    RequestMeter,
+    ScanEstimate,
+    certificates_checked,
+    duplicate_message,
+    index_refusal,
+    is_local,
+    layout_of,
+    parse_url,
+)
 
 Doc = dict[str, Any]
 T = TypeVar("T")
-LEGACY_PATHS = ("/_partitionKey", "/partitionKey")
 #: realIds per lookup query (well below Cosmos DB's parameter limits)
 LOOKUP_BATCH = 50
 SAMPLE_SIZE = 100
-_LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
-
-
-@dataclass(frozen=True, slots=True)
-class ScanEstimate:
-    """What a full listing would cost: ``request_charge`` RU for ``documents``.
-
-    ``spent`` is what estimating itself cost (a count and one small page).
-    """
-
-    documents: int
-    request_charge: float
-    spent: float
-
-
-class _Meter:
-    """Sums the request charge of one public operation (and the store's total)."""
-
-    def __init__(self, store: CosmosStorage) -> None:
-        self.store = store
-        self.total = 0.0
-
-    def hook(self, headers: Mapping[str, Any], _body: Any) -> None:
-        try:
-            charge = float(headers.get("x-ms-request-charge") or 0)
-        except ValueError:
-            charge = 0.0
-        self.total += charge
-        self.store.total_request_charge += charge
-        self.store.last_request_charge = self.total
-
-
-def _is_local(endpoint: str) -> bool:
-    host = (urlsplit(endpoint).hostname or "").lower()
-    return host in _LOCAL_HOSTS or host.endswith(".localhost") or host.startswith("127.")
-
-
-def _index_refusal(exc: exceptions.CosmosHttpResponseError) -> bool:
-    text = str(exc).lower()
-    return exc.status_code == 400 and ("excluded from indexing" in text or "scan" in text)
 
 
 class CosmosStorage(StorageBase):
@@ -177,7 +145,7 @@ class CosmosStorage(StorageBase):
         self._opened = False
         self._open_lock = asyncio.Lock()
         self._notes: list[str] = []
-        if insecure and self.endpoint and not _is_local(self.endpoint):
+        if insecure and self.endpoint and not is_local(self.endpoint):
             raise BackendUnavailableError(
                 f"insecure (no TLS certificate checks) is only for a local emulator, not "
                 f"{self.endpoint}; remove --insecure to connect with TLS verification"
@@ -205,16 +173,22 @@ class CosmosStorage(StorageBase):
     def tls_verified(self) -> bool:
         """False when TLS certificates are not checked: ``insecure``, or an endpoint on
         ``localhost`` / ``127.0.0.1`` (the Cosmos SDK never checks those)."""
-        host = urlsplit(self.endpoint).hostname or ""
-        return not self.insecure and host not in ("localhost", "127.0.0.1")
+        return certificates_checked(self.endpoint, self.insecure)
 
     @property
     def warnings(self) -> tuple[str, ...]:
         """Things the user must know about this store (TLS off, scans, legacy...)."""
         notes = list(self._notes)
         if self.endpoint and not self.tls_verified:
-            notes.insert(0, "TLS certificate checks are OFF (local emulator only)")
+            notes.insert(0, NOTES["tls"])
         return tuple(notes)
+
+    def _meter(self) -> RequestMeter:
+        return RequestMeter(self._charged)
+
+    def _charged(self, charge: float, operation_total: float) -> None:
+        self.total_request_charge += charge
+        self.last_request_charge = operation_total
 
     def _note(self, text: str) -> None:
         if text not in self._notes:
@@ -227,7 +201,7 @@ class CosmosStorage(StorageBase):
             if self._opened:
                 return
             container = self._container or self._connect()
-            meter = _Meter(self)
+            meter = self._meter()
             try:
                 props = await self._properties(container, meter)
                 self._container = container
@@ -237,15 +211,9 @@ class CosmosStorage(StorageBase):
                 await self.close()  # no half-open client left behind
                 raise
             if self.profile.mixed:
-                self._note(
-                    "documents of several dialects share this container; keys are "
-                    "looked up by realId query, never by recomputing their id"
-                )
+                self._note(NOTES["mixed"])
             if self.profile.modes_mixed:
-                self._note(
-                    "bots in both compatibility modes wrote here: a long key may be held "
-                    "by two documents (both are listed)"
-                )
+                self._note(NOTES["modes"])
             self._opened = True
 
     async def close(self) -> None:
@@ -282,7 +250,7 @@ class CosmosStorage(StorageBase):
         assert self._container is not None
         return self._container
 
-    async def _properties(self, container: ContainerProxy, meter: _Meter) -> Doc:
+    async def _properties(self, container: ContainerProxy, meter: RequestMeter) -> Doc:
         try:
             return dict(await container.read(response_hook=meter.hook))
         except exceptions.CosmosResourceNotFoundError:
@@ -296,7 +264,7 @@ class CosmosStorage(StorageBase):
             raise self._error(exc, "open the container") from exc
         return await self._create(meter)
 
-    async def _create(self, meter: _Meter) -> Doc:
+    async def _create(self, meter: RequestMeter) -> Doc:
         if self._client is None:
             raise BackendUnavailableError(
                 f"container {self.container_name!r} does not exist; pass a client or "
@@ -319,28 +287,16 @@ class CosmosStorage(StorageBase):
             raise self._error(exc, "create the container") from exc
 
     def _configure(self, props: Mapping[str, Any]) -> None:
-        paths = list((props.get("partitionKey") or {}).get("paths") or [])
-        if not paths or paths[0] in LEGACY_PATHS:
+        layout = layout_of(props, self.container_name)
+        if layout.legacy_partition_key:
             self.legacy_partition_key = True
-            self._note(
-                "legacy container (partition key /_partitionKey): documents are read and "
-                "written with the 'none' partition key"
-            )
-        elif paths != ["/id"]:
-            raise BackendUnavailableError(
-                f"container {self.container_name!r} is partitioned by {paths[0]}, not /id; "
-                "bot state containers are partitioned by /id"
-            )
-        mode = str((props.get("indexingPolicy") or {}).get("indexingMode", "")).lower()
-        if mode == "none":
+            self._note(NOTES["legacy"])
+        if layout.unindexed:
             self._scan_mode()
 
     def _scan_mode(self) -> None:
         self.scan_only = True
-        self._note(
-            "indexing mode is none: keys cannot be queried, so lookups and listings "
-            "scan the whole container (slow and costly on large containers)"
-        )
+        self._note(NOTES["scan"])
 
     def _error(self, exc: BaseException, action: str, key: str | None = None) -> StorageError:
         target = f" {key!r}" if key is not None else ""
@@ -371,7 +327,7 @@ class CosmosStorage(StorageBase):
             key=key,
         )
 
-    async def _sample(self, meter: _Meter) -> ContainerDialect:
+    async def _sample(self, meter: RequestMeter) -> ContainerDialect:
         docs: list[Doc] = []
         async for page, _ in self._raw_pages("", None, SAMPLE_SIZE, meter):
             docs = page
@@ -388,7 +344,7 @@ class CosmosStorage(StorageBase):
     # -- listing -------------------------------------------------------------------
 
     async def _raw_pages(
-        self, prefix: str, continuation: str | None, page_size: int, meter: _Meter
+        self, prefix: str, continuation: str | None, page_size: int, meter: RequestMeter
     ) -> AsyncIterator[tuple[list[Doc], str | None]]:
         """Pages of listed documents and the token that resumes after each."""
         container = self._container
@@ -414,7 +370,7 @@ class CosmosStorage(StorageBase):
                     yield docs, pager.continuation_token  # type: ignore[attr-defined]
                 return
             except exceptions.CosmosHttpResponseError as exc:
-                if self.scan_only or not _index_refusal(exc):
+                if self.scan_only or not index_refusal(exc.status_code, str(exc)):
                     raise self._error(exc, "list the container") from exc
                 self._scan_mode()
                 continuation = None
@@ -431,7 +387,7 @@ class CosmosStorage(StorageBase):
         ``Entry.error`` explaining, and recorded in ``duplicates``.
         """
         await self._ready()
-        meter = _Meter(self)
+        meter = self._meter()
         seen: dict[str, str] = {}
         async for docs, token in self._raw_pages(
             prefix, continuation, page_size or self.page_size, meter
@@ -453,19 +409,14 @@ class CosmosStorage(StorageBase):
                 yield entry
 
     def _duplicate(self, real_id: str, *ids: str) -> str:
-        known = dict.fromkeys((*self.duplicates.get(real_id, ()), *ids))
-        self.duplicates[real_id] = tuple(known)
-        return (
-            f"{len(known)} documents hold key {real_id!r} (ids {', '.join(map(repr, known))}): "
-            "the container was used by bots in both compatibility modes or by two "
-            "dialects, and a bot reads only the one whose id it computes. Compare them "
-            "and delete the stale one"
-        )
+        known = tuple(dict.fromkeys((*self.duplicates.get(real_id, ()), *ids)))
+        self.duplicates[real_id] = known
+        return duplicate_message(real_id, known)
 
     async def estimate_scan(self, prefix: str = "") -> ScanEstimate:
         """Estimate the RU of listing everything under ``prefix`` (without listing it)."""
         await self._ready()
-        meter = _Meter(self)
+        meter = self._meter()
         docs: list[Doc] = []
         async for page, _ in self._raw_pages(prefix, None, 100, meter):
             docs = page
@@ -478,7 +429,7 @@ class CosmosStorage(StorageBase):
         self.last_request_charge = meter.total
         return ScanEstimate(documents=count, request_charge=estimate, spent=meter.total)
 
-    async def _count(self, prefix: str, meter: _Meter) -> int:
+    async def _count(self, prefix: str, meter: RequestMeter) -> int:
         assert self._container is not None
         where = " WHERE STARTSWITH(c.realId, @prefix)" if prefix and not self.scan_only else ""
         query = self._container.query_items(
@@ -493,7 +444,7 @@ class CosmosStorage(StorageBase):
 
     # -- reading ---------------------------------------------------------------------
 
-    async def _point_read(self, doc_id: str, meter: _Meter) -> Doc | None:
+    async def _point_read(self, doc_id: str, meter: RequestMeter) -> Doc | None:
         assert self._container is not None
         try:
             found = await self._container.read_item(
@@ -505,7 +456,7 @@ class CosmosStorage(StorageBase):
             raise self._error(exc, "read", doc_id) from exc
         return found  # a dict (CosmosDict) the caller owns
 
-    async def _query_keys(self, keys: Sequence[str], meter: _Meter) -> list[Doc]:
+    async def _query_keys(self, keys: Sequence[str], meter: RequestMeter) -> list[Doc]:
         assert self._container is not None
         names = [f"@k{i}" for i in range(len(keys))]
         query = self._container.query_items(
@@ -515,7 +466,7 @@ class CosmosStorage(StorageBase):
         )
         return [dict(doc) async for doc in query]
 
-    async def _find(self, keys: Sequence[str], meter: _Meter) -> dict[str, list[Doc]]:
+    async def _find(self, keys: Sequence[str], meter: RequestMeter) -> dict[str, list[Doc]]:
         """Every document whose realId is one of ``keys`` (query, or scan)."""
         found: dict[str, list[Doc]] = {}
         wanted = set(keys)
@@ -527,7 +478,7 @@ class CosmosStorage(StorageBase):
                         found.setdefault(doc["realId"], []).append(doc)
                 return found
             except exceptions.CosmosHttpResponseError as exc:
-                if not _index_refusal(exc):
+                if not index_refusal(exc.status_code, str(exc)):
                     raise self._error(exc, "look up", keys[0]) from exc
                 self._scan_mode()
             except AzureError as exc:
@@ -554,7 +505,7 @@ class CosmosStorage(StorageBase):
             raise failed.exceptions[0] from None
         return [t.result() for t in tasks]
 
-    async def _read_docs(self, keys: Sequence[str], meter: _Meter) -> dict[str, Doc]:
+    async def _read_docs(self, keys: Sequence[str], meter: RequestMeter) -> dict[str, Doc]:
         """The chosen document of each existing key (point reads first, then queries)."""
         await self._ready()
         wanted = list(dict.fromkeys(keys))
@@ -588,7 +539,7 @@ class CosmosStorage(StorageBase):
                 else:
                     self._shapes[key] = None
         for key, doc in found.items():
-            self._remember(key, doc)
+            self._shapes[key] = shape_of(doc)
         return {k: found[k] for k in wanted if k in found}
 
     def _choose(self, key: str, docs: list[Doc]) -> Doc:
@@ -599,7 +550,7 @@ class CosmosStorage(StorageBase):
         return max(docs, key=lambda d: (d.get("_ts") or 0, d["id"] == self.profile.id_for(key)))
 
     async def read_raw(self, keys: Sequence[str]) -> dict[str, RawItem]:
-        meter = _Meter(self)
+        meter = self._meter()
         docs = await self._read_docs(keys, meter)
         return {
             key: to_raw(doc, self.profile, self._others(key, doc["id"]))
@@ -610,7 +561,7 @@ class CosmosStorage(StorageBase):
         return tuple(i for i in self.duplicates.get(key, ()) if i != doc_id)
 
     async def read(self, keys: Sequence[str]) -> dict[str, JsonObject]:
-        meter = _Meter(self)
+        meter = self._meter()
         docs = await self._read_docs(keys, meter)
         result: dict[str, JsonObject] = {}
         for key, doc in docs.items():
@@ -623,7 +574,7 @@ class CosmosStorage(StorageBase):
     async def read_document(self, doc_id: str) -> RawItem | None:
         """One document by its id (to show each of several holding one key)."""
         await self._ready()
-        doc = await self._point_read(doc_id, _Meter(self))
+        doc = await self._point_read(doc_id, self._meter())
         if doc is None:
             return None
         return to_raw(doc, self.profile, self._others(str(doc.get("realId")), doc_id))
@@ -661,35 +612,18 @@ class CosmosStorage(StorageBase):
 
     # -- writing -----------------------------------------------------------------------
 
-    def _remember(self, key: str, doc: Mapping[str, Any]) -> None:
-        self._shapes[key] = {
-            k: None if k == "document" else v for k, v in doc.items() if k not in SERVER_FIELDS
-        }
-
-    async def _existing_shape(self, key: str, meter: _Meter) -> Doc | None:
+    async def _existing_shape(self, key: str, meter: RequestMeter) -> Doc | None:
         """The stored members (id, extras, order) of ``key``'s document, if it has one."""
         if key not in self._shapes:
             await self._read_docs([key], meter)
         return self._shapes.get(key)
-
-    def _shaped(self, key: str, envelope: Doc, shape: Doc | None) -> Doc:
-        """``envelope`` given the existing document's id and members, or a new id."""
-        if shape is None:
-            doc_id = self.profile.id_for(key, self.default_dialect)
-            if self.profile.dialect == "dotnet":
-                envelope.setdefault("PartitionKey", doc_id)
-            return {"id": doc_id, **envelope}
-        shaped = dict(shape)  # the stored member order, ``document`` in its place
-        shaped["realId"] = key
-        shaped["document"] = envelope["document"]
-        return shaped
 
     async def write_raw(
         self, item: RawItem, *, if_match: str | None = None, create: bool = False
     ) -> RawItem:
         self.check_writable("write", item.key)
         container = await self._ready()
-        meter = _Meter(self)
+        meter = self._meter()
         key = item.key
         envelope = envelope_of(item)
         conditional = if_match not in (None, "*")
@@ -699,7 +633,7 @@ class CosmosStorage(StorageBase):
                 raise ETagConflictError(key, f"{key!r} already exists; reload it first")
         if "id" not in envelope:
             shape = None if create else await self._existing_shape(key, meter)
-            envelope = self._shaped(key, envelope, shape)
+            envelope = shaped(key, envelope, shape, self.profile, self.default_dialect)
         doc_id = envelope["id"]
         try:
             if create:
@@ -726,7 +660,7 @@ class CosmosStorage(StorageBase):
             ) from None
         except AzureError as exc:
             raise self._error(exc, "write", key) from exc
-        self._remember(key, envelope)
+        self._shapes[key] = shape_of(envelope)
         if self.profile.dialect is None:  # first document of an empty container
             self.profile = ContainerDialect(dialect=self.default_dialect)
         return to_raw(dict(stored), self.profile, self._others(key, doc_id))
@@ -735,7 +669,7 @@ class CosmosStorage(StorageBase):
         """Delete every document holding ``key``; with ``if_match``, the one with that etag."""
         self.check_writable("delete", key)
         await self._ready()
-        meter = _Meter(self)
+        meter = self._meter()
         conditional = if_match not in (None, "*")
         doc_id = None if key in self.duplicates else self.profile.certain_id(key)
         if doc_id is None or conditional or not await self._delete_one(key, doc_id, None, meter):
@@ -751,7 +685,9 @@ class CosmosStorage(StorageBase):
         self._shapes[key] = None
         self.duplicates.pop(key, None)
 
-    async def _delete_one(self, key: str, doc_id: str, etag: str | None, meter: _Meter) -> bool:
+    async def _delete_one(
+        self, key: str, doc_id: str, etag: str | None, meter: RequestMeter
+    ) -> bool:
         """Delete one document; ``False`` if it was already gone (unconditional only)."""
         assert self._container is not None
         condition: dict[str, Any] = {}
@@ -770,17 +706,6 @@ class CosmosStorage(StorageBase):
         except AzureError as exc:
             raise self._error(exc, "delete", key) from exc
         return True
-
-
-def parse_url(url: str) -> tuple[str, str]:
-    """``cosmos://DATABASE/CONTAINER`` -> (database, container)."""
-    scheme, sep, rest = url.partition("://")
-    database, _, container = rest.strip("/").partition("/")
-    if scheme.lower() != "cosmos" or not sep or not database or not container or "/" in container:
-        raise UnknownStoreError(
-            f"{url!r} is not a Cosmos DB store URL; use cosmos://DATABASE/CONTAINER"
-        )
-    return database, container
 
 
 def from_url(url: str, *, read_only: bool = False, **options: Any) -> CosmosStorage:

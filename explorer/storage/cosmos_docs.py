@@ -24,7 +24,7 @@ from typing import Any
 from explorer.core.errors import DecodeError
 from explorer.core.items import Entry, JsonObject, RawItem
 from explorer.storage.base import decode_json_object, dump_json, strip_storage_members
-from explorer.storage.cosmos_keys import ContainerDialect, classify, escape
+from explorer.storage.cosmos_keys import ContainerDialect, Dialect, classify, escape
 
 SERVER_FIELDS = frozenset({"_rid", "_self", "_ts", "_attachments", "_etag", "_lsn"})
 ENVELOPE = ("id", "realId", "document")
@@ -174,3 +174,32 @@ def new_envelope(
     if container.dialect == "agents-js":
         envelope["eTag"] = ""
     return envelope
+
+
+def shape_of(doc: Mapping[str, Any]) -> JsonObject:
+    """The stored members of ``doc`` in order, ``document`` set to ``None`` (no server fields)."""
+    return {k: None if k == "document" else v for k, v in doc.items() if k not in SERVER_FIELDS}
+
+
+def shaped(
+    key: str,
+    envelope: JsonObject,
+    shape: JsonObject | None,
+    container: ContainerDialect,
+    default: Dialect,
+) -> JsonObject:
+    """``envelope`` (without an id) as it is to be stored.
+
+    With the ``shape`` of the key's existing document: its id, extras and member
+    order, only ``document`` replaced. Without: a new document with the id the
+    container's dialect (else ``default``) computes, and .NET's ``PartitionKey``.
+    """
+    if shape is None:
+        doc_id = container.id_for(key, default)
+        if container.dialect == "dotnet":
+            envelope.setdefault("PartitionKey", doc_id)
+        return {"id": doc_id, **envelope}
+    result = dict(shape)
+    result["realId"] = key
+    result["document"] = envelope["document"]
+    return result
