@@ -40,7 +40,12 @@ from typing import Any, TypeVar, cast
 
 from azure.core import MatchConditions
 from azure.core.credentials_async import AsyncTokenCredential
-from azure.core.exceptions import AzureError, ClientAuthenticationError, ServiceRequestError
+from azure.core.exceptions import (
+    AzureError,
+    ClientAuthenticationError,
+    ServiceRequestError,
+    ServiceResponseError,
+)
 from azure.cosmos import PartitionKey, exceptions
 from azure.cosmos.aio import ContainerProxy, CosmosClient
 from azure.cosmos.partition_key import NonePartitionKeyValue
@@ -87,6 +92,16 @@ T = TypeVar("T")
 #: realIds per lookup query (well below Cosmos DB's parameter limits)
 LOOKUP_BATCH = 50
 SAMPLE_SIZE = 100
+#: Client timeouts for an interactive tool. The SDK waits 65 s per read and
+#: retries a timed-out request 3 times (a stalled server: over 4 minutes); here a
+#: stalled or dying server fails within (RETRIES + 1) x READ_TIMEOUT (+ connect).
+#: Throttling (429) keeps the SDK's own budget: 9 retries, as long as the service
+#: asks (x-ms-retry-after-ms), 30 s at most.
+CONNECTION_TIMEOUT = 5.0
+READ_TIMEOUT = 15.0
+RETRIES = 1
+#: statuses that mean "busy, or briefly unavailable": worth another try later
+_TRANSIENT = (408, 429, 449, 500, 503)
 
 
 class CosmosStorage(StorageBase):
@@ -116,6 +131,9 @@ class CosmosStorage(StorageBase):
         max_concurrency: int = 32,
         page_size: int = 1000,
         container_client: ContainerProxy | None = None,
+        connection_timeout: float = CONNECTION_TIMEOUT,
+        read_timeout: float = READ_TIMEOUT,
+        retries: int = RETRIES,
     ) -> None:
         super().__init__(read_only=read_only)
         self.database_name = database
@@ -129,6 +147,8 @@ class CosmosStorage(StorageBase):
         self.create_container = create_container
         self.default_dialect: Dialect = dialect
         self.max_concurrency = max(1, max_concurrency)
+        #: (connection timeout, read timeout, retries of a failed/timed-out request)
+        self.timeouts = (float(connection_timeout), float(read_timeout), max(0, int(retries)))
         self.page_size = max(1, page_size)
         self.last_request_charge = 0.0
         self.total_request_charge = 0.0
@@ -240,7 +260,15 @@ class CosmosStorage(StorageBase):
             from azure.identity.aio import DefaultAzureCredential
 
             credential = self._owned_credential = DefaultAzureCredential()
-        self._client = CosmosClient(self.endpoint, credential, connection_verify=not self.insecure)
+        connect, read, retries = self.timeouts
+        self._client = CosmosClient(
+            self.endpoint,
+            credential,
+            connection_verify=not self.insecure,
+            connection_timeout=connect,
+            read_timeout=read,
+            retry_total=retries,
+        )
         database = self._client.get_database_client(self.database_name)
         return database.get_container_client(self.container_name)
 
@@ -310,20 +338,31 @@ class CosmosStorage(StorageBase):
                 "COSMOS_KEY, or that your Entra ID identity has a Cosmos DB data role",
                 key=key,
             )
-        if isinstance(exc, ServiceRequestError):
+        if isinstance(exc, ServiceRequestError | ServiceResponseError):
             hint = (
-                "; a local emulator with a self-signed certificate needs --insecure"
+                "a local emulator with a self-signed certificate needs --insecure"
                 if "certificate" in str(exc).lower()
+                else "check that the account (or emulator) is up and reachable, then try again"
+            )
+            unknown = (
+                "; the request was sent but no answer came, so it may or may not have been "
+                "applied: reload before changing anything"
+                if isinstance(exc, ServiceResponseError)
                 else ""
             )
             return BackendUnavailableError(
-                f"cannot reach {where} to {action}{target}: {exc}{hint}", key=key
+                f"cannot reach {where} to {action}{target}: {exc}{unknown}; {hint}", key=key
             )
         status = getattr(exc, "status_code", None)
         message = getattr(exc, "message", None) or str(exc)
+        hint = (
+            "; the service is busy or briefly unavailable: wait a moment and try again"
+            if status in _TRANSIENT
+            else ""
+        )
         return StorageError(
             f"Cosmos DB answered {status} when trying to {action}{target} in {where}: "
-            f"{str(message).splitlines()[0][:300]}",
+            f"{str(message).splitlines()[0][:300]}{hint}",
             key=key,
         )
 
@@ -713,7 +752,8 @@ def from_url(url: str, *, read_only: bool = False, **options: Any) -> CosmosStor
 
     Options: ``endpoint``, ``key`` (else ``COSMOS_ENDPOINT`` / ``COSMOS_KEY``,
     else Entra ID), ``credential``, ``insecure`` (local emulator only),
-    ``dialect``, ``max_concurrency``, ``page_size``, ``create_container``
+    ``dialect``, ``max_concurrency``, ``page_size``, ``connection_timeout``,
+    ``read_timeout`` and ``retries`` (see ``READ_TIMEOUT``), ``create_container``
     (default off: the explorer never creates containers), ``container`` (an
     SDK ``ContainerProxy`` to use instead of connecting). Others are ignored.
     """
@@ -727,6 +767,9 @@ def from_url(url: str, *, read_only: bool = False, **options: Any) -> CosmosStor
         "max_concurrency",
         "page_size",
         "create_container",
+        "connection_timeout",
+        "read_timeout",
+        "retries",
     }
     kwargs = {k: v for k, v in options.items() if k in known and v is not None}
     kwargs.setdefault("create_container", False)
