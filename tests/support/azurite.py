@@ -22,6 +22,7 @@ that grace period.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -79,8 +80,24 @@ class Azurite:
     def blob_endpoint(self) -> str:
         return f"http://{self.host}:{self.port}/{ACCOUNT}"
 
-    def stop(self, timeout: float = 10) -> None:
-        """Stop the process this object started (by its PID) and remove its directory."""
+    def kill(self, timeout: float = 10) -> None:
+        """SIGKILL the process this object started (by its PID); its directory is kept.
+
+        For fault tests: ``start(location=azurite.location, port=azurite.port)``
+        brings the same data back on the same address.
+        """
+        proc = self.process
+        if proc is not None and proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout)
+
+    def stop(self, timeout: float = 10, *, keep_location: bool = False) -> None:
+        """Stop the process this object started (by its PID) and remove its directory.
+
+        ``keep_location``: leave the data directory for a restart (SIGTERM makes
+        Azurite save its metadata first).
+        """
         proc = self.process
         if proc is not None and proc.poll() is None:
             try:
@@ -91,7 +108,7 @@ class Azurite:
                 proc.wait(timeout)
             except ProcessLookupError:
                 pass
-        if self.location is not None:
+        if self.location is not None and not keep_location:
             shutil.rmtree(self.location, ignore_errors=True)
             self.location = None
 
@@ -101,14 +118,19 @@ def _probe(host: str, port: int, timeout: float = 5) -> None:
         pass
 
 
-def start(timeout: float = 60) -> Azurite:
-    """Start Azurite on disk on a free port and wait until it accepts connections."""
+def start(timeout: float = 60, *, location: Path | None = None, port: int = 0) -> Azurite:
+    """Start Azurite on disk on a free port and wait until it accepts connections.
+
+    ``location``: an existing data directory to serve (a restart; the new
+    ``Azurite`` removes it on ``stop()`` as usual); ``port``: a port to listen
+    on instead of a free one (the port of a killed instance, for a restart).
+    """
     node = shutil.which("node")
     if node is None:
         raise AzuriteError("node is not on PATH; install Node.js 20 to run Azurite")
     if not BINARY.exists():
         raise AzuriteError(f"{BINARY} is missing; run `npm ci --prefix tests/support/node` first")
-    location = Path(tempfile.mkdtemp(prefix="azurite-"))
+    location = location or Path(tempfile.mkdtemp(prefix="azurite-"))
     proc = subprocess.Popen(
         [
             str(BINARY),
@@ -119,7 +141,7 @@ def start(timeout: float = 60) -> Azurite:
             "--blobHost",
             "127.0.0.1",
             "--blobPort",
-            "0",
+            str(port),
             "--silent",
             "--disableTelemetry",
         ],

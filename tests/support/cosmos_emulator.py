@@ -24,6 +24,7 @@ query given ``partition_key=`` fails unless its WHERE names the partition key.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -69,6 +70,14 @@ class Emulator:
     def pid(self) -> int | None:
         return self.process.pid if self.process else None
 
+    def kill(self, timeout: float = 10) -> None:
+        """SIGKILL the process this object started (by its PID); its data (in memory) is gone."""
+        proc = self.process
+        if proc is not None and proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout)
+
     def stop(self, timeout: float = 10) -> None:
         """Stop the process this object started (by its PID); a no-op otherwise."""
         proc = self.process
@@ -93,8 +102,8 @@ def _probe(endpoint: str, timeout: float = 5) -> None:
         pass  # any HTTP answer means the server is up
 
 
-def start(timeout: float = 30) -> Emulator:
-    """Start an emulator on a free port and wait until it answers."""
+def start(timeout: float = 30, *, port: int = 0) -> Emulator:
+    """Start an emulator on a free port (or on ``port``: a restart) and wait until it answers."""
     node = shutil.which("node")
     if node is None:
         raise EmulatorError("node is not on PATH; install Node.js 20 to run the cosmos emulator")
@@ -103,7 +112,7 @@ def start(timeout: float = 30) -> Emulator:
             f"{PACKAGE.parent} is missing; run `npm ci --prefix tests/support/node` first"
         )
     proc = subprocess.Popen(
-        [node, str(LAUNCHER), "--port", "0", "--host", "127.0.0.1"],
+        [node, str(LAUNCHER), "--port", str(port), "--host", "127.0.0.1"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
