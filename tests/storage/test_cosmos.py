@@ -9,11 +9,13 @@ the raw SDK.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from azure.core.credentials import AccessToken
 from azure.cosmos import PartitionKey
 from azure.cosmos.aio import ContainerProxy, CosmosClient, DatabaseProxy
 from azure.cosmos.partition_key import NonePartitionKeyValue
@@ -333,6 +335,30 @@ async def test_indexing_none_falls_back_to_a_scan_and_says_so(
         assert store.decode(raw) == {"v": 2}
 
 
+async def test_indexing_turned_off_while_open_is_noticed_at_the_first_refused_query(
+    cosmos_emulator: Emulator, database: DatabaseProxy
+) -> None:
+    items = fixture("python-cosmos-partitioned")
+    odd = {"id": "hand-made-id", "realId": "msteams/users/odd", "document": {"v": 1}}
+    container = await container_with(database, "later", [*items, odd])
+    async with open_store(cosmos_emulator, database, "later") as store:
+        assert not store.scan_only
+        await database.replace_container(
+            "later",
+            PartitionKey(path="/id"),
+            indexing_policy={"indexingMode": "none", "automatic": False},
+        )
+        for item in [*items, odd]:  # the emulator empties a replaced container
+            await container.upsert_item(item)
+        # its id is not the container's escape: only a realId lookup finds it
+        read = await store.read(["msteams/users/odd"])
+        assert read["msteams/users/odd"]["v"] == 1
+        assert store.scan_only
+        assert any("indexing mode is none" in w for w in store.warnings)
+        keys = [e.key async for e in store.iter_entries("msteams/users/")]
+        assert sorted(keys) == ["msteams/users/odd", "msteams/users/user-1"]
+
+
 # -- etags, read-only, lifecycle -------------------------------------------------
 
 
@@ -483,6 +509,43 @@ async def test_an_sdk_container_proxy_is_accepted(
         assert "direct/dict-key" in await store.read(["direct/dict-key"])
     # the caller's client still works: the store did not close it
     assert (await container.read())["id"] == "c"
+
+
+class StaticToken:
+    """An Entra ID credential (AsyncTokenCredential) handing out a fixed token."""
+
+    def __init__(self) -> None:
+        self.scopes: list[str] = []
+
+    async def get_token(self, *scopes: str, **_: Any) -> AccessToken:
+        self.scopes.extend(scopes)
+        return AccessToken("entra-token", int(time.time()) + 3600)
+
+    async def close(self) -> None:
+        pass
+
+    async def __aenter__(self) -> StaticToken:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        pass
+
+
+async def test_entra_id_credentials_are_used_without_a_key(
+    cosmos_emulator: Emulator, database: DatabaseProxy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("COSMOS_KEY", raising=False)
+    await container_with(database, "c", fixture("js-cosmos-partitioned"))
+    credential = StaticToken()
+    store = from_url(
+        f"cosmos://{database.id}/c",
+        endpoint=cosmos_emulator.endpoint,
+        credential=credential,
+        insecure=True,
+    )
+    async with store:
+        assert "direct/dict-key" in await store.read(["direct/dict-key"])
+    assert credential.scopes  # the SDK asked it for a Cosmos DB token
 
 
 def test_store_urls_are_checked() -> None:
