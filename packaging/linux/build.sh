@@ -48,6 +48,14 @@ for plugin in libqxcb.so libqwayland.so libqico.so; do
   [ -n "$(find "$BUNDLE" -name "$plugin" -print -quit)" ] || { echo "$plugin is missing" >&2; exit 1; }
 done
 
+step "Desktop entry"
+cp resources/app-256.png "$BUNDLE/$NAME.png"
+cp packaging/linux/install-desktop-entry.sh "$BUNDLE/"
+xdg=$(mktemp -d)
+XDG_DATA_HOME=$xdg sh "$BUNDLE/install-desktop-entry.sh"
+grep -q "^Exec=\"$(cd "$BUNDLE" && pwd)/$NAME\"$" "$xdg/applications/$NAME.desktop"
+rm -rf "$xdg"
+
 step "Archive"
 tarball=packaging/dist/$NAME-$VERSION-linux-$(uname -m).tar.gz
 tar -C packaging/dist -czf "$tarball" "$NAME"
