@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import sys
 import traceback
@@ -154,6 +155,16 @@ def _say(message: str) -> None:
     print(f"{PROG}: {one_line}", file=sys.stderr)
 
 
+def _quiet_library_logs() -> None:
+    """Keep library chatter (asyncio's "Unclosed client session" from an SDK that
+    leaks a session on a failed connect) off stderr: the error line says what
+    failed. ``--debug`` shows it."""
+    for name in ("asyncio", "aiohttp", "azure"):
+        logger = logging.getLogger(name)
+        logger.propagate = False
+        logger.addHandler(logging.NullHandler())
+
+
 def _traceback() -> None:
     print(redact_secrets(traceback.format_exc()), file=sys.stderr, end="")
 
@@ -176,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, "insecure", False):
             _say("warning: TLS certificate checks are OFF (--insecure); use it only with a "
                  "local emulator")  # fmt: skip
+        if not debug:
+            _quiet_library_logs()
         with c.services(args) as ctx:
             return asyncio.run(args.handler(ctx, args))  # type: ignore[no-any-return]
     except UsageError as exc:
