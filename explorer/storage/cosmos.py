@@ -66,6 +66,7 @@ from explorer.storage.base import (
 from explorer.storage.cosmos_docs import (
     CONTENT_TYPE,
     LIST_FIELDS,
+    ShapeCache,
     document_of,
     envelope_of,
     new_envelope,
@@ -161,7 +162,7 @@ class CosmosStorage(StorageBase):
         self._owned_credential: AsyncTokenCredential | None = None
         #: key -> the stored members of its document (``document`` set to None),
         #: or None when a lookup found none: a bot's write-back keeps id and shape
-        self._shapes: dict[str, Doc | None] = {}
+        self._shapes = ShapeCache()
         self._opened = False
         self._open_lock = asyncio.Lock()
         self._notes: list[str] = []
@@ -453,24 +454,30 @@ class CosmosStorage(StorageBase):
         return duplicate_message(real_id, known)
 
     async def estimate_scan(self, prefix: str = "") -> ScanEstimate:
-        """Estimate the RU of listing everything under ``prefix`` (without listing it)."""
+        """Estimate the RU of listing everything under ``prefix`` (without listing it).
+
+        Costs one small page and, for more than a page, a ``COUNT`` query. On a
+        container that can only be scanned, any listing reads every document, so
+        the estimate is for all of them whatever the prefix.
+        """
         await self._ready()
         meter = self._meter()
+        scope = "" if self.scan_only else prefix
         docs: list[Doc] = []
-        async for page, _ in self._raw_pages(prefix, None, 100, meter):
+        async for page, _ in self._raw_pages(scope, None, 100, meter):
             docs = page
             break
         per_doc = meter.total / max(1, len(docs))
         count = len(docs)
         if len(docs) >= 100:
-            count = await self._count(prefix, meter)
+            count = await self._count(scope, meter)
         estimate = per_doc * count if count else meter.total
         self.last_request_charge = meter.total
         return ScanEstimate(documents=count, request_charge=estimate, spent=meter.total)
 
     async def _count(self, prefix: str, meter: RequestMeter) -> int:
         assert self._container is not None
-        where = " WHERE STARTSWITH(c.realId, @prefix)" if prefix and not self.scan_only else ""
+        where = " WHERE STARTSWITH(c.realId, @prefix)" if prefix else ""
         query = self._container.query_items(
             f"SELECT VALUE COUNT(1) FROM c{where}",
             parameters=[{"name": "@prefix", "value": prefix}] if where else None,

@@ -203,3 +203,23 @@ def shaped(
     result["realId"] = key
     result["document"] = envelope["document"]
     return result
+
+
+class ShapeCache(dict[str, JsonObject | None]):
+    """key -> ``shape_of`` its document (``None``: none found), at most ``limit`` keys.
+
+    Lets a bot's write-back keep the id and members of the document it read
+    without another lookup. A forgotten key only costs a lookup on its next
+    write, so the oldest entries are dropped first and memory stays bounded in a
+    long-running bot.
+    """
+
+    def __init__(self, limit: int = 50_000) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def __setitem__(self, key: str, value: JsonObject | None) -> None:
+        self.pop(key, None)  # re-inserted as the newest
+        super().__setitem__(key, value)
+        if len(self) > self.limit:
+            del self[next(iter(self))]

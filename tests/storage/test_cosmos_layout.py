@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from explorer.core.errors import BackendUnavailableError, UnknownStoreError
+from explorer.storage.cosmos_docs import ShapeCache
 from explorer.storage.cosmos_layout import (
     ContainerLayout,
     RequestMeter,
@@ -100,3 +101,13 @@ def test_the_registry_opens_cosmos_urls_without_connecting(
     assert store.read_only
     assert store.tls_verified is True
     assert store.create_container is False  # the explorer never creates containers
+
+
+def test_the_shape_cache_forgets_the_oldest_keys_first() -> None:
+    cache = ShapeCache(limit=3)
+    for key in "abcd":
+        cache[key] = {"id": key}
+    assert list(cache) == ["b", "c", "d"]
+    cache["b"] = None  # a rewrite makes it the newest
+    cache["e"] = {"id": "e"}
+    assert list(cache) == ["d", "b", "e"]
