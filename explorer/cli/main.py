@@ -89,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Browse and edit bot state in memory:, sqlite:PATH, blob://CONTAINER and "
         "cosmos://DATABASE/CONTAINER stores. With no subcommand (or `gui [STORE]`, "
         "`--demo`) the desktop app opens.",
-        epilog=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        epilog=__doc__.split("\n\n", 1)[1].replace("``", "") if __doc__ else None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -114,7 +114,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--etag", action="store_true", help='add the etag as "e_tag"')
     p.add_argument("--raw", action="store_true", help="print the stored bytes exactly")
     p.add_argument("--redact", action="store_true", help="mask names, emails, phones, tokens")
-    p = add("set", cmd.cmd_set, "write a JSON document (from FILE or - for stdin); prints the etag")
+    p = add(
+        "set",
+        cmd.cmd_set,
+        "write a JSON document (from FILE or - for stdin) in the item's stored form; prints "
+        "the new etag. A document with an e_tag member (get --etag) is written only if the "
+        "item still has that etag",
+    )
     key_args(p)
     p.add_argument("file", metavar="FILE|-")
     p.add_argument("--if-match", metavar="ETAG", help="write only if the item has this etag")
@@ -191,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
             _quiet_library_logs()
         with c.services(args) as ctx:
             return asyncio.run(args.handler(ctx, args))  # type: ignore[no-any-return]
+    except SystemExit as exc:  # --help, --version of argparse
+        return exc.code if isinstance(exc.code, int) else 0
     except UsageError as exc:
         _say(f"error: {exc}")
         return c.EXIT_USAGE
