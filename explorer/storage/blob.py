@@ -84,6 +84,13 @@ RETRIES = 3
 CONNECT_RETRIES = 1
 
 
+def _proxy_in_environment() -> bool:
+    return any(
+        os.environ.get(name) or os.environ.get(name.upper())
+        for name in ("http_proxy", "https_proxy", "all_proxy", "netrc")
+    )
+
+
 def client_settings(options: Mapping[str, Any]) -> dict[str, Any]:
     """SDK client keywords from the options ``connection_timeout``, ``read_timeout``
     (seconds) and ``retries`` (throttling/timeouts; connection failures at most 1)."""
@@ -91,6 +98,9 @@ def client_settings(options: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "connection_timeout": float(options.get("connection_timeout", CONNECTION_TIMEOUT)),
         "read_timeout": float(options.get("read_timeout", READ_TIMEOUT)),
+        # aiohttp looks up proxy variables and ~/.netrc in a worker thread on every
+        # request when asked to; only ask when the environment names a proxy
+        "use_env_settings": _proxy_in_environment(),
         "retry_policy": ExponentialRetry(
             initial_backoff=0,
             increment_base=2,
