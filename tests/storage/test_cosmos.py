@@ -8,6 +8,7 @@ the raw SDK.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
@@ -447,6 +448,41 @@ async def test_request_charge_is_recorded_and_points_reads_are_used(
         assert estimate.documents == len(items)
         assert estimate.request_charge > 0
         assert estimate.spent == store.last_request_charge
+
+
+async def test_bulk_reads_are_concurrent_within_the_bound_and_cancellable(
+    cosmos_emulator: Emulator, database: DatabaseProxy
+) -> None:
+    items = [{"id": f"k*47{i:03d}", "realId": f"k/{i:03d}", "document": {}} for i in range(48)]
+    await container_with(database, "bulk", items)
+    port = int(cosmos_emulator.endpoint.rstrip("/").rsplit(":", 1)[1])
+    delay = 0.05
+    proxy = LatencyProxy(port, delay=delay).start()
+    try:
+        store = from_url(
+            f"cosmos://{database.id}/bulk",
+            endpoint=proxy.endpoint(),
+            key=cosmos_emulator.key,
+            insecure=True,
+            max_concurrency=4,
+        )
+        async with store:
+            opened = proxy.connections
+            started = time.perf_counter()
+            read = await store.read([i["realId"] for i in items])
+            elapsed = time.perf_counter() - started
+            assert len(read) == len(items)
+            assert proxy.connections - opened <= 4  # never more requests in flight
+            assert elapsed < len(items) * delay / 2  # yet far from one at a time
+            assert elapsed >= len(items) / 4 * delay * 0.9
+            reading = asyncio.create_task(store.read([i["realId"] for i in items]))
+            await asyncio.sleep(delay * 2)
+            reading.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await reading
+            assert len(await store.read(["k/000", "k/047"])) == 2  # still usable
+    finally:
+        proxy.stop()
 
 
 async def test_listing_pages_resume_from_a_continuation_token(
