@@ -585,7 +585,9 @@ class BlobStorage(StorageBase):
         if like is not None and like.dialect in dialects.DIALECTS:
             found = dialects.DIALECTS[like.dialect]
             body = self._body(key, document, found, like)
-            return replace(like, key=key, body=body)
+            # another key in like's form (a copy) gets its own name in that dialect
+            name = like.name if key == like.key and like.name else found.name_of(key)
+            return replace(like, key=key, body=body, name=name)
         cached = self._names.get(key)
         found = dialects.DIALECTS[cached[1]] if cached else self._profile.main
         name = cached[0] if cached else found.name_of(key)

@@ -229,6 +229,21 @@ async def test_editing_one_property_changes_only_its_bytes(
     assert written.etag == props.etag.strip('"') != raw.etag
 
 
+async def test_a_copy_in_anothers_form_gets_its_own_name(
+    azurite: Azurite, container: ContainerClient
+) -> None:
+    await upload(container, fixture_items("js-blobsstorage"))
+    async with store_of(azurite, container) as store:
+        raw = (await store.read_raw(["msteams/users/user-1/"]))["msteams/users/user-1/"]
+        copy = store.encode("msteams/users/user-2/", store.decode(raw), like=raw)
+        assert copy.name == "msteams%2Fusers%2Fuser-2"
+        await store.write_raw(copy, create=True)
+    body, _ = await raw_blob(container, "msteams%2Fusers%2Fuser-2")
+    assert body == raw.body
+    original, _ = await raw_blob(container, raw.name)
+    assert original == raw.body
+
+
 async def test_agents_python_bodies_never_gain_an_e_tag(
     azurite: Azurite, container: ContainerClient
 ) -> None:
