@@ -445,6 +445,18 @@ class EditSession:
         self._rebase(stored)
         return stored
 
+    def refresh(self, stored: RawItem) -> bool:
+        """Take a freshly read stored form as the snapshot, if nothing is pending.
+
+        Returns ``False`` (and changes nothing) while the session has pending
+        edits: those stay based on the version they were made on.
+        """
+        if self.is_dirty or stored.key != self.key:
+            return False
+        if stored.etag != self.loaded.etag or stored.body != self.loaded.body:
+            self._rebase(stored)
+        return True
+
     def _rebase(self, stored: RawItem) -> None:
         """Make ``stored`` the loaded snapshot and clear the pending history."""
         self.loaded = stored

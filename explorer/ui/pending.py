@@ -100,13 +100,19 @@ class PendingEdits(QObject):
         return self._sessions.get((id(store), key))
 
     def track(self, session: EditSession) -> EditSession:
-        """Adopt ``session``; an existing session of the same item with edits wins."""
+        """Adopt ``session`` and return the session to use for its item.
+
+        If the item already has a session, that one is returned (refreshed with
+        ``session``'s snapshot when it has no pending edits).
+        """
         slot = (id(session.store), session.key)
         existing = self._sessions.get(slot)
         if existing is not None and existing is not session:
-            if existing.is_dirty:
-                return existing
-            self._forget(existing)
+            # one session per item: a clean one takes the fresh snapshot, so
+            # whoever holds it keeps editing the session that gets saved
+            existing.refresh(session.loaded)
+            self._prune(keep=slot)
+            return existing
         self._prune(keep=slot)
         self._sessions[slot] = session
         self._lengths[id(session)] = len(session.edits)
@@ -172,12 +178,8 @@ class PendingEdits(QObject):
 
     def _on_session_change(self, session: EditSession) -> None:
         slot = (id(session.store), session.key)
-        if session.is_dirty and self._sessions.get(slot) is not session:
-            holder = self._sessions.get(slot)
-            if holder is None or not holder.is_dirty:
-                if holder is not None:
-                    self._forget(holder)
-                self._sessions[slot] = session
+        if session.is_dirty and slot not in self._sessions:
+            self._sessions[slot] = session  # set aside while clean, edited since
         length = len(session.edits)
         before = self._lengths.get(id(session), 0)
         self._lengths[id(session)] = length

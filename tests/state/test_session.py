@@ -48,6 +48,11 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
         yield backend
 
 
+def dirty(session: EditSession) -> bool:
+    """``session.is_dirty`` read afresh (mypy would keep a narrowed property value)."""
+    return session.is_dirty
+
+
 async def put(store: Storage, key: str, document: dict[str, object]) -> RawItem:
     return await store.write_raw(
         RawItem(key=key, body=json.dumps(document, separators=(",", ":")).encode())
@@ -67,11 +72,11 @@ async def test_load_missing_key_is_a_typed_error(store: StorageBase) -> None:
 async def test_edits_are_pending_until_save(store: StorageBase) -> None:
     await put(store, KEY, USER)
     session = await EditSession.load(store, KEY)
-    assert not session.is_dirty
+    assert not dirty(session)
     session.set_property("prefs", {"n": 2})
     session.add_property("lastSeen", "2026-11-20")
     session.remove_property("UserProfile")
-    assert session.is_dirty
+    assert dirty(session)
     assert {c.name: c.kind for c in session.changes().values()} == {
         "prefs": "modified",
         "lastSeen": "added",
@@ -82,7 +87,7 @@ async def test_edits_are_pending_until_save(store: StorageBase) -> None:
     written = await session.save()
     assert written is not None
     assert await stored(store, KEY) == {"prefs": {"n": 2}, "lastSeen": "2026-11-20"}
-    assert not session.is_dirty
+    assert not dirty(session)
     assert session.etag == written.etag
     assert not session.can_undo  # saved edits are no longer pending
 
@@ -94,9 +99,9 @@ async def test_setting_the_same_value_records_nothing_and_true_is_not_1(
     session = await EditSession.load(store, KEY)
     session.set_property("flag", 1)
     assert not session.can_undo
-    assert not session.is_dirty
+    assert not dirty(session)
     session.set_property("flag", True)  # equal in Python, different JSON
-    assert session.is_dirty
+    assert dirty(session)
 
 
 async def test_add_existing_and_type_member_are_refused(store: StorageBase) -> None:
@@ -121,7 +126,7 @@ async def test_undo_redo_restore_values_and_member_order(store: StorageBase) -> 
     assert session.undo()
     assert list(session.draft) == ["$type", "a", "b"]
     assert session.draft["a"] == 1
-    assert not session.is_dirty
+    assert not dirty(session)
     assert session.redo()
     assert session.redo_label == "Edit b"
     assert "a" not in session.draft
@@ -155,7 +160,7 @@ async def test_save_against_a_changed_item_raises_and_keeps_the_draft(
     with pytest.raises(ETagConflictError, match="changed by someone else"):
         await session.save()
     assert session.draft["prefs"] == {"n": "mine"}
-    assert session.is_dirty
+    assert dirty(session)
     assert (await stored(store, KEY))["prefs"] == {"n": "theirs"}  # type: ignore[index]
 
 
@@ -182,7 +187,7 @@ async def test_overwrite_needs_the_seen_version_and_is_checked_against_it(
         await session.overwrite("stale-etag")
     await session.overwrite(theirs.etag or "")
     assert (await stored(store, KEY))["prefs"] == {"n": "mine"}  # type: ignore[index]
-    assert not session.is_dirty
+    assert not dirty(session)
 
 
 async def test_reload_theirs_keeps_my_draft_aside(store: StorageBase) -> None:
@@ -194,7 +199,7 @@ async def test_reload_theirs_keeps_my_draft_aside(store: StorageBase) -> None:
     assert session.aside is not None
     assert session.aside["prefs"] == {"n": "mine"}
     assert session.draft["prefs"] == {"n": "theirs"}
-    assert not session.is_dirty
+    assert not dirty(session)
     session.set_property("prefs", {"n": "again"})
     await session.save()  # now based on their etag: no conflict
     assert (await stored(store, KEY))["prefs"] == {"n": "again"}  # type: ignore[index]
@@ -217,10 +222,10 @@ async def test_delete_state_is_pending_undoable_and_etag_checked(store: StorageB
     await put(store, KEY, USER)
     session = await EditSession.load(store, KEY)
     session.delete_state()
-    assert session.is_dirty
+    assert dirty(session)
     assert session.diff().is_delete
     session.undo()
-    assert not session.is_dirty
+    assert not dirty(session)
     session.redo()
     await put(store, KEY, {"changed": True})
     with pytest.raises(ETagConflictError):
@@ -231,7 +236,7 @@ async def test_delete_state_is_pending_undoable_and_etag_checked(store: StorageB
     assert await session.save() is None
     assert await stored(store, KEY) is None
     assert session.gone
-    assert not session.is_dirty
+    assert not dirty(session)
 
 
 async def test_revert_discards_everything(store: StorageBase) -> None:
@@ -240,7 +245,7 @@ async def test_revert_discards_everything(store: StorageBase) -> None:
     session.set_property("prefs", 5)
     session.delete_state()
     session.revert()
-    assert not session.is_dirty
+    assert not dirty(session)
     assert not session.can_undo
     assert session.draft == USER
 
@@ -252,7 +257,7 @@ async def test_replace_document_follows_the_new_member_order(store: StorageBase)
     assert list(session.draft) == ["b", "a", "c"]
     session.undo()
     assert list(session.draft) == ["a", "b"]
-    assert not session.is_dirty
+    assert not dirty(session)
 
 
 @pytest.mark.parametrize(("document", "left"), [(PY_DIALOG, "main"), (JS_DIALOG, "main")])
@@ -290,7 +295,7 @@ async def test_read_only_store_refuses_save_and_keeps_the_draft(tmp_path: Path) 
         session.set_property("prefs", 1)
         with pytest.raises(ReadOnlyError):
             await session.save()
-        assert session.is_dirty
+        assert dirty(session)
 
 
 async def test_listeners_hear_every_change(store: StorageBase) -> None:
@@ -303,3 +308,19 @@ async def test_listeners_hear_every_change(store: StorageBase) -> None:
     session.redo()
     await session.save()
     assert heard == [True, False, True, False]
+
+
+async def test_refresh_takes_a_new_snapshot_only_when_nothing_is_pending(
+    store: StorageBase,
+) -> None:
+    await put(store, KEY, USER)
+    session = await EditSession.load(store, KEY)
+    newer = await put(store, KEY, {"fresh": 1})
+    assert session.refresh(newer)
+    assert session.draft == {"fresh": 1}
+    assert session.etag == newer.etag
+    session.set_property("fresh", 2)
+    newest = await put(store, KEY, {"fresh": 3})
+    assert not session.refresh(newest)  # pending edits stay on their base
+    assert session.etag == newer.etag
+    assert session.draft == {"fresh": 2}

@@ -69,36 +69,75 @@ async def fill(store: Storage) -> None:
         await store.write_raw(RawItem(key=key, body=body, content_type="application/octet-stream"))
 
 
-async def shoot(outdir: Path) -> list[Path]:
+def dark_palette() -> Any:
+    """A dark palette like the system dark mode, to check colours in both themes."""
+    from PySide6.QtGui import QColor, QPalette
+
+    palette = QPalette()
+    role = QPalette.ColorRole
+    for name, color in (
+        (role.Window, "#1e1f22"),
+        (role.WindowText, "#dfe1e5"),
+        (role.Base, "#2b2d30"),
+        (role.AlternateBase, "#313338"),
+        (role.Text, "#dfe1e5"),
+        (role.Button, "#2b2d30"),
+        (role.ButtonText, "#dfe1e5"),
+        (role.Highlight, "#2f65ca"),
+        (role.HighlightedText, "#ffffff"),
+        (role.PlaceholderText, "#8c8f94"),
+    ):
+        palette.setColor(name, QColor(color))
+    return palette
+
+
+async def shoot(outdir: Path, *, dark: bool = False) -> list[Path]:
+    """Grab every screen of the detail pane and the dialogs into ``outdir``."""
     from PySide6.QtWidgets import QApplication
 
-    from explorer.state.session import EditSession
+    from explorer.state.audit import AuditLog
+    from explorer.state.backups import BackupStore
+    from explorer.state.safe_write import SafeWriter
     from explorer.storage.memory import MemoryStorage
-    from explorer.ui.detail.pane import DetailPane
+    from explorer.ui.detail.pane import TAB_HISTORY, TAB_RAW, TAB_STACK, DetailPane
     from explorer.ui.detail.redaction import Redaction
     from explorer.ui.dialogs.conflict import ConflictDialog
+    from explorer.ui.dialogs.history import AuditDialog
     from explorer.ui.dialogs.save import SaveDialog
+    from explorer.ui.pending import PendingEdits
 
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    if dark:
+        app.setStyle("Fusion")
+        app.setPalette(dark_palette())
+    prefix = "dark-" if dark else ""
     written: list[Path] = []
 
     def grab(widget: Any, name: str) -> None:
         widget.show()
         QApplication.processEvents()
-        path = outdir / name
+        path = outdir / f"{prefix}{name}"
         widget.grab().save(str(path))
         written.append(path)
 
     store = MemoryStorage()
     await fill(store)
+    writer = SafeWriter(BackupStore(outdir / "backups.db"), AuditLog(outdir / "audit.jsonl"))
     redaction = Redaction()
-    pane = DetailPane(redaction=redaction)
+    pending = PendingEdits(writer, redaction=redaction)
+    pane = DetailPane(pending, redaction, writer.backups, writer.audit)
     pane.resize(900, 640)
     await pane.open_item(store, USER_KEY)
+    session = pane.session
+    assert session is not None
+    session.set_property("lastSeen", "2026-11-21T09:00:00Z")
+    await pending.save_session(session)  # some history to show
+    await pane.open_item(store, USER_KEY)
+    assert pane.session is session  # one session per item while it is tracked
     pane.select_property("UserProfile")
     grab(pane, "detail-properties.png")
 
-    session = pane.session
-    assert session is not None
     pane.editor.set_text('{\n  "name": "Ada",\n  "age": 37,\n}')
     grab(pane, "detail-invalid-json.png")
     pane.editor.set_text('{\n  "py/object": "bbmodels.UserProfile",\n  "name": "Ada", "age": 38\n}')
@@ -106,10 +145,12 @@ async def shoot(outdir: Path) -> list[Path]:
     session.remove_property("visits")
     grab(pane, "detail-pending.png")
 
-    pane.tabs.setCurrentIndex(1)
+    pane.tabs.setCurrentIndex(TAB_RAW)
     grab(pane, "detail-raw.png")
+    pane.tabs.setCurrentIndex(TAB_HISTORY)
+    grab(pane, "detail-history.png")
     await pane.open_item(store, CONV_KEY)
-    pane.tabs.setCurrentIndex(2)
+    pane.tabs.setCurrentIndex(TAB_STACK)
     grab(pane, "detail-stack.png")
     pane.tabs.setCurrentIndex(0)
     redaction.set_enabled(True)
@@ -122,10 +163,8 @@ async def shoot(outdir: Path) -> list[Path]:
     grab(save, "save-dialog.png")
 
     await store.write_raw(
-        RawItem(key=USER_KEY, body=json.dumps({**USER_DOC, "visits": 43}).encode()),
+        RawItem(key=USER_KEY, body=json.dumps({**USER_DOC, "visits": 43}).encode())
     )
-    theirs_session = await EditSession.load(store, USER_KEY)
-    del theirs_session
     await session.fetch_theirs()
     conflict = ConflictDialog(session, redaction)
     grab(conflict, "conflict.png")
@@ -133,6 +172,13 @@ async def shoot(outdir: Path) -> list[Path]:
     grab(conflict, "conflict-compare.png")
     conflict.compare_tabs.setCurrentIndex(1)
     grab(conflict, "conflict-overwrite-diff.png")
+
+    audit = AuditDialog(writer.audit)
+    await audit.load()
+    grab(audit, "audit-log.png")
+    for widget in (pane, save, conflict, audit):
+        widget.close()
+    writer.backups.close()
     return written
 
 
@@ -143,8 +189,9 @@ def main(argv: list[str]) -> int:
     app = QApplication.instance() or QApplication([])
     outdir = Path(argv[0] if argv else "shots")
     outdir.mkdir(parents=True, exist_ok=True)
-    for path in asyncio.run(shoot(outdir)):
-        print(path)
+    for dark in (False, True):
+        for path in asyncio.run(shoot(outdir, dark=dark)):
+            print(path)
     del app
     return 0
 

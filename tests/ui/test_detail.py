@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 
 from explorer.core.items import RawItem
 from explorer.storage.sqlite import SqliteStorage
@@ -314,3 +315,49 @@ async def test_pending_edits_survive_switching_items(
     assert pane.session.draft["visits"] == 99
     assert pending.is_dirty(USER_KEY)
     assert pending.summary() == "1 edit in 1 state"
+
+
+async def test_ctrl_z_in_the_editor_undoes_typing_not_pending_edits(
+    store: SqliteStorage, qtbot: Any
+) -> None:
+    from PySide6.QtCore import Qt as QtKeys
+    from PySide6.QtWidgets import QMainWindow
+
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    pane = DetailPane()
+    window.setCentralWidget(pane)
+    window.addAction(pane.pending.undo_action)  # Ctrl+Z as a window shortcut, as in the app
+    window.show()
+    window.activateWindow()
+    assert QTest.qWaitForWindowActive(window)
+    await pane.open_item(store, USER_KEY)
+    assert pane.session is not None
+    pane.session.set_property("visits", 43)  # one pending edit
+    pane.select_property("prefs")
+    pane.editor.text.setFocus()
+    qtbot.keyClicks(pane.editor.text, "x")
+    assert pane.editor.text_value().startswith("x")
+    qtbot.keyClick(pane.editor.text, QtKeys.Key.Key_Z, QtKeys.KeyboardModifier.ControlModifier)
+    assert pane.editor.text_value().startswith("{")  # the editor's own undo
+    assert pane.session.draft["visits"] == 43  # the pending edit is still there
+    pane.table.setFocus()
+    qtbot.keyClick(pane.table, QtKeys.Key.Key_Z, QtKeys.KeyboardModifier.ControlModifier)
+    assert pane.session.draft["visits"] == 42  # now the pending edit is undone
+
+
+async def test_delete_key_in_the_table_removes_the_property(
+    pane: DetailPane, store: SqliteStorage, qtbot: Any
+) -> None:
+    from PySide6.QtCore import Qt as QtKeys
+
+    pane.show()
+    pane.activateWindow()
+    assert QTest.qWaitForWindowActive(pane)
+    await pane.open_item(store, USER_KEY)
+    pane.select_property("lastSeen")
+    pane.table.setFocus()
+    qtbot.keyClick(pane.table, QtKeys.Key.Key_Delete)
+    assert pane.session is not None
+    assert "lastSeen" not in pane.session.draft
+    assert not pane.session.deleted

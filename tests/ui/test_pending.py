@@ -17,7 +17,7 @@ from explorer.ui.dialogs.history import AuditModel, BackupsModel
 from explorer.ui.dialogs.save import SaveDialog
 from explorer.ui.pending import PendingEdits
 from tests.ui.detail_demo import CONV_KEY, USER_DOC, USER_KEY, fill
-from tests.ui.detail_support import next_emit, safe_writer, sqlite_store, stored
+from tests.ui.detail_support import external_write, next_emit, safe_writer, sqlite_store, stored
 
 
 @pytest.fixture
@@ -190,7 +190,8 @@ async def test_safe_writer_backs_up_and_history_reverts_as_a_pending_edit(
     assert history.audit_model.rowCount() == 1
     audit_row = [history.audit_model.index(0, c).data() for c in range(8)]
     assert audit_row[3] == "write"
-    assert audit_row[5] == "ok"
+    assert audit_row[4] == "ok"
+    assert audit_row[7] == USER_KEY
     qtmodeltester.check(history.backups_model)
     qtmodeltester.check(history.audit_model)
 
@@ -238,3 +239,19 @@ def test_models_pass_the_tester_with_records(qtmodeltester: Any, qapp: Any) -> N
     assert model.index(0, 3).data() == "delete"  # newest first
     assert model.index(1, 0).data(3) == "changed by someone else"  # tooltip
     qtmodeltester.check(BackupsModel())
+
+
+async def test_one_session_per_item_so_held_references_stay_valid(
+    store: SqliteStorage, tmp_path: Path, qapp: Any
+) -> None:
+    pending = PendingEdits()
+    first = await pending.open(store, USER_KEY)
+    await external_write(tmp_path / "state.db", USER_KEY, {**USER_DOC, "visits": 50})
+    again = await pending.open(store, USER_KEY)
+    assert again is first
+    assert first.draft["visits"] == 50  # a clean session takes the fresh snapshot
+    await pending.open(store, CONV_KEY)  # the user state is set aside (clean)
+    assert not pending.is_dirty(USER_KEY)
+    first.set_property("visits", 7)  # edited through a held reference
+    assert pending.is_dirty(USER_KEY)
+    assert await pending.open(store, USER_KEY) is first

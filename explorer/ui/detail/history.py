@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.state.audit import AuditLog
-from explorer.state.backups import Backup, BackupStore, canonical_store_url
+from explorer.state.backups import Backup, BackupStore, store_identity
 from explorer.storage.base import Storage
 from explorer.ui.dialogs.history import AuditModel, BackupsModel, table_view
 
@@ -43,6 +43,7 @@ class HistoryView(QWidget):
         self.audit_model = AuditModel()
         self.backups_view = table_view(self.backups_model)
         self.audit_view = table_view(self.audit_model)
+        self.audit_view.setColumnHidden(AuditModel.KEY_COLUMN, True)  # it is this key
         self.backups_view.selectionModel().selectionChanged.connect(self._update_buttons)
         self.backups_view.doubleClicked.connect(lambda *_: self.revert_selected())
 
@@ -91,12 +92,9 @@ class HistoryView(QWidget):
 
     async def load(self, store: Storage, key: str) -> None:
         """Read the backups and audit entries of ``key`` in ``store``."""
-        backups = await self.backups.history(store.url, key) if self.backups else []
-        entries = (
-            await self.audit.entries(store=canonical_store_url(store.url), key=key)
-            if self.audit
-            else []
-        )
+        name = store_identity(store)
+        backups = await self.backups.history(name, key) if self.backups else []
+        entries = await self.audit.entries(store=name, key=key) if self.audit else []
         self.backups_model.set_records(backups)
         self.audit_model.set_records(entries)
         self.backups_view.resizeColumnsToContents()

@@ -147,7 +147,8 @@ class BackupsModel(_ListModel):
 class AuditModel(_ListModel):
     """Audit entries, newest first."""
 
-    COLUMNS = ("Time", "User", "Profile", "Action", "Key", "Outcome", "Etag", "Size")
+    COLUMNS = ("Time", "User", "Profile", "Action", "Outcome", "Etag", "Size", "Key")
+    KEY_COLUMN = 7
 
     def set_records(self, records: Sequence[Any]) -> None:
         super().set_records(sorted(records, key=lambda e: e.time, reverse=True))
@@ -158,10 +159,10 @@ class AuditModel(_ListModel):
             record.user,
             record.profile or "",
             record.action,
-            record.key,
             record.outcome,
             f"{_short(record.old_etag)} → {_short(record.new_etag)}",
             _size(record.size),
+            record.key,
         )
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -224,7 +225,8 @@ class AuditDialog(QDialog):
         self.model.set_records(entries)
         self.view.resizeColumnsToContents()
         skipped = f"; {self.audit.skipped} damaged lines skipped" if self.audit.skipped else ""
+        count = len(entries)
         self.summary.setText(
-            f"{len(entries):,} entries in {self.audit.path}{skipped}. "
+            f"{count:,} entr{'y' if count == 1 else 'ies'} in {self.audit.path}{skipped}. "
             "Values are not recorded unless you opted in."
         )
