@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from explorer.state.backups import same_store
 from explorer.state.redact import redact_secrets
 
 #: bodies above this size are hashed whole instead of diffed (a diff would be slow)
@@ -182,7 +183,10 @@ class AuditLog:
     def iter_entries(
         self, *, store: str | None = None, key: str | None = None
     ) -> Iterator[AuditEntry]:
-        """Entries oldest first, filtered by store URL and key when given."""
+        """Entries oldest first, filtered by store and key when given.
+
+        ``store`` is a store identity (``store_identity``) or a bare store URL,
+        which also matches that URL on any account (``URL@host``)."""
         if not self.path.exists():
             return
         wanted_store = None if store is None else redact_secrets(store)
@@ -195,7 +199,7 @@ class AuditLog:
                 except (ValueError, TypeError):
                     self.skipped += 1
                     continue
-                if wanted_store is not None and entry.store != wanted_store:
+                if wanted_store is not None and not same_store(entry.store, wanted_store):
                     continue
                 if key is not None and entry.key != key:
                     continue

@@ -31,6 +31,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
+from urllib.parse import urlsplit
 
 from explorer.core.errors import StorageError
 from explorer.core.items import RawItem
@@ -78,15 +79,28 @@ def canonical_store_url(url: str) -> str:
 def store_identity(store: object) -> str:
     """The name of an open store in backups and the audit log.
 
-    ``canonical_store_url(store.url)``, except for in-memory stores: each is a
-    different store though all are called ``memory:``, and etags restart in
-    every process, so each gets its own name (process id and object id) and
-    never sees another's backups.
+    ``canonical_store_url(store.url)``, plus ``@host`` when the store tells its
+    account (a public ``account_url`` or ``endpoint`` attribute), so the
+    containers of a test and a production account that share a name never
+    share history. In-memory stores each get their own name (process id and
+    object id): all are called ``memory:``, and their etags restart in every
+    process, so one must never see another's backups.
     """
     url = str(getattr(store, "url", ""))
     if url == "memory:":
         return f"memory:#{os.getpid()}-{id(store):x}"
-    return canonical_store_url(url)
+    name = canonical_store_url(url)
+    where = getattr(store, "account_url", None) or getattr(store, "endpoint", None)
+    host = urlsplit(where).hostname if isinstance(where, str) and "://" in where else None
+    if host:
+        port = urlsplit(str(where)).port
+        return f"{name}@{host}:{port}" if port else f"{name}@{host}"
+    return name
+
+
+def same_store(identity: str, wanted: str) -> bool:
+    """Does a recorded ``identity`` belong to ``wanted`` (an identity or a bare store URL)?"""
+    return identity == wanted or identity.startswith(wanted + "@")
 
 
 @dataclass(frozen=True, slots=True)

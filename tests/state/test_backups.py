@@ -78,3 +78,24 @@ def test_canonical_store_url() -> None:
     assert canonical_store_url("sqlite:x.db") == f"sqlite:{os.getcwd()}/x.db"
     assert canonical_store_url("blob://c?sig=TOPSECRET99") == "blob://c?sig=***"
     assert canonical_store_url("memory:") == "memory:"
+
+
+class _Account:
+    def __init__(self, url: str, endpoint: str) -> None:
+        self.url = url
+        self.endpoint = endpoint
+
+
+def test_store_identity_tells_accounts_apart_without_secrets() -> None:
+    from explorer.state.backups import same_store, store_identity
+
+    prod = store_identity(_Account("cosmos://db/state", "https://prod.documents.azure.com:443/"))
+    test = store_identity(_Account("cosmos://db/state", "https://test.documents.azure.com/"))
+    assert prod == "cosmos://db/state@prod.documents.azure.com:443"
+    assert test == "cosmos://db/state@test.documents.azure.com"
+    assert same_store(prod, "cosmos://db/state")
+    assert same_store(prod, prod)
+    assert not same_store(prod, test)
+    assert not same_store("cosmos://db/state2", "cosmos://db/state")
+    plain = _Account("sqlite:x.db", "")
+    assert store_identity(plain) == canonical_store_url("sqlite:x.db")
