@@ -136,6 +136,7 @@ class Context:
     store_options: dict[str, Any]
     out: TextIO
     err: TextIO
+    audit_values: bool = False
     _writer: SafeWriter | None = None
 
     @classmethod
@@ -160,6 +161,7 @@ class Context:
             store_options=options,
             out=out or sys.stdout,
             err=err or sys.stderr,
+            audit_values=bool(getattr(args, "audit_values", False)),
         )
 
     def open(self, url: str, *, read_only: bool | None = None) -> Storage:
@@ -173,7 +175,7 @@ class Context:
     def writer(self) -> SafeWriter:
         if self._writer is None:
             backups = BackupStore(backups_path(self.data))
-            audit = AuditLog(audit_path(self.data))
+            audit = AuditLog(audit_path(self.data), include_values=self.audit_values)
             self._writer = SafeWriter(backups, audit, profile=self.profile)
         return self._writer
 

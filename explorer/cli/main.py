@@ -76,6 +76,11 @@ def _common(*, cosmos_key: bool = True) -> argparse.ArgumentParser:
     g.add_argument(
         "--data-dir", metavar="DIR", help=f"backups and audit log (else ${c.DATA_DIR_ENV})"
     )
+    g.add_argument(
+        "--audit-values",
+        action="store_true",
+        help="also record old and new bodies in the audit log",
+    )
     g.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     return p
 

@@ -104,6 +104,15 @@ def test_rm_is_backed_up_and_revertable(cli: Run, store: str) -> None:
     assert asyncio.run(_raw(store, KEY)) == before
 
 
+def test_values_in_the_audit_log_only_when_asked(cli: Run, store: str, data_dir: Path) -> None:
+    cli("set", store, KEY, "-", stdin=b'{"name": "Ada"}')
+    cli("set", store, KEY, "-", "--audit-values", stdin=b'{"name": "Grace"}')
+    first, second = _audit(data_dir)
+    assert "new_body" not in first
+    assert "Ada" not in json.dumps(first)
+    assert (second["old_body"], second["new_body"]) == ('{"name":"Ada"}', '{"name":"Grace"}')
+
+
 def test_data_dir_option(cli: Run, store: str, tmp_path: Path) -> None:
     elsewhere = tmp_path / "elsewhere"
     cli("set", store, KEY, "-", "--data-dir", str(elsewhere), stdin=b"{}")
