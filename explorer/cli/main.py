@@ -166,6 +166,16 @@ def _say(message: str) -> None:
     print(f"{PROG}: {one_line}", file=sys.stderr)
 
 
+def _utf8_streams() -> None:
+    """Keys and documents are Unicode: write UTF-8 even where the locale is not
+    (a Windows console piped to a file), instead of failing on the first emoji."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        reconfigure = getattr(stream, "reconfigure", None)
+        if encoding != "utf8" and reconfigure is not None:
+            reconfigure(encoding="utf-8", errors="backslashreplace")
+
+
 def _quiet_library_logs() -> None:
     """Keep library chatter (asyncio's "Unclosed client session" from an SDK that
     leaks a session on a failed connect) off stderr: the error line says what
@@ -191,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run one subcommand; returns the exit status."""
     args_list = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in args_list
+    _utf8_streams()
     try:
         args = build_parser().parse_args(args_list)
         if getattr(args, "escaped", False):

@@ -96,3 +96,16 @@ def test_cli_imports_neither_qt_nor_azure_and_survives_a_closed_pipe(
         assert len(shell.stdout.splitlines()) == 1
         assert b"Traceback" not in shell.stderr
         assert b"Error" not in shell.stderr
+
+
+def test_unicode_keys_print_as_utf8_whatever_the_locale(cli_process: Run, tmp_path: Path) -> None:
+    store = f"sqlite:{tmp_path / 's.db'}"
+    assert cli_process("set", store, "webchat/users/Zoë 🚀", "-", stdin=b"{}").code == 0
+    done = subprocess.run(
+        [sys.executable, "-m", "explorer", "ls", store],
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "latin-1"},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.decode("utf-8") == "user\twebchat/users/Zoë 🚀\n"
