@@ -16,6 +16,13 @@ and the GUI change a store. Each call:
 
 A write whose outcome is unknown (connection lost mid-request) keeps its backup
 with state ``unknown`` and is audited with the error's class name.
+
+A write whose reply was lost can come back as ``ETagConflictError``: the SDK
+retries the request, and the retry fails its own If-Match because the first
+attempt landed. So a conflict is checked by reading the item again: if it now
+holds exactly what was sent (same body, or the same document for backends
+that add server members), the write is ours and is recorded as applied (audit
+detail says so); a delete is ours when the item is gone.
 """
 
 from __future__ import annotations
@@ -31,6 +38,8 @@ from explorer.storage.base import Storage
 
 #: how often an unconditional write is retried after losing a race
 RETRIES = 3
+#: audit detail of a change whose reply was lost and that was found applied
+_LANDED = "the reply was lost and the retry conflicted; the stored item shows this change applied"
 
 
 class SafeWriter:
@@ -87,6 +96,21 @@ class SafeWriter:
     async def _current(self, store: Storage, key: str) -> RawItem | None:
         return (await store.read_raw([key])).get(key)
 
+    async def _landed(self, store: Storage, sent: RawItem) -> RawItem | None:
+        """After a conflict: the stored item if it is exactly what was sent (a lost reply)."""
+        try:
+            now = await self._current(store, sent.key)
+        except StorageError:
+            return None
+        if now is None:
+            return None
+        if now.body == sent.body:
+            return now
+        try:
+            return now if store.decode(now) == store.decode(sent) else None
+        except StorageError:
+            return None
+
     async def write_raw(
         self,
         store: Storage,
@@ -123,6 +147,11 @@ class SafeWriter:
                     create=current is None,
                 )
             except ETagConflictError as exc:
+                landed = await self._landed(store, item)
+                if landed is not None:  # our own write, whose reply was lost
+                    await self.backups.mark_applied(backup, landed.etag)
+                    await self._audit(store, key, verb, old=current, new=landed, detail=_LANDED)
+                    return landed
                 await self.backups.discard(backup)
                 explicit = create or if_match not in (None, "*")
                 if explicit or attempt == RETRIES:
@@ -194,6 +223,13 @@ class SafeWriter:
                         create=cur is None,
                     )
                 except ETagConflictError:
+                    landed = await self._landed(store, item)
+                    if landed is not None:  # our own write, whose reply was lost
+                        states.append((backup, "applied", landed.etag))
+                        entries.append(self._entry(store, item.key, action, old=cur, new=landed,
+                                                   detail=_LANDED))  # fmt: skip
+                        outcome[item.key] = landed
+                        continue
                     dropped.append(backup)  # raced with another writer: redone alone below
                     retry.append(item)
                     continue
@@ -248,6 +284,10 @@ class SafeWriter:
             try:
                 await store.delete_raw(key, if_match=current.etag or None)
             except ETagConflictError as exc:
+                if await self._gone(store, key):  # our own delete, whose reply was lost
+                    await self.backups.mark_applied(backup, None)
+                    await self._audit(store, key, action, old=current, detail=_LANDED)
+                    return
                 await self.backups.discard(backup)
                 if if_match not in (None, "*") or attempt == RETRIES:
                     await self._audit(store, key, action, outcome="ETagConflictError",
@@ -263,6 +303,12 @@ class SafeWriter:
             await self.backups.mark_applied(backup, None)
             await self._audit(store, key, action, old=current)
             return
+
+    async def _gone(self, store: Storage, key: str) -> bool:
+        try:
+            return await self._current(store, key) is None
+        except StorageError:
+            return False
 
     async def _fail(
         self,
