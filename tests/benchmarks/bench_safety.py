@@ -1,0 +1,104 @@
+"""What safety costs: every write backed up and audited, measured against a bare write.
+
+- ``safe_write_overhead``: seconds per ``SafeWriter.write_raw`` (read, backup,
+  etag-checked write, audit line) over seconds per plain ``write_raw`` of the
+  same items on the same SQLite store. Lower is better.
+- ``safe_import_vs_raw``: the CLI's import path (``SafeWriter.write_many`` in
+  batches of 200) over plain ``write_raw`` one by one, same items. Lower is better.
+- ``cli_startup``: seconds for ``python -m explorer ls`` on a 628-item demo
+  store in a fresh process, over ``python -c pass`` (the interpreter alone).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from explorer.core.items import RawItem
+from explorer.state.audit import AuditLog
+from explorer.state.backups import BackupStore
+from explorer.state.demo import ensure_demo_store_async
+from explorer.state.safe_write import SafeWriter
+from explorer.storage import open_store
+from tests.benchmarks.run import ROOT, Context, Result, benchmark, median
+
+
+def _items(n: int, tag: str) -> list[RawItem]:
+    body = b'{"UserProfile": {"name": "Ada", "age": 38}, "prefs": {"lang": "en"}}'
+    return [RawItem(key=f"msteams/users/29:1{tag}{i:06d}", body=body) for i in range(n)]
+
+
+async def _plain(url: str, items: list[RawItem]) -> float:
+    async with open_store(url) as store:
+        started = time.perf_counter()
+        for item in items:
+            await store.write_raw(item)
+        return time.perf_counter() - started
+
+
+async def _safe(url: str, items: list[RawItem], folder: Path, *, batch: int = 0) -> float:
+    backups = BackupStore(folder / "backups.db")
+    writer = SafeWriter(backups, AuditLog(folder / "audit.jsonl"))
+    try:
+        async with open_store(url) as store:
+            started = time.perf_counter()
+            if batch:
+                for i in range(0, len(items), batch):
+                    await writer.write_many(store, items[i : i + batch])
+            else:
+                for item in items:
+                    await writer.write_raw(store, item)
+            return time.perf_counter() - started
+    finally:
+        backups.close()
+
+
+async def _ratio(ctx: Context, batch: int) -> Result:
+    n = 500 if ctx.quick else 3000
+    plain, safe = [], []
+    for round_ in range(3):
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            # each round writes new items, then overwrites them (the backup has a body)
+            for tag in ("a", "b"):
+                items = _items(n, f"{round_}{tag}")
+                plain.append(await _plain(f"sqlite:{folder / 'plain.db'}", items))
+                safe.append(await _safe(f"sqlite:{folder / 'safe.db'}", items, folder, batch=batch))
+    p, s = median(plain), median(safe)
+    detail = {"items": n, "plain_per_item_us": round(p / n * 1e6, 1),
+              "safe_per_item_us": round(s / n * 1e6, 1)}  # fmt: skip
+    return Result(round(s / p, 2), "x", detail)
+
+
+@benchmark("safe_write_overhead")
+async def safe_write_overhead(ctx: Context) -> Result:
+    return await _ratio(ctx, batch=0)
+
+
+@benchmark("safe_import_vs_raw")
+async def safe_import_vs_raw(ctx: Context) -> Result:
+    return await _ratio(ctx, batch=200)
+
+
+def _timed(argv: list[str]) -> float:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    started = time.perf_counter()
+    subprocess.run(argv, check=True, capture_output=True, env=env)
+    return time.perf_counter() - started
+
+
+@benchmark("cli_startup")
+async def cli_startup(ctx: Context) -> Result:
+    with tempfile.TemporaryDirectory() as tmp:
+        url = await ensure_demo_store_async(Path(tmp) / "demo.db")
+        runs = 3 if ctx.quick else 7
+        bare, cli = [], []
+        for _ in range(runs):  # interleaved, so machine load hits both alike
+            bare.append(_timed([sys.executable, "-c", "pass"]))
+            cli.append(_timed([sys.executable, "-m", "explorer", "ls", url]))
+    b, c = median(bare), median(cli)
+    return Result(round(c / b, 2), "x", {"cli_s": round(c, 3), "python_s": round(b, 3)})
