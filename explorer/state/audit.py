@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from explorer.core.errors import StorageError
 from explorer.state.backups import same_store
 from explorer.state.redact import redact_secrets
 
@@ -169,6 +170,22 @@ class AuditLog:
                     raise OSError(f"audit log {self.path}: short write ({written} of {len(data)})")
             finally:
                 os.close(fd)
+
+    def check_writable_sync(self) -> None:
+        """Raise ``StorageError`` unless an entry can be appended now (checked before a
+        write, so a write never happens that could not be audited)."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)
+            os.close(os.open(self.path, flags, 0o600))
+        except OSError as exc:
+            raise StorageError(
+                f"the audit log {self.path} cannot be written ({exc.strerror or exc}); "
+                "nothing was written to the bot store. Check the folder's permissions"
+            ) from None
+
+    async def check_writable(self) -> None:
+        await asyncio.to_thread(self.check_writable_sync)
 
     def append_sync(self, entry: AuditEntry) -> None:
         """Append one entry as one line, atomically."""

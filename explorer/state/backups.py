@@ -222,7 +222,7 @@ class BackupStore:
         with self._lock:
             try:
                 return fn(self._connect())
-            except sqlite3.Error as exc:
+            except (sqlite3.Error, OSError) as exc:
                 raise StorageError(
                     f"the backup store {self.path} cannot be used ({exc}); "
                     "nothing was written to the bot store. Check the file and free disk space"

@@ -12,7 +12,9 @@ and the GUI change a store. Each call:
    so the backup is always what the write replaced. An *unconditional* write
    that loses a race is retried (re-read, re-backup) a few times; a
    conditional one fails with ``ETagConflictError``;
-5. appends an ``AuditEntry`` (also for refused and failed attempts).
+5. appends an ``AuditEntry`` (also for refused and failed attempts); the log
+   is checked to be writable before step 2, and the backup store fails before
+   the write, so a change is never made that could not be backed up or audited.
 
 A write whose outcome is unknown (connection lost mid-request) keeps its backup
 with state ``unknown`` and is audited with the error's class name.
@@ -131,6 +133,7 @@ class SafeWriter:
             await self._audit(store, key, action or "write", outcome="ReadOnlyError",
                               new_body=item.body)  # fmt: skip
             raise ReadOnlyError("write", key)
+        await self.audit.check_writable()
         for attempt in range(RETRIES + 1):
             current = await self._current(store, key)
             verb = action or ("create" if current is None else "write")
@@ -193,6 +196,7 @@ class SafeWriter:
             raise ReadOnlyError("write", items[0].key)
         if len({i.key for i in items}) != len(items):
             return [await self._one(store, i, create=create, action=action) for i in items]
+        await self.audit.check_writable()
         current = await store.read_raw([i.key for i in items])
         outcome: dict[str, RawItem | StorageError] = {}
         entries: list[AuditEntry] = []
@@ -271,6 +275,7 @@ class SafeWriter:
         if store.read_only:
             await self._audit(store, key, action, outcome="ReadOnlyError")
             raise ReadOnlyError("delete", key)
+        await self.audit.check_writable()
         for attempt in range(RETRIES + 1):
             current = await self._current(store, key)
             refusal = _check(key, current, if_match=if_match, create=False)

@@ -235,3 +235,20 @@ async def test_in_memory_stores_never_share_backups(writer: SafeWriter) -> None:
     assert await writer.history(two, KEY) == []
     with pytest.raises(StorageError, match="no backups"):
         await writer.revert(two, KEY)
+
+
+async def test_nothing_is_written_when_backups_or_audit_cannot_be(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where a folder should be")
+    store = MemoryStorage()
+    await store.write_raw(_item(b'{"v": 1}'))
+    good_backups = BackupStore(tmp_path / "b.db")
+    no_audit = SafeWriter(good_backups, AuditLog(blocker / "audit.jsonl"))
+    no_backups = SafeWriter(BackupStore(blocker / "b.db"), AuditLog(tmp_path / "a.jsonl"))
+    for writer in (no_audit, no_backups):
+        with pytest.raises(StorageError, match="nothing was written"):
+            await writer.write_raw(store, _item(b'{"v": 2}'))
+        with pytest.raises(StorageError, match="nothing was written"):
+            await writer.delete_raw(store, KEY)
+    assert (await store.read_raw([KEY]))[KEY].body == b'{"v": 1}'
+    good_backups.close()
