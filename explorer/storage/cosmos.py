@@ -10,9 +10,10 @@ Invariants:
 
 - A document's key is its ``realId``. A key is found by a ``realId`` query;
   when the container's dialect is known (from a sample at open) and the key's
-  id is certain (``cosmos_keys.ContainerDialect.certain_id``), a point read of
-  that id is tried first and kept only if its ``realId`` matches; a miss still
-  goes to the query. An existing document keeps its ``id`` on write-back; a new
+  id is certain (``cosmos_keys.ContainerDialect.certain_id``), that id is read
+  first (a point read; several with the SDK's read-many, which targets each
+  partition instead of fanning out) and kept only if its ``realId`` matches; a
+  miss still goes to the query. An existing document keeps its ``id`` on write-back; a new
   one gets the id the container's dialect computes.
 - Several documents with one ``realId`` (a container used in both
   compatibility modes or by two dialects) are all listed, the later ones with
@@ -496,11 +497,49 @@ class CosmosStorage(StorageBase):
             found = await self._container.read_item(
                 doc_id, self._partition(doc_id), response_hook=meter.hook
             )
-        except exceptions.CosmosResourceNotFoundError:
+        except exceptions.CosmosResourceNotFoundError as exc:
+            meter.failed(exc)
             return None
         except AzureError as exc:
+            meter.failed(exc)
             raise self._error(exc, "read", doc_id) from exc
         return found  # a dict (CosmosDict) the caller owns
+
+    async def _read_many(self, ids: list[str], meter: RequestMeter) -> dict[str, Doc]:
+        """The existing documents among ``ids`` (known partition keys: no fan-out).
+
+        One id is a point read. More use the SDK's read-many (azure-cosmos 4.14+):
+        one targeted query per partition key range and 1,000 ids, at most
+        ``max_concurrency`` at a time. Concurrent point reads (bounded) with an
+        older SDK and on containers that refuse queries (indexing mode none).
+        """
+        assert self._container is not None
+        read_many = getattr(self._container, "read_items", None)
+        if len(ids) > 1 and read_many is not None and not self.scan_only:
+            try:
+                docs = await read_many(
+                    [(doc_id, self._partition(doc_id)) for doc_id in ids],
+                    max_concurrency=self.max_concurrency,
+                    response_hook=meter.hook,
+                )
+                return {doc["id"]: doc for doc in docs}
+            except exceptions.CosmosHttpResponseError as exc:
+                if not index_refusal(exc.status_code, str(exc)):
+                    raise self._error(exc, "read", ids[0]) from exc
+                self._scan_mode()  # read-many queries: refused like any query
+            except AzureError as exc:
+                raise self._error(exc, "read", ids[0]) from exc
+        work = iter(ids)
+        found: dict[str, Doc] = {}
+
+        async def worker() -> None:
+            for doc_id in work:
+                doc = await self._point_read(doc_id, meter)
+                if doc is not None:
+                    found[doc_id] = doc
+
+        await self._bounded(worker() for _ in range(min(self.max_concurrency, len(ids))))
+        return found
 
     async def _query_keys(self, keys: Sequence[str], meter: RequestMeter) -> list[Doc]:
         assert self._container is not None
@@ -565,17 +604,13 @@ class CosmosStorage(StorageBase):
             else:
                 certain.append((key, doc_id))
         if certain:
-            work = iter(certain)
-
-            async def worker() -> None:
-                for key, doc_id in work:
-                    doc = await self._point_read(doc_id, meter)
-                    if doc is not None and doc.get("realId") == key:
-                        found[key] = doc
-                    else:
-                        pending.append(key)
-
-            await self._bounded(worker() for _ in range(min(self.max_concurrency, len(certain))))
+            by_id = await self._read_many([doc_id for _, doc_id in certain], meter)
+            for key, doc_id in certain:
+                doc = by_id.get(doc_id)
+                if doc is not None and doc.get("realId") == key:
+                    found[key] = doc
+                else:
+                    pending.append(key)
         if pending:
             matches = await self._find(pending, meter)
             for key in pending:
@@ -697,9 +732,11 @@ class CosmosStorage(StorageBase):
         except (
             exceptions.CosmosAccessConditionFailedError,
             exceptions.CosmosResourceExistsError,
-        ):
+        ) as exc:
+            meter.failed(exc)
             raise ETagConflictError(key) from None
-        except exceptions.CosmosResourceNotFoundError:
+        except exceptions.CosmosResourceNotFoundError as exc:
+            meter.failed(exc)
             self._shapes.pop(key, None)
             raise ETagConflictError(
                 key, f"{key!r} was deleted by someone else since it was read; reload it"
@@ -743,11 +780,13 @@ class CosmosStorage(StorageBase):
             await self._container.delete_item(
                 doc_id, self._partition(doc_id), response_hook=meter.hook, **condition
             )
-        except exceptions.CosmosResourceNotFoundError:
+        except exceptions.CosmosResourceNotFoundError as exc:
+            meter.failed(exc)
             if etag is not None:
                 raise ETagConflictError(key) from None
             return False
-        except exceptions.CosmosAccessConditionFailedError:
+        except exceptions.CosmosAccessConditionFailedError as exc:
+            meter.failed(exc)
             raise ETagConflictError(key) from None
         except AzureError as exc:
             raise self._error(exc, "delete", key) from exc

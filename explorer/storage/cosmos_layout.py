@@ -110,6 +110,12 @@ class RequestMeter:
         self.total += charge
         self.sink(charge, self.total)
 
+    def failed(self, exc: BaseException) -> None:
+        """Count a failed request too (a 404 or 412 costs RU; the SDK calls no hook then)."""
+        headers = getattr(exc, "headers", None)
+        if isinstance(headers, Mapping) and "x-ms-request-charge" in headers:
+            self.hook(headers, None)
+
 
 def parse_url(url: str) -> tuple[str, str]:
     """``cosmos://DATABASE/CONTAINER`` -> (database, container)."""

@@ -5,16 +5,18 @@
   same projection with the same page size (target <= 1.15).
 - ``cosmos_read_vs_raw``: our bulk ``read`` of 2,000 documents (decoded state
   with ``e_tag``) over raw concurrent SDK point reads of the same documents with
-  the same concurrency bound (target <= 1.25).
+  the same concurrency bound (target <= 1.25). Ours reads known ids with the
+  SDK's read-many; the detail also gives one raw read-many of the same ids and
+  our read with realId queries only (no direct-id fast path).
 - ``cosmos_read_20ms_vs_botbuilder``: through a local TCP proxy (its own
   process) that delays every chunk sent to the emulator by 20 ms, the time
   botbuilder-python 4.17.1 ``CosmosDbPartitionedStorage.read`` (its own venv)
   takes for 500 keys over the time of our bulk read of the same keys (>= 8).
 
 The emulator starts once per run and the container is filled once,
-concurrently, with botbuilder-python-shaped documents (``*47`` ids). Repeats
-alternate ours / theirs so a busy machine slows both alike; values are ratios
-of medians, the first round of each is a warm-up. ``--quick``: 1,000
+concurrently, with botbuilder-python-shaped documents (``*47`` ids). Ours and
+the peer run back to back, in alternating order, so a busy machine slows both
+alike; values are ratios of medians, the first round is a warm-up. ``--quick``: 1,000
 documents, 300 reads, 100 keys through the proxy, fewer repeats.
 """
 
@@ -25,7 +27,7 @@ import json
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from azure.cosmos import PartitionKey
@@ -134,12 +136,15 @@ async def list_vs_raw(ctx: Context) -> Result:
     async with _raw_client(bench) as client, _store(bench) as store:
         container = client.get_database_client(DATABASE).get_container_client(CONTAINER)
         for repeat in range(_repeats(ctx) + 1):  # the first round warms both up
-            started = time.perf_counter()
-            count = await _raw_list(container, store.page_size)
-            raw_s = time.perf_counter() - started
-            started = time.perf_counter()
-            listed = sum([1 async for _ in store.iter_entries()])
-            ours_s = time.perf_counter() - started
+            timed: dict[str, float] = {}
+            for side in ("raw", "ours") if repeat % 2 else ("ours", "raw"):
+                started = time.perf_counter()
+                if side == "raw":
+                    count = await _raw_list(container, store.page_size)
+                else:
+                    listed = sum([1 async for _ in store.iter_entries()])
+                timed[side] = time.perf_counter() - started
+            raw_s, ours_s = timed["raw"], timed["ours"]
             assert count == listed == len(bench.keys), (count, listed)
             if repeat:
                 raw.append(raw_s)
@@ -179,18 +184,33 @@ async def read_vs_raw(ctx: Context) -> Result:
     async with _raw_client(bench) as client, _store(bench) as store:
         container = client.get_database_client(DATABASE).get_container_client(CONTAINER)
         await container.read()  # the SDK caches the container's properties, as the store does
-        for repeat in range(_repeats(ctx) + 1):
-            started = time.perf_counter()
-            count = await _raw_read(container, bench.reads, store.max_concurrency)
-            raw_s = time.perf_counter() - started
-            started = time.perf_counter()
-            documents = await store.read(bench.reads)
-            ours_s = time.perf_counter() - started
+        for repeat in range(_repeats(ctx) + 1):  # the first round warms both up
+            timed: dict[str, float] = {}
+            for side in ("raw", "ours") if repeat % 2 else ("ours", "raw"):
+                started = time.perf_counter()
+                if side == "raw":
+                    count = await _raw_read(container, bench.reads, store.max_concurrency)
+                else:
+                    documents = await store.read(bench.reads)
+                timed[side] = time.perf_counter() - started
+            raw_s, ours_s = timed["raw"], timed["ours"]
             assert count == len(documents) == len(bench.reads)
             if repeat:
                 raw.append(raw_s)
                 ours.append(ours_s)
         charge = store.last_request_charge
+        # for comparison: the SDK's own read-many of the same ids (what ours uses)
+        started = time.perf_counter()
+        ids = [compute_id(k, "python") for k in bench.reads]
+        many = await container.read_items([(i, i) for i in ids], max_concurrency=32)
+        raw_many_s = time.perf_counter() - started
+        assert len(many) == len(bench.reads)
+        # the same read without the direct-id fast path: realId queries only
+        store.profile = replace(store.profile, mixed=True)
+        started = time.perf_counter()
+        assert len(await store.read(bench.reads)) == len(bench.reads)
+        query_s = time.perf_counter() - started
+        query_charge = store.last_request_charge
     return Result(
         round(median(ours) / median(raw), 3),
         "x (ours / raw concurrent SDK, lower is better)",
@@ -200,6 +220,9 @@ async def read_vs_raw(ctx: Context) -> Result:
             "ours_s": round(median(ours), 3),
             "raw_s": round(median(raw), 3),
             "read_ru": charge,
+            "raw_read_many_s": round(raw_many_s, 3),
+            "realid_queries_only_s": round(query_s, 3),
+            "realid_queries_only_ru": query_charge,
             "target": "<= 1.25",
         },
     )

@@ -433,17 +433,21 @@ async def test_the_explorer_never_creates_containers_but_a_bot_does(
             pass
 
 
-async def test_request_charge_is_recorded_and_points_reads_are_used(
+async def test_request_charge_is_recorded_and_known_ids_are_read_directly(
     cosmos_emulator: Emulator, database: DatabaseProxy
 ) -> None:
     items = fixture("python-cosmos-partitioned")
     await container_with(database, "c", items)
     async with open_store(cosmos_emulator, database, "c") as store:
         before = store.total_request_charge
+        # the emulator charges 1 RU per request
         await store.read_raw([i["realId"] for i in items[:3]])
-        # the emulator charges 1 RU per request: three point reads, no query
-        assert store.last_request_charge == 3
-        assert store.total_request_charge == before + 3
+        assert store.last_request_charge == 1  # one read-many request for three ids
+        await store.read_raw([items[0]["realId"]])
+        assert store.last_request_charge == 1  # one point read
+        assert await store.read_raw(["msteams/users/nobody"]) == {}
+        assert store.last_request_charge == 2  # a point read, then the realId query
+        assert store.total_request_charge == before + 4
         estimate = await store.estimate_scan()
         assert estimate.documents == len(items)
         assert estimate.request_charge > 0
@@ -454,6 +458,7 @@ async def test_bulk_reads_are_concurrent_within_the_bound_and_cancellable(
     cosmos_emulator: Emulator, database: DatabaseProxy
 ) -> None:
     items = [{"id": f"k*47{i:03d}", "realId": f"k/{i:03d}", "document": {}} for i in range(48)]
+    keys = [i["realId"] for i in items]
     await container_with(database, "bulk", items)
     port = int(cosmos_emulator.endpoint.rstrip("/").rsplit(":", 1)[1])
     delay = 0.05
@@ -467,15 +472,19 @@ async def test_bulk_reads_are_concurrent_within_the_bound_and_cancellable(
             max_concurrency=4,
         )
         async with store:
+            started = time.perf_counter()
+            assert len(await store.read(keys)) == len(items)
+            assert time.perf_counter() - started < 6 * delay  # read-many: a round trip or two
+            # where queries are refused (indexing none) the ids are point-read: four at a time
+            store.scan_only = True
             opened = proxy.connections
             started = time.perf_counter()
-            read = await store.read([i["realId"] for i in items])
+            assert len(await store.read(keys)) == len(items)
             elapsed = time.perf_counter() - started
-            assert len(read) == len(items)
             assert proxy.connections - opened <= 4  # never more requests in flight
             assert elapsed < len(items) * delay / 2  # yet far from one at a time
             assert elapsed >= len(items) / 4 * delay * 0.9
-            reading = asyncio.create_task(store.read([i["realId"] for i in items]))
+            reading = asyncio.create_task(store.read(keys))
             await asyncio.sleep(delay * 2)
             reading.cancel()
             with pytest.raises(asyncio.CancelledError):

@@ -111,3 +111,15 @@ def test_the_shape_cache_forgets_the_oldest_keys_first() -> None:
     cache["b"] = None  # a rewrite makes it the newest
     cache["e"] = {"id": "e"}
     assert list(cache) == ["d", "b", "e"]
+
+
+def test_a_failed_request_is_charged_too() -> None:
+    class NotFoundError(Exception):
+        def __init__(self) -> None:
+            super().__init__("404")
+            self.headers = {"x-ms-request-charge": "1.24"}
+
+    meter = RequestMeter(lambda charge, total: None)
+    meter.failed(NotFoundError())
+    meter.failed(ValueError("no headers"))
+    assert meter.total == 1.24
