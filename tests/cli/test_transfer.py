@@ -160,3 +160,11 @@ def test_import_from_another_kind_of_store_drops_the_name(
     item = asyncio.run(_all(store))["c/users/u"]
     assert item.name in ("", "c/users/u")
     assert item.dialect == "js"
+
+
+def test_export_to_stdout_import_from_stdin(cli: Run, store: str, tmp_path: Path) -> None:
+    cli("set", store, "a/b", "-", stdin=b'{"v": "\xc3\xa9"}')
+    exported = cli("export", store, "-")
+    copy = f"sqlite:{tmp_path / 'copy.db'}"
+    assert cli("import", copy, "-", stdin=exported.out.encode("utf-8")).code == 0
+    assert asyncio.run(_all(copy))["a/b"].body == asyncio.run(_all(store))["a/b"].body
