@@ -28,8 +28,8 @@ from explorer.storage.base import Capability
 #: (items listed so far, estimated total or None)
 ProgressCallback = Callable[[int, int | None], None]
 
-BATCH_SECONDS = 0.015
-BATCH_SIZE = 2000
+BATCH_SECONDS = 0.01
+BATCH_SIZE = 1000
 #: first segments that are not channels (Agents SDK sign-in and proactive keys)
 _NOT_CHANNELS = frozenset({"auth", "proactive"})
 

@@ -211,6 +211,7 @@ class MainWindow(QMainWindow):
         if self.view.model() is self.filter_model:
             self.toolbar.filter_edit.clear()
             self._apply_filter()
+        self.model.reveal(node)
         index = self.model.index_of(node)
         if not index.isValid():
             return
@@ -227,14 +228,16 @@ class MainWindow(QMainWindow):
         current = self.current_node()
         if not text:
             if self.view.model() is not self.model:
-                self._set_view_model(self.model)
                 self.filter_model.setSourceModel(None)  # type: ignore[arg-type]
+                self.model.set_paging(True)
+                self._set_view_model(self.model)
                 for row in range(self.model.rowCount()):
                     self.view.expand(self.model.index(row, 0))
             if current is not None:
                 self.select_node(current)
             return
         if self.filter_model.sourceModel() is not self.model:
+            self.model.set_paging(False)  # the filter looks at every row
             self.filter_model.setSourceModel(self.model)
         self.filter_model.set_needle(text)
         if self.view.model() is not self.filter_model:

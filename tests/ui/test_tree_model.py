@@ -129,3 +129,59 @@ def test_filter_keeps_matching_states_and_their_parents(qtmodeltester: Any) -> N
     proxy.set_needle("")
     assert proxy.rowCount(QModelIndex()) == 1
     assert proxy.rowCount(proxy.index(0, 0)) == 4
+
+
+def test_big_groups_are_paged_until_the_view_asks_for_more(qapp: Any, qtmodeltester: Any) -> None:
+    tree = StateTree()
+    model = StateTreeModel(tree, page_rows=5)
+    conn = tree.add_connection("local", None)
+    tree.add_entries(conn, [Entry(key=f"webchat/users/u{i:02}") for i in range(3)])
+    users = find(model, "Users")
+    assert model.rowCount(users) == 3
+    tree.add_entries(conn, [Entry(key=f"webchat/users/u{i:02}") for i in range(3, 12)])
+    assert model.rowCount(users) == 5  # one page; the rest waits in the tree
+    assert model.canFetchMore(users)
+    model.fetchMore(users)
+    model.fetchMore(users)  # asked twice before the page arrives: one page
+    assert model.rowCount(users) == 5  # fetchMore returns at once
+    qapp.processEvents()
+    assert model.rowCount(users) == 10
+    model.fetchMore(users)
+    qapp.processEvents()
+    assert model.rowCount(users) == 12
+    assert not model.canFetchMore(users)
+    # go to a row beyond the page: it is paged in
+    tree.add_entries(conn, [Entry(key=f"webchat/users/u{i:02}") for i in range(12, 30)])
+    last = conn.by_key["webchat/users/u29"]
+    assert not model.index_of(last).isValid()
+    model.reveal(last)
+    assert model.index_of(last).isValid()
+    assert model.data(model.index_of(last)) == "u29"
+    # new groups among shown rows keep every shown row
+    tree.add_entries(conn, [Entry(key=f"a{i}/users/x") for i in range(8)])
+    assert model.rowCount() == 1
+    assert model.rowCount(model.index(0, 0)) == 9
+    tree.clear_children(conn)
+    assert model.rowCount(model.index(0, 0)) == 0
+    tree.add_entries(conn, [Entry(key=f"webchat/users/v{i}") for i in range(7)])
+    assert model.rowCount(find(model, "Users")) == 5
+    model.set_paging(False)
+    assert model.rowCount(find(model, "Users")) == 7
+    qtmodeltester.check(model)
+
+
+def test_paged_model_passes_the_tester_while_rows_stream_in(qapp: Any, qtmodeltester: Any) -> None:
+    tree = StateTree()
+    model = StateTreeModel(tree, page_rows=4)
+    conn = tree.add_connection("local", None)
+    qtmodeltester.check(model)  # stays attached and fetches pages itself
+    for start in range(0, 40, 6):
+        tree.add_entries(
+            conn,
+            [Entry(key=f"webchat/users/u{i:02}") for i in range(start, start + 6)]
+            + [Entry(key=f"c{start}/conversations/x/users/{i}") for i in range(3)],
+        )
+        qapp.processEvents()
+    tree.clear_children(conn)
+    qapp.processEvents()
+    assert model.rowCount(model.index(0, 0)) == 0

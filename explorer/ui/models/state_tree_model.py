@@ -10,6 +10,13 @@ Invariants (checked by ``qtmodeltester`` in the tests):
   to ``on_fetch`` (which starts an async load) and returns at once.
 - Pending edits come from ``is_dirty(key)``; call ``refresh_dirty`` when the
   pending set changes.
+- Paging: a parent shows at most ``page_rows`` children until the view asks
+  for more (``canFetchMore``/``fetchMore``, as QTreeView does when scrolled
+  to the end of an expanded group). Rows beyond are in the tree but not in
+  the model, so a 60,000-user group streaming in while expanded costs a
+  relayout of one page, not of every row, per batch. ``reveal(node)``
+  shows the pages down to a node (go to); ``set_paging(False)`` shows all
+  (the filter needs every row).
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
+    QTimer,
 )
 from PySide6.QtGui import QBrush, QFont, QPalette
 from PySide6.QtWidgets import QApplication, QStyle
@@ -33,6 +41,13 @@ from explorer.ui.models import roles
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Name", "Items")
+_NCOLUMNS = len(COLUMNS)
+#: children of one parent shown before the view asks for more
+PAGE_ROWS = 1000
+_NO_FLAGS = Qt.ItemFlag.NoItemFlags
+_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_LEAF_FLAGS = _FLAGS | Qt.ItemFlag.ItemNeverHasChildren
+_LEAF_KINDS = frozenset({NodeKind.USER, NodeKind.PRIVATE, NodeKind.OTHER})
 DIRTY_MARK = "●"
 
 _ICONS = {
@@ -75,6 +90,7 @@ class StateTreeModel(QAbstractItemModel):
         *,
         is_dirty: Callable[[str], bool] | None = None,
         on_fetch: Callable[[Node], None] | None = None,
+        page_rows: int = PAGE_ROWS,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -82,7 +98,61 @@ class StateTreeModel(QAbstractItemModel):
         self._is_dirty = is_dirty or (lambda _key: False)
         self._on_fetch = on_fetch
         self._dirty: set[str] = set()
+        self.page_rows = page_rows
+        self.paging = True
+        #: rows shown per parent when it differs from ``page_rows``
+        self._limit: dict[Node, int] = {}
+        #: per open tree insert/remove: forwarded to Qt?, the parent's limit after it
+        self._forwarded: list[tuple[bool, int | None]] = []
+        self._paging_in: set[Node] = set()
         tree.subscribe(self)
+
+    # -- paging -----------------------------------------------------------------
+
+    def shown(self, node: Node) -> int:
+        """How many children of ``node`` the model exposes."""
+        count = len(node.children)
+        if not self.paging:
+            return count
+        return min(count, self._limit.get(node, self.page_rows))
+
+    def is_shown(self, node: Node) -> bool:
+        """Whether ``node`` has a row in the model (it and its ancestors are paged in)."""
+        if not node.attached:
+            return False
+        while node.parent is not None:
+            if node.row >= self.shown(node.parent):
+                return False
+            node = node.parent
+        return True
+
+    def _show_more(self, parent: Node, upto: int) -> None:
+        shown = self.shown(parent)
+        upto = min(len(parent.children), upto)
+        if upto > shown:
+            self.beginInsertRows(self.index_of(parent), shown, upto - 1)
+            self._limit[parent] = upto
+            self.endInsertRows()
+
+    def _next_page(self, node: Node) -> None:
+        self._paging_in.discard(node)
+        if node.attached:
+            self._show_more(node, self.shown(node) + self.page_rows)
+
+    def reveal(self, node: Node) -> None:
+        """Page in every row down to ``node`` (before selecting it)."""
+        for below in node.path():
+            if below.parent is not None and below.row >= self.shown(below.parent):
+                self._show_more(below.parent, below.row + self.page_rows)
+
+    def set_paging(self, enabled: bool) -> None:
+        """Page big groups (default) or expose every row (a reset either way)."""
+        if enabled == self.paging:
+            return
+        self.beginResetModel()
+        self.paging = enabled
+        self._limit.clear()
+        self.endResetModel()
 
     # -- helpers ----------------------------------------------------------------
 
@@ -95,7 +165,8 @@ class StateTreeModel(QAbstractItemModel):
         return node
 
     def index_of(self, node: Node, column: int = 0) -> QModelIndex:
-        if node is self.tree.root or node.parent is None or not node.attached:
+        """The index of ``node``; invalid for the root and rows not paged in."""
+        if node is self.tree.root or node.parent is None or not self.is_shown(node):
             return QModelIndex()
         return self.createIndex(node.row, column, node)
 
@@ -122,9 +193,18 @@ class StateTreeModel(QAbstractItemModel):
     # -- structure --------------------------------------------------------------
 
     def index(self, row: int, column: int, parent: AnyIndex = QModelIndex()) -> QModelIndex:  # noqa: B008
-        if not self.hasIndex(row, column, parent):
-            return QModelIndex()
-        return self.createIndex(row, column, self.node(parent).children[row])
+        # hot path: QTreeView calls this once per shown row on every relayout
+        if parent.isValid():
+            if parent.column() > 0:
+                return QModelIndex()
+            node = parent.internalPointer()
+        else:
+            node = self.tree.root
+        children = node.children
+        limit = len(children) if not self.paging else self._limit.get(node, self.page_rows)
+        if 0 <= row < len(children) and row < limit and 0 <= column < _NCOLUMNS:
+            return self.createIndex(row, column, children[row])
+        return QModelIndex()
 
     def parent(self, index: AnyIndex = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
         if not index.isValid():
@@ -137,7 +217,7 @@ class StateTreeModel(QAbstractItemModel):
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
         if parent.column() > 0:
             return 0
-        return len(self.node(parent).children)
+        return self.shown(self.node(parent))
 
     def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
         return len(COLUMNS)
@@ -152,20 +232,31 @@ class StateTreeModel(QAbstractItemModel):
         if parent.column() > 0:
             return False
         node = self.node(parent)
+        if self.shown(node) < len(node.children):
+            return True
         return node.prefix is not None and node.load_state is LoadState.UNLOADED
 
     def fetchMore(self, parent: AnyIndex) -> None:
         if not self.canFetchMore(parent):
             return
         node = self.node(parent)
+        if self.shown(node) < len(node.children):
+            # next page on the next loop turn: views call this from inside
+            # their own change handlers, where a nested insert is not allowed
+            if node not in self._paging_in:
+                self._paging_in.add(node)
+                QTimer.singleShot(0, lambda: self._next_page(node))
+            return
         node.load_state = LoadState.LOADING  # the loader announces the change
         if self._on_fetch is not None:
             self._on_fetch(node)
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
         if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+            return _NO_FLAGS
+        node = index.internalPointer()
+        # leaves say so, which spares the view a hasChildren call per row
+        return _LEAF_FLAGS if node.kind in _LEAF_KINDS and node.prefix is None else _FLAGS
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -269,19 +360,56 @@ class StateTreeModel(QAbstractItemModel):
     # -- TreeListener -----------------------------------------------------------
 
     def before_insert(self, parent: Node, first: int, last: int) -> None:
-        self.beginInsertRows(self.index_of(parent), first, last)
+        # called before the tree adds the rows: len(children) is the old count
+        visible = parent is self.tree.root or self.is_shown(parent)
+        shown, count = self.shown(parent), last - first + 1
+        limit = self._limit.get(parent, self.page_rows)
+        forward = visible and (first < shown or (first == shown and shown < limit))
+        new_limit: int | None = None
+        if forward and self.paging:
+            if first < shown:  # among shown rows: keep every shown row shown
+                new_limit = max(limit, shown + count)
+            else:
+                last = min(last, limit - 1)
+        if forward:
+            self.beginInsertRows(self.index_of(parent), first, last)
+        self._forwarded.append((forward, new_limit))
 
     def after_insert(self, parent: Node, first: int, last: int) -> None:
-        self.endInsertRows()
+        forward, new_limit = self._forwarded.pop()
+        if new_limit is not None:
+            self._limit[parent] = new_limit
+        if forward:
+            self.endInsertRows()
 
     def before_remove(self, parent: Node, first: int, last: int) -> None:
-        self.beginRemoveRows(self.index_of(parent), first, last)
+        visible = parent is self.tree.root or self.is_shown(parent)
+        shown = self.shown(parent)
+        forward = visible and first < shown
+        new_limit: int | None = None  # None: back to one page (nothing hidden)
+        if forward:
+            qlast = min(last, shown - 1)
+            left_shown = shown - (qlast - first + 1)
+            left = len(parent.children) - (last - first + 1)
+            if left > left_shown:  # hidden rows stay hidden
+                new_limit = left_shown
+            self.beginRemoveRows(self.index_of(parent), first, qlast)
+        self._forwarded.append((forward, new_limit))
 
     def after_remove(self, parent: Node, first: int, last: int) -> None:
+        forward, new_limit = self._forwarded.pop()
+        if not forward:
+            return
+        for node in [n for n in self._limit if not n.attached]:  # dropped rows
+            del self._limit[node]
+        if new_limit is None:
+            self._limit.pop(parent, None)
+        else:
+            self._limit[parent] = new_limit
         self.endRemoveRows()
 
     def changed(self, node: Node) -> None:
-        if node.attached and node.parent is not None:
+        if node.parent is not None and self.is_shown(node):
             self.dataChanged.emit(
                 self.index_of(node, 0), self.index_of(node, len(COLUMNS) - 1), _CHANGED_ROLES
             )
