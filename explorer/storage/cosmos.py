@@ -53,6 +53,7 @@ from azure.cosmos.partition_key import NonePartitionKeyValue
 
 from explorer.core.errors import (
     BackendUnavailableError,
+    DecodeError,
     ETagConflictError,
     StorageError,
 )
@@ -647,7 +648,14 @@ class CosmosStorage(StorageBase):
         result: dict[str, JsonObject] = {}
         for key, doc in docs.items():
             document = doc.get("document")
-            state = strip_storage_members(document) if isinstance(document, dict) else {}
+            if not isinstance(document, dict):
+                raise DecodeError(
+                    f"{key!r}: document {doc.get('id')!r} has no state object in its "
+                    f"document member ({type(document).__name__}); it was not written by a "
+                    "bot storage, or was damaged: inspect it raw",
+                    key=key,
+                )
+            state = strip_storage_members(document)
             state["e_tag"] = doc.get("_etag") or ""
             result[key] = state
         return result

@@ -23,6 +23,7 @@ from azure.cosmos.partition_key import NonePartitionKeyValue
 
 from explorer.core.errors import (
     BackendUnavailableError,
+    DecodeError,
     ETagConflictError,
     ReadOnlyError,
     UnknownStoreError,
@@ -237,6 +238,27 @@ async def test_a_document_whose_id_cannot_be_recomputed_is_found_by_realid(
     after = await container.read_item(opaque_id, partition_key=opaque_id)
     assert after["document"] == {"v": 2}
     assert [d["id"] async for d in container.read_all_items()].count(opaque_id) == 1
+
+
+async def test_a_document_without_state_is_listed_and_refused_by_name_when_read(
+    cosmos_emulator: Emulator, database: DatabaseProxy
+) -> None:
+    items = [
+        {"id": "no-document", "realId": "direct/broken", "document": None},
+        {"id": "not-a-bot-document", "name": "something else"},
+        {"id": "direct*47ok", "realId": "direct/ok", "document": {"v": 1}},
+    ]
+    await container_with(database, "odd", items)
+    async with open_store(cosmos_emulator, database, "odd") as store:
+        entries = {e.key: e for e in [e async for e in store.iter_entries()]}
+        assert set(entries) == {"direct/broken", "not-a-bot-document", "direct/ok"}
+        assert "no realId" in (entries["not-a-bot-document"].error or "")
+        with pytest.raises(DecodeError, match="direct/broken"):
+            await store.read(["direct/broken"])
+        raw = (await store.read_raw(["direct/broken"]))["direct/broken"]
+        with pytest.raises(DecodeError, match="not an object"):
+            store.decode(raw)
+        assert (await store.read(["direct/ok"]))["direct/ok"]["v"] == 1
 
 
 # -- two documents, one realId ---------------------------------------------------
