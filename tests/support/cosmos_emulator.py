@@ -112,7 +112,8 @@ def start(timeout: float = 30, *, port: int = 0) -> Emulator:
             f"{PACKAGE.parent} is missing; run `npm ci --prefix tests/support/node` first"
         )
     proc = subprocess.Popen(
-        [node, str(LAUNCHER), "--port", str(port), "--host", "127.0.0.1"],
+        [node, str(LAUNCHER), "--port", str(port), "--host", "127.0.0.1", "--exit-with-stdin"],
+        stdin=subprocess.PIPE,  # held open: if this process dies, the emulator exits too
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

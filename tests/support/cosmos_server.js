@@ -18,7 +18,9 @@
  *    those locations after their first request; without this a client behind a
  *    proxy (the latency benchmarks, the TLS test) would silently bypass it.
  *
- * Usage: node cosmos_server.js [--port N] [--host H]   (port 0 = any free port)
+ * Usage: node cosmos_server.js [--port N] [--host H] [--exit-with-stdin]
+ * (port 0 = any free port; --exit-with-stdin: stop when stdin closes, so an
+ * emulator never outlives a test run that was killed)
  * Prints one line "Ready to accept HTTPS connections at HOST:PORT" when ready.
  * Connections are kept alive, as Cosmos DB does (the package closes each
  * connection after one response unless told otherwise).
@@ -116,3 +118,9 @@ server.listen(port, host, () => {
 // exit at once: server.close() would wait for idle keep-alive connections
 process.on("SIGTERM", () => process.exit(0));
 process.on("SIGINT", () => process.exit(0));
+// --exit-with-stdin: the starter holds our stdin open; if it dies, so do we
+if (process.argv.includes("--exit-with-stdin")) {
+  process.stdin.on("end", () => process.exit(0));
+  process.stdin.on("error", () => process.exit(0));
+  process.stdin.resume();
+}
