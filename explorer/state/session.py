@@ -17,19 +17,24 @@ Invariants:
   never resolved. A top-level ``$type`` (.NET) is not a property: it cannot be
   set or removed here and keeps its place in the document.
 - Equality is by JSON text, so ``true`` and ``1`` (equal in Python) differ.
+- JSON values are never changed in place: the draft is a new top-level dict
+  that shares unchanged members with the loaded document (and edits keep
+  their own copies), so comparing the draft costs only the changed members.
+  Read ``draft`` / ``get()``; change them only through the edit methods.
 """
 
 from __future__ import annotations
 
-import copy
 import difflib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Final, Protocol, runtime_checkable
 
 from explorer.core.errors import ETagConflictError, ItemNotFoundError, StorageError
 from explorer.core.items import JsonObject, RawItem
+from explorer.state._json import json_copy
 from explorer.state.dialogs import DIALOG_STATE, Frame, clear_stack, pop_active, read_stack
 from explorer.storage.base import Storage
 
@@ -78,7 +83,7 @@ class PropertyChange:
     kind: str  # "added" | "removed" | "modified"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SessionDiff:
     """Exactly what ``save`` will write: the stored body now and the body to write.
 
@@ -91,8 +96,14 @@ class SessionDiff:
     etag: str | None
     old_body: bytes
     new_body: bytes | None
-    old_text: str
-    new_text: str
+
+    @cached_property
+    def old_text(self) -> str:
+        return pretty_body(self.old_body)
+
+    @cached_property
+    def new_text(self) -> str:
+        return pretty_body(self.new_body)
 
     @property
     def is_delete(self) -> bool:
@@ -141,7 +152,9 @@ class EditSession:
         self.key = loaded.key
         self.loaded = loaded
         self.document: JsonObject = store.decode(loaded)
-        self.draft: JsonObject = copy.deepcopy(self.document)
+        #: the edited document; read it, change it only through the edit methods
+        self.draft: JsonObject = dict(self.document)
+        self._changes: dict[str, PropertyChange] | None = None
         self.deleted = False
         #: the other writer's version, after ``fetch_theirs`` (``None``: deleted)
         self.theirs: RawItem | None = None
@@ -191,7 +204,13 @@ class EditSession:
     def is_dirty(self) -> bool:
         if self.gone:
             return False
-        return self.deleted or canonical(self.draft) != canonical(self.document)
+        return self.deleted or bool(self.changes()) or self._order_changed()
+
+    def _order_changed(self) -> bool:
+        """A reordering of members (or another ``$type``) changes the stored form too."""
+        return list(self.draft) != list(self.document) or not _same(
+            self.draft.get(TYPE_MEMBER, MISSING), self.document.get(TYPE_MEMBER, MISSING)
+        )
 
     def property_names(self) -> list[str]:
         """Top-level properties of the draft in stored order (``$type`` excluded)."""
@@ -202,16 +221,25 @@ class EditSession:
         return self.draft[name]
 
     def changes(self) -> dict[str, PropertyChange]:
-        """Properties whose draft differs from the loaded document."""
+        """Properties whose draft differs from the loaded document.
+
+        Cached until the next change of draft or snapshot: views ask often, and
+        comparing a large document costs a full JSON encoding.
+        """
+        if self._changes is not None:
+            return dict(self._changes)
         result: dict[str, PropertyChange] = {}
         for name in {*self.document, *self.draft} - {TYPE_MEMBER}:
             if name not in self.draft:
                 result[name] = PropertyChange(name, "removed")
             elif name not in self.document:
                 result[name] = PropertyChange(name, "added")
-            elif canonical(self.draft[name]) != canonical(self.document[name]):
+            elif self.draft[name] is not self.document[name] and canonical(
+                self.draft[name]
+            ) != canonical(self.document[name]):
                 result[name] = PropertyChange(name, "modified")
-        return result
+        self._changes = result
+        return dict(result)
 
     def is_property_dirty(self, name: str) -> bool:
         return name in self.changes()
@@ -219,13 +247,14 @@ class EditSession:
     # -- edits -------------------------------------------------------------------
 
     def _apply(self, edit: Edit, *, forward: bool) -> None:
+        self._changes = None
         side = 1 if forward else 0
         for name, values in edit.changes.items():
             value = values[side]
             if value is MISSING:
                 self.draft.pop(name, None)
             else:
-                self.draft[name] = copy.deepcopy(value)
+                self.draft[name] = value
         order = edit.order[side]
         if order and tuple(self.draft) != order:
             self.draft = {name: self.draft[name] for name in order}
@@ -267,7 +296,7 @@ class EditSession:
         self._check_name(name)
         _check_json(name, value)
         before = self.draft.get(name, MISSING)
-        self._record(label or f"Edit {name}", {name: (before, copy.deepcopy(value))})
+        self._record(label or f"Edit {name}", {name: (before, json_copy(value))})
 
     def add_property(self, name: str, value: Any) -> None:
         """Add a new property; ``ValueError`` if it exists already."""
@@ -289,6 +318,7 @@ class EditSession:
         A state marked for deletion is no longer deleted after this edit.
         """
         _check_json("document", dict(document))
+        document = json_copy(dict(document))
         names = [*self.draft, *(n for n in document if n not in self.draft)]
         changes = {n: (self.draft.get(n, MISSING), document.get(n, MISSING)) for n in names}
         # key order follows the new document, so the written body matches it
@@ -377,7 +407,8 @@ class EditSession:
 
     def revert(self) -> None:
         """Discard every pending edit: the draft becomes the loaded document again."""
-        self.draft = copy.deepcopy(self.document)
+        self.draft = dict(self.document)
+        self._changes = None
         self.deleted = False
         self._history = _History()
         self._notify()
@@ -403,8 +434,6 @@ class EditSession:
             etag=base.etag,
             old_body=base.body,
             new_body=None if new is None else new.body,
-            old_text=pretty_body(base.body),
-            new_text="" if new is None else pretty_body(new.body),
         )
 
     # -- writing -----------------------------------------------------------------
@@ -461,7 +490,8 @@ class EditSession:
         """Make ``stored`` the loaded snapshot and clear the pending history."""
         self.loaded = stored
         self.document = self.store.decode(stored)
-        self.draft = copy.deepcopy(self.document)
+        self.draft = dict(self.document)
+        self._changes = None
         self.deleted = False
         self.theirs = None
         self.theirs_fetched = False
@@ -484,7 +514,7 @@ class EditSession:
         theirs = await self.fetch_theirs()
         if theirs is None:
             raise ItemNotFoundError(self.key)
-        self.aside = copy.deepcopy(self.draft)
+        self.aside = dict(self.draft)
         self.aside_deleted = self.deleted
         self._rebase(theirs)
 

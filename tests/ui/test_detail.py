@@ -14,6 +14,7 @@ from PySide6.QtTest import QTest
 from explorer.core.items import RawItem
 from explorer.storage.sqlite import SqliteStorage
 from explorer.ui.detail import DetailPane, Redaction, style
+from explorer.ui.detail.pane import TAB_PROPERTIES, TAB_RAW
 from explorer.ui.detail.properties import CHANGE_ROLE, PENDING_MARK
 from explorer.ui.detail.redaction import Redaction as RedactionClass
 from explorer.ui.pending import PendingEdits
@@ -236,9 +237,15 @@ async def test_redaction_masks_values_in_every_view_until_revealed(
     preview = pane.model.index(0, 2).data()
     assert "Ada" not in preview
     assert MASK in preview
-    assert "ada@contoso.com" not in pane.raw_view.text.toPlainText()
+    pane.tabs.setCurrentIndex(TAB_RAW)
+    raw = pane.raw_view.text.toPlainText()
+    assert "ada@contoso.com" not in raw
+    assert f'"email": "{MASK}"' in raw
     pane.raw_view.mode.setCurrentIndex(1)  # exact bytes are hidden too
     assert "ada@contoso.com" not in pane.raw_view.text.toPlainText()
+    assert "hidden in redaction mode" in pane.raw_view.text.toPlainText()
+    pane.raw_view.mode.setCurrentIndex(0)
+    pane.tabs.setCurrentIndex(TAB_PROPERTIES)
     pane.select_property("UserProfile")
     assert MASK in pane.editor.text_value()
     assert pane.editor.text.isReadOnly()  # a mask can never be applied back
@@ -247,7 +254,9 @@ async def test_redaction_masks_values_in_every_view_until_revealed(
 
     pane.reveal_action.setChecked(True)
     assert "Ada Lovelace" in pane.model.index(0, 2).data()
+    pane.tabs.setCurrentIndex(TAB_RAW)
     assert "ada@contoso.com" in pane.raw_view.text.toPlainText()
+    pane.tabs.setCurrentIndex(TAB_PROPERTIES)
     pane.select_property("UserProfile")
     assert not pane.editor.text.isReadOnly()
     pane.reveal_action.setChecked(False)
@@ -361,3 +370,36 @@ async def test_delete_key_in_the_table_removes_the_property(
     assert pane.session is not None
     assert "lastSeen" not in pane.session.draft
     assert not pane.session.deleted
+
+
+async def test_a_large_document_stays_usable(pane: DetailPane, store: SqliteStorage) -> None:
+    from explorer.ui.dialogs.save import SaveDialog
+
+    big = [{"i": i, "name": f"user {i}", "tags": ["a", "b"]} for i in range(40000)]
+    document = {"big": big, "small": 1}
+    await store.write_raw(RawItem(key="msteams/users/big", body=json.dumps(document).encode()))
+    await pane.open_item(store, "msteams/users/big")
+    assert row_texts(pane) == ["big", "small"]
+    pane.select_property("big")
+    assert "too large to edit here" in pane.editor.status.text()
+    assert pane.editor.text.isReadOnly()
+    pane.tabs.setCurrentIndex(TAB_RAW)
+    assert (
+        "too large to format" in pane.raw_view.info.text() or "first" in pane.raw_view.info.text()
+    )
+    assert len(pane.raw_view.text.toPlainText()) <= 256 * 1024
+    pane.tabs.setCurrentIndex(TAB_PROPERTIES)
+    pane.select_property("small")
+    pane.editor.set_text("2")
+    assert pane.editor.apply()
+    assert pane.session is not None
+    dialog = SaveDialog([pane.session])
+    assert "only the properties that change" in dialog.diff.summary.text()
+    assert dialog.diff.left.toPlainText() == '"small": 1'
+    assert dialog.diff.right.toPlainText() == '"small": 2'
+    dialog.deleteLater()
+    assert await pane.pending.save_session(pane.session)
+    saved = await stored(store, "msteams/users/big")
+    assert saved is not None
+    assert saved["small"] == 2
+    assert len(saved["big"]) == 40000

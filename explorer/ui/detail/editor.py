@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from explorer.ui.detail import style
 from explorer.ui.detail.highlighter import JsonHighlighter
+from explorer.ui.detail.values import TEXT_LIMIT
 
 
 def format_json(value: Any) -> str:
@@ -140,11 +141,24 @@ class PropertyEditor(QWidget):
         return self._new
 
     def set_value(self, name: str, value: Any, *, editable: bool = True, note: str = "") -> None:
-        """Show ``value`` of property ``name``; ``editable=False`` shows it read-only."""
+        """Show ``value`` of property ``name``; ``editable=False`` shows it read-only.
+
+        A value whose JSON is longer than ``TEXT_LIMIT`` is not loaded into the
+        editor (it would freeze the window): the editor says so instead.
+        """
         self._new = False
         self._name = name
         self.name_edit.hide()
         self.title.setText(name)
+        size = len(json.dumps(value, ensure_ascii=False))  # the C encoder: fast
+        if size > TEXT_LIMIT:
+            self._load(
+                "",
+                False,
+                f"{name} is {size / 1024 / 1024:.1f} MB of JSON: too large to edit here. "
+                "Export the item, edit the file and import it, or use the command line.",
+            )
+            return
         self._load(format_json(value), editable, note)
 
     def set_masked(self, name: str, masked_text: str, note: str) -> None:
@@ -177,7 +191,7 @@ class PropertyEditor(QWidget):
         self._editable = editable
         self._original = text
         self._note = note
-        self.text.setPlainText(text)  # also clears the text's undo history
+        self.text.highlighter.set_text(self.text, text)  # also clears the undo history
         self.text.setReadOnly(not editable)
         for button in (self.format_button, self.reset_button):
             button.setEnabled(editable)

@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 
 from PySide6.QtGui import QFont, QSyntaxHighlighter, QTextCharFormat, QTextDocument
+from PySide6.QtWidgets import QPlainTextEdit
 
 from explorer.ui.detail import style
+from explorer.ui.detail.values import HIGHLIGHT_LIMIT
 
 _TOKEN = re.compile(
     r'(?P<string>"(?:\\.|[^"\\])*"?)(?P<colon>\s*:)?'
@@ -26,8 +28,31 @@ class JsonHighlighter(QSyntaxHighlighter):
 
     def __init__(self, document: QTextDocument) -> None:
         super().__init__(document)
+        self._target = document
         self._formats: dict[str, QTextCharFormat] = {}
         self.refresh_colors()
+
+    def set_text(self, edit: QPlainTextEdit, text: str) -> None:
+        """Put ``text`` into ``edit`` (whose document this highlights), highlighted if small.
+
+        Highlighting runs over the whole text at once, so it is off above
+        ``HIGHLIGHT_LIMIT`` characters; it is detached before the text changes
+        so a large text is never highlighted, even once.
+        """
+        self.enabled = False
+        edit.setPlainText(text)
+        self.enabled = len(text) <= HIGHLIGHT_LIMIT
+
+    @property
+    def enabled(self) -> bool:
+        return self.document() is not None
+
+    @enabled.setter
+    def enabled(self, on: bool) -> None:
+        if on and self.document() is None:
+            self.setDocument(self._target)
+        elif not on and self.document() is not None:
+            self.setDocument(None)
 
     def refresh_colors(self) -> None:
         """Rebuild the formats from the palette (after a light/dark switch)."""

@@ -16,6 +16,7 @@ one is shown.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -50,6 +51,7 @@ from explorer.ui.detail.properties import CHANGE_ROLE, PropertiesModel
 from explorer.ui.detail.raw import RawView
 from explorer.ui.detail.redaction import Redaction
 from explorer.ui.detail.stack import DialogStackView
+from explorer.ui.detail.values import TEXT_LIMIT
 from explorer.ui.pending import PendingEdits
 
 TAB_PROPERTIES, TAB_RAW, TAB_STACK, TAB_HISTORY = range(4)
@@ -216,6 +218,8 @@ class DetailPane(QWidget):
         self.tabs.addTab(self.raw_view, "Raw JSON")
         self.tabs.addTab(self.stack_view, "Dialog stack")
         self.tabs.addTab(self.history_view, "History")
+        self._raw_stale = False
+        self.tabs.currentChanged.connect(lambda *_: self._refresh_raw())
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -268,7 +272,7 @@ class DetailPane(QWidget):
                     error = f"{key!r} no longer exists in this store; refresh the tree."
                     session = None
                 else:
-                    session = self.pending.track(EditSession(store, item))
+                    session = self.pending.track(await _new_session(store, item))
             else:
                 item = session.loaded
         except DecodeError as exc:
@@ -330,7 +334,9 @@ class DetailPane(QWidget):
         if session is not None:
             self.item = session.loaded
             self.header.set_item(session.loaded, session.draft)
-            self.raw_view.set_item(session.loaded, session)
+            self._raw_stale = True
+            if self.tabs.currentWidget() is self.raw_view:
+                self._refresh_raw()
         self.stack_view.set_session(session)
         editable = self.editable
         self.stack_view.set_editable(editable)
@@ -352,6 +358,12 @@ class DetailPane(QWidget):
             self.select_property(selected)
         else:
             self._show_selected()
+
+    def _refresh_raw(self) -> None:
+        """The raw tab is redrawn only while shown (formatting a body can be costly)."""
+        if self._raw_stale and self.session is not None:
+            self._raw_stale = False
+            self.raw_view.set_item(self.session.loaded, self.session)
 
     def _update_banners(self) -> None:
         session, store = self.session, self.store
@@ -514,3 +526,10 @@ def _pretty(value: Any) -> str:
 def _edits(session: EditSession) -> str:
     count = len(session.edits) or 1
     return f"{count} edit{'s' * (count != 1)}"
+
+
+async def _new_session(store: Storage, item: RawItem) -> EditSession:
+    """A session on ``item``; a large body is decoded in a worker thread (the loop keeps going)."""
+    if item.size > TEXT_LIMIT:
+        return await asyncio.to_thread(EditSession, store, item)
+    return EditSession(store, item)

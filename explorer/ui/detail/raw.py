@@ -12,14 +12,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from explorer.core.items import RawItem
 from explorer.state.session import EditSession
 from explorer.ui.detail import style
 from explorer.ui.detail.header import human_size
-from explorer.ui.detail.highlighter import JsonHighlighter
+from explorer.ui.detail.jsonview import JsonView
 from explorer.ui.detail.redaction import Redaction
+from explorer.ui.detail.values import TEXT_LIMIT, clip_note
 
 MODES = ("Stored, formatted", "Stored, exact bytes", "Draft as it will be written")
 
@@ -41,11 +42,8 @@ class RawView(QWidget):
         self.mode.currentIndexChanged.connect(lambda *_: self.refresh())
         self.info = QLabel()
         self.info.setStyleSheet(f"color: {style.muted().name()}")
-        self.text = QPlainTextEdit()
-        self.text.setReadOnly(True)
-        self.text.setFont(style.mono_font())
+        self.text = JsonView()
         self.text.setObjectName("raw-json")
-        self.text.setProperty("highlighter", JsonHighlighter(self.text.document()))
         bar = QHBoxLayout()
         bar.addWidget(self.mode)
         bar.addWidget(self.info, 1)
@@ -71,7 +69,7 @@ class RawView(QWidget):
     def refresh(self) -> None:
         item = self.item
         if item is None:
-            self.text.setPlainText("")
+            self.text.show_text("")
             self.info.setText("")
             return
         mode = self.mode.currentIndex()
@@ -90,6 +88,9 @@ class RawView(QWidget):
                 document = self.session.store.decode(encoded)
                 text = _pretty(self._view(document))
                 info = f"{human_size(encoded.size)} will be written (formatted here)"
+        elif item.size > TEXT_LIMIT and not masked:
+            text = item.body.decode("utf-8", errors="replace")
+            info = f"{human_size(item.size)} stored: too large to format here, shown as stored"
         else:
             try:
                 document = json.loads(item.body.decode("utf-8-sig"))
@@ -98,7 +99,8 @@ class RawView(QWidget):
             except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
                 text = item.body.decode("utf-8", errors="replace")
                 info = "The body is not valid JSON: shown as text"
-        self.text.setPlainText(text)
+        if self.text.show_text(text):
+            info = clip_note(len(text))
         self.info.setText(info + (" · values masked" if masked else ""))
 
     def _view(self, document: Any) -> Any:

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
-    QPlainTextEdit,
     QPushButton,
     QSplitter,
     QTreeWidget,
@@ -28,7 +27,7 @@ from explorer.core.errors import DialogStackError
 from explorer.state.dialogs import DIALOG_STATE, stack_form
 from explorer.state.session import EditSession
 from explorer.ui.detail import style
-from explorer.ui.detail.highlighter import JsonHighlighter
+from explorer.ui.detail.jsonview import JsonView
 from explorer.ui.detail.redaction import Redaction
 from explorer.ui.detail.values import preview
 
@@ -73,10 +72,7 @@ class DialogStackView(QWidget):
         self.frames.setRootIsDecorated(False)
         self.frames.setUniformRowHeights(True)
         self.frames.currentItemChanged.connect(lambda *_: self._show_frame())
-        self.frame_text = QPlainTextEdit()
-        self.frame_text.setReadOnly(True)
-        self.frame_text.setFont(style.mono_font())
-        self.frame_text.setProperty("highlighter", JsonHighlighter(self.frame_text.document()))
+        self.frame_text = JsonView()
         self.empty_label = QLabel()
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setWordWrap(True)
@@ -188,7 +184,7 @@ class DialogStackView(QWidget):
             self.frame_text.clear()
             return
         state = item.data(2, Qt.ItemDataRole.UserRole)
-        self.frame_text.setPlainText(json.dumps(state, indent=2, ensure_ascii=False))
+        self.frame_text.show_text(json.dumps(state, indent=2, ensure_ascii=False))
 
     def pop_active(self) -> None:
         if self.session is None or not self.editable:

@@ -92,3 +92,28 @@ def preview(value: Any, limit: int = PREVIEW_CHARS) -> str:
     """One line summarising ``value``, at most ``limit`` characters (``…`` if cut)."""
     text = _render(value, limit).replace("\n", " ")
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+#: text views show at most this many characters of a body or value (Qt text
+#: widgets take seconds to lay out megabytes); the rest is reachable by export
+TEXT_LIMIT = 256 * 1024
+#: syntax highlighting is switched off above this many characters
+HIGHLIGHT_LIMIT = 96 * 1024
+#: line-by-line diffs compare at most this many lines per side
+DIFF_LINE_LIMIT = 6000
+
+
+def clip(text: str, limit: int = TEXT_LIMIT) -> tuple[str, bool]:
+    """``text`` cut at a line end before ``limit`` characters; ``True`` if it was cut."""
+    if len(text) <= limit:
+        return text, False
+    cut = text.rfind("\n", 0, limit)
+    return text[: cut if cut > 0 else limit], True
+
+
+def clip_note(total: int) -> str:
+    """The note shown under a clipped text of ``total`` characters."""
+    return (
+        f"Showing the first {TEXT_LIMIT // 1024} KB of {total / 1024 / 1024:.1f} MB: "
+        "export the item to see all of it"
+    )

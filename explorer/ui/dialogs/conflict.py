@@ -187,6 +187,7 @@ class ConflictDialog(QDialog):
                 titles=(f"Theirs (etag {theirs.etag})", "Mine, as Overwrite writes it"),
                 old_raw=texts.old_raw,
                 new_raw=texts.new_raw,
+                note=texts.note,
             )
             self.seen_etag = theirs.etag
         self.pages.setCurrentIndex(1)

@@ -11,6 +11,7 @@ type tags.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
@@ -28,7 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.ui.detail import style
-from explorer.ui.detail.highlighter import JsonHighlighter
+from explorer.ui.detail.jsonview import JsonView
+from explorer.ui.detail.values import DIFF_LINE_LIMIT
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +44,7 @@ class DiffRow:
 
 def align(old: str, new: str) -> list[DiffRow]:
     """Rows pairing the lines of ``old`` and ``new`` (``None`` where one side has none)."""
-    a, b = old.splitlines(), new.splitlines()
+    a, b = old.splitlines()[:DIFF_LINE_LIMIT], new.splitlines()[:DIFF_LINE_LIMIT]
     rows: list[DiffRow] = []
     matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -68,19 +70,16 @@ def align(old: str, new: str) -> list[DiffRow]:
     return rows
 
 
-def _pane() -> QPlainTextEdit:
-    pane = QPlainTextEdit()
-    pane.setReadOnly(True)
-    pane.setFont(style.mono_font())
-    pane.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-    pane.setProperty("highlighter", JsonHighlighter(pane.document()))
-    return pane
+def _pane() -> JsonView:
+    return JsonView()
 
 
 def _mark(pane: QPlainTextEdit, lines: list[tuple[int, QColor]]) -> None:
     selections = []
     document = pane.document()
     for number, color in lines:
+        if number >= document.blockCount():
+            break  # the text was clipped
         selection = QTextEdit.ExtraSelection()
         selection.format.setBackground(color)
         selection.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
@@ -89,7 +88,7 @@ def _mark(pane: QPlainTextEdit, lines: list[tuple[int, QColor]]) -> None:
     pane.setExtraSelections(selections)
 
 
-def _link_scrolling(panes: list[QPlainTextEdit]) -> None:
+def _link_scrolling(panes: Sequence[QPlainTextEdit]) -> None:
     for pane in panes:
         for other in panes:
             if other is not pane:
@@ -105,6 +104,7 @@ class DiffView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._old = self._new = ""
+        self._note = ""
         self._old_raw = self._new_raw = ""
         self._titles = ("Stored", "Draft")
         self.left_title = QLabel()
@@ -157,8 +157,10 @@ class DiffView(QWidget):
         titles: tuple[str, str] = ("Stored", "Draft"),
         old_raw: str | None = None,
         new_raw: str | None = None,
+        note: str = "",
     ) -> None:
         """Show ``old`` against ``new``; ``*_raw`` are the exact bodies for "Exact bytes"."""
+        self._note = note
         self._old, self._new = old, new
         self._old_raw = old if old_raw is None else old_raw
         self._new_raw = new if new_raw is None else new_raw
@@ -175,9 +177,10 @@ class DiffView(QWidget):
         old, new = (self._old_raw, self._new_raw) if exact else (self._old, self._new)
         rows = align(old, new)
         changed = sum(1 for row in rows if row.kind != "equal")
-        self.summary.setText(
+        summary = (
             "No differences" if not changed else f"{changed} line{'s' * (changed != 1)} differ"
         )
+        self.summary.setText(f"{summary} · {self._note}" if self._note else summary)
         left_title, right_title = self._titles
         self.left_title.setText(left_title)
         self.right_title.setText(right_title)
@@ -193,7 +196,7 @@ class DiffView(QWidget):
                     tofile=right_title,
                 )
             )
-            self.unified_pane.setPlainText(text or "No differences")
+            self.unified_pane.show_text(text or "No differences")
             lines = []
             for number, line in enumerate(text.splitlines()):
                 if line.startswith("+") and not line.startswith("+++"):
@@ -202,8 +205,8 @@ class DiffView(QWidget):
                     lines.append((number, style.diff_removed()))
             _mark(self.unified_pane, lines)
             return
-        self.left.setPlainText("\n".join(row.left or "" for row in rows))
-        self.right.setPlainText("\n".join(row.right or "" for row in rows))
+        self.left.show_text("\n".join(row.left or "" for row in rows))
+        self.right.show_text("\n".join(row.right or "" for row in rows))
         left_marks: list[tuple[int, QColor]] = []
         right_marks: list[tuple[int, QColor]] = []
         for number, row in enumerate(rows):
@@ -242,12 +245,13 @@ class CompareView(QWidget):
         layout.addWidget(splitter)
 
     def set_texts(self, texts: tuple[str, str, str]) -> None:
-        base = texts[0].splitlines()
+        base = texts[0].splitlines()[:DIFF_LINE_LIMIT]
         for index, (pane, text) in enumerate(zip(self.panes, texts, strict=True)):
-            pane.setPlainText(text)
+            pane.show_text(text)
             if index == 0:
                 continue
-            matcher = difflib.SequenceMatcher(a=base, b=text.splitlines(), autojunk=False)
+            lines = text.splitlines()[:DIFF_LINE_LIMIT]
+            matcher = difflib.SequenceMatcher(a=base, b=lines, autojunk=False)
             marks: list[tuple[int, QColor]] = []
             for tag, _i1, _i2, j1, j2 in matcher.get_opcodes():
                 if tag in ("replace", "insert"):

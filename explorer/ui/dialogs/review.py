@@ -11,18 +11,53 @@ from dataclasses import dataclass
 from typing import Any
 
 from explorer.core.items import RawItem
-from explorer.state.session import EditSession, pretty_body
+from explorer.state.session import EditSession, canonical, pretty_body
 from explorer.ui.detail.redaction import Redaction
+from explorer.ui.detail.values import TEXT_LIMIT, clip
 
 
 @dataclass(frozen=True, slots=True)
 class DiffTexts:
     old: str
     new: str
-    #: exact bodies; ``None`` when hidden by redaction
+    #: exact bodies; ``None`` when hidden by redaction or too large to show
     old_raw: str | None
     new_raw: str | None
     masked: bool
+    #: said above the diff (a large document shows only its changed properties)
+    note: str = ""
+
+
+def _member_text(name: str, value: Any) -> str:
+    compact = json.dumps(value, ensure_ascii=False)
+    if len(compact) > TEXT_LIMIT // 4:  # formatting it would pause the window
+        return f"{json.dumps(name)}: {clip(compact, TEXT_LIMIT // 4)[0]} …\n"
+    return f"{json.dumps(name)}: {json.dumps(value, indent=2, ensure_ascii=False)}\n"
+
+
+def _changed_members(old: bytes, new: bytes | None) -> tuple[str, str]:
+    """Texts of only the top-level members that differ (for large documents)."""
+    try:
+        before: dict[str, Any] = json.loads(old.decode("utf-8-sig"))
+        after: dict[str, Any] = {} if new is None else json.loads(new.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return "(not JSON)", "(not JSON)"
+    left: list[str] = []
+    right: list[str] = []
+    for name in [*before, *(n for n in after if n not in before)]:
+        a, b = before.get(name, _ABSENT), after.get(name, _ABSENT)
+        if a is not _ABSENT and b is not _ABSENT and canonical(a) == canonical(b):
+            continue
+        left.append(
+            _member_text(name, a) if a is not _ABSENT else f"{json.dumps(name)}: (absent)\n"
+        )
+        right.append(
+            _member_text(name, b) if b is not _ABSENT else f"{json.dumps(name)}: (absent)\n"
+        )
+    return "".join(left), "".join(right)
+
+
+_ABSENT = object()
 
 
 def _masked_pretty(body: bytes | None, redaction: Redaction, session: EditSession) -> str:
@@ -42,6 +77,16 @@ def diff_texts(
     """Old and new body texts of ``session.diff(against)``, masked if the item is masked."""
     diff = session.diff(against)
     masked = redaction is not None and redaction.is_masked(session.store, session.key)
+    if max(len(diff.old_body), len(diff.new_body or b"")) > TEXT_LIMIT and not masked:
+        old_text, new_text = _changed_members(diff.old_body, diff.new_body)
+        return DiffTexts(
+            old_text,
+            new_text,
+            None,
+            None,
+            False,
+            "Large document: only the properties that change are shown",
+        )
     if masked and redaction is not None:
         return DiffTexts(
             _masked_pretty(diff.old_body, redaction, session),
@@ -67,6 +112,8 @@ def document_text(
         return missing
     if redaction is not None and redaction.is_masked(session.store, session.key):
         return _masked_pretty(body, redaction, session)
+    if len(body) > TEXT_LIMIT:  # formatting megabytes would pause the window
+        return clip(body.decode("utf-8", errors="replace"))[0]
     return pretty_body(body)
 
 

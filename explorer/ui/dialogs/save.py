@@ -182,6 +182,7 @@ class SaveDialog(QDialog):
             titles=(f"Stored (etag {session.etag})", "Deleted" if session.deleted else "Draft"),
             old_raw=texts.old_raw,
             new_raw=texts.new_raw,
+            note=texts.note,
         )
 
     def set_busy(self, busy: bool) -> None:
