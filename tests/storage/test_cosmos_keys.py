@@ -176,6 +176,8 @@ def test_detect_a_container_used_in_both_compatibility_modes() -> None:
     assert profile.modes_mixed
     assert not profile.mixed  # short keys still have one certain id
     assert profile.certain_id("msteams/users/x/") == "msteams*2fusers*2fx*2f"
+    long_key = "direct/" + "n" * 300  # a new long key gets the Agents SDK's bare sha256
+    assert profile.id_for(long_key) == hashlib.sha256(escape(long_key, "js").encode()).hexdigest()
 
 
 def test_detect_a_mixed_dialect_container_never_recomputes_ids() -> None:
