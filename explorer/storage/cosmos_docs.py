@@ -109,7 +109,8 @@ def to_entry(
 
 
 def is_envelope(value: Any) -> bool:
-    return isinstance(value, dict) and isinstance(value.get("document"), dict) and "realId" in value
+    """A stored item (``realId`` and ``document`` members), even a damaged one."""
+    return isinstance(value, dict) and "document" in value and "realId" in value
 
 
 def envelope_of(item: RawItem) -> JsonObject:

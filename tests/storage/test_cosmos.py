@@ -259,6 +259,12 @@ async def test_a_document_without_state_is_listed_and_refused_by_name_when_read(
         with pytest.raises(DecodeError, match="not an object"):
             store.decode(raw)
         assert (await store.read(["direct/ok"]))["direct/ok"]["v"] == 1
+        # repaired in place: same document id, a state object again
+        fixed = store.encode("direct/broken", {"fixed": True}, like=raw)
+        await store.write_raw(fixed, if_match=raw.etag)
+        after = (await store.read_raw(["direct/broken"]))["direct/broken"]
+        assert after.name == "no-document"
+        assert store.decode(after) == {"fixed": True}
 
 
 # -- two documents, one realId ---------------------------------------------------
