@@ -255,3 +255,48 @@ async def test_one_session_per_item_so_held_references_stay_valid(
     first.set_property("visits", 7)  # edited through a held reference
     assert pending.is_dirty(USER_KEY)
     assert await pending.open(store, USER_KEY) is first
+
+
+async def test_revert_last_save_action_and_audit_viewer(
+    store: SqliteStorage, tmp_path: Path, qtbot: Any
+) -> None:
+    from explorer.ui.dialogs.history import AuditDialog
+
+    writer = safe_writer(tmp_path)
+    pane = DetailPane(PendingEdits(writer), backups=writer.backups, audit=writer.audit)
+    qtbot.addWidget(pane)
+    await pane.open_item(store, USER_KEY)
+    assert not pane.revert_last_action.isEnabled()
+    assert pane.session is not None
+    pane.session.set_property("visits", 5)
+    assert await pane.pending.save_session(pane.session)
+    await pane.open_item(store, USER_KEY)
+    assert pane.revert_last_action.isEnabled()
+    pane.revert_last_action.trigger()
+    assert pane.session.draft["visits"] == 42
+    assert pane.pending.is_dirty(USER_KEY)
+
+    dialog = AuditDialog(writer.audit)
+    qtbot.addWidget(dialog)
+    await dialog.load()
+    assert dialog.model.rowCount() == 1
+    dialog.filter.setText("no such key")
+    assert dialog.proxy.rowCount() == 0
+    dialog.filter.setText("WRITE")  # any column, any case
+    assert dialog.proxy.rowCount() == 1
+    assert "1 entry in" in dialog.summary.text()
+
+
+def test_redaction_action_follows_the_mode(qapp: Any) -> None:
+    from PySide6.QtCore import QObject
+
+    from explorer.ui.detail.redaction import Redaction
+
+    owner = QObject()
+    redaction = Redaction()
+    action = redaction.make_action(owner)
+    assert not action.isChecked()
+    action.trigger()
+    assert redaction.enabled
+    redaction.set_enabled(False)
+    assert not action.isChecked()

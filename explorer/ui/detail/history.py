@@ -29,6 +29,8 @@ class HistoryView(QWidget):
     """Backups (top) and audit entries (bottom) of one item."""
 
     revert_requested = Signal(object)  # Backup
+    #: the lists were (re)read or cleared
+    loaded = Signal()
 
     def __init__(
         self,
@@ -89,6 +91,7 @@ class HistoryView(QWidget):
         self.audit_model.set_records([])
         self.note.setText("")
         self._update_buttons()
+        self.loaded.emit()
 
     async def load(self, store: Storage, key: str) -> None:
         """Read the backups and audit entries of ``key`` in ``store``."""
@@ -106,6 +109,7 @@ class HistoryView(QWidget):
         else:
             self.note.setText(f"{len(backups)} backup{'s' * (len(backups) != 1)}")
         self._update_buttons()
+        self.loaded.emit()
 
     def set_editable(self, editable: bool) -> None:
         self.editable = editable

@@ -161,6 +161,12 @@ class DetailPane(QWidget):
         self.delete_action = QAction("Delete state", self)
         self.delete_action.setToolTip("Mark the whole state for deletion (pending until Save)")
         self.delete_action.triggered.connect(self.delete_state)
+        self.revert_last_action = QAction("Revert last save", self)
+        self.revert_last_action.setToolTip(
+            "Make the version before the last save made with this tool the draft "
+            "(a pending edit; Save writes it)"
+        )
+        self.revert_last_action.triggered.connect(self.revert_last_save)
         self.reveal_action = QAction("Reveal values", self)
         self.reveal_action.setCheckable(True)
         self.reveal_action.setToolTip("Show this item's masked values (redaction mode)")
@@ -212,6 +218,7 @@ class DetailPane(QWidget):
         self.stack_view.error.connect(self.error)
         self.history_view = HistoryView(backups, audit)
         self.history_view.revert_requested.connect(self.revert_to_backup)
+        self.history_view.loaded.connect(self._update_revert_last)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(properties_page, "Properties")
@@ -341,6 +348,7 @@ class DetailPane(QWidget):
         editable = self.editable
         self.stack_view.set_editable(editable)
         self.history_view.set_editable(self.store is not None and not self.store.read_only)
+        self._update_revert_last()
         self.add_action.setEnabled(editable)
         self.remove_action.setEnabled(editable and selected is not None)
         self.delete_action.setEnabled(editable)
@@ -364,6 +372,13 @@ class DetailPane(QWidget):
         if self._raw_stale and self.session is not None:
             self._raw_stale = False
             self.raw_view.set_item(self.session.loaded, self.session)
+
+    def revert_last_save(self) -> None:
+        """Make the version before the last save the draft (a pending edit)."""
+        self.history_view.revert_last()
+
+    def _update_revert_last(self) -> None:
+        self.revert_last_action.setEnabled(self.history_view.revert_last_button.isEnabled())
 
     def _update_banners(self) -> None:
         session, store = self.session, self.store

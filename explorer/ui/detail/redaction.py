@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction
 
 from explorer.state.redact import RedactionRules
 from explorer.storage.base import Storage
@@ -34,6 +35,19 @@ class Redaction(QObject):
         self.rules = rules or RedactionRules()
         self._enabled = enabled
         self._revealed: set[tuple[int, str]] = set()
+
+    def make_action(self, parent: QObject) -> QAction:
+        """A checkable "Redaction mode" action (View menu) kept in sync with this object."""
+        action = QAction("Redaction mode", parent)
+        action.setCheckable(True)
+        action.setChecked(self._enabled)
+        action.setToolTip(
+            "Mask names, emails, phone numbers and tokens in every view "
+            "(for screenshots and screen sharing); reveal per item"
+        )
+        action.toggled.connect(self.set_enabled)
+        self.changed.connect(lambda: action.setChecked(self._enabled))
+        return action
 
     @property
     def enabled(self) -> bool:

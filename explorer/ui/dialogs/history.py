@@ -230,3 +230,13 @@ class AuditDialog(QDialog):
             f"{count:,} entr{'y' if count == 1 else 'ies'} in {self.audit.path}{skipped}. "
             "Values are not recorded unless you opted in."
         )
+
+
+async def show_audit_log(audit: AuditLog, parent: QWidget | None = None) -> None:
+    """Open the audit log viewer (non-blocking for the event loop) and wait until closed."""
+    from explorer.ui.dialogs.modal import run_dialog
+
+    dialog = AuditDialog(audit, parent)
+    await dialog.load()
+    await run_dialog(dialog)
+    dialog.deleteLater()
