@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
 from explorer.core.errors import DecodeError
@@ -33,14 +32,18 @@ CONTENT_TYPE = "application/json"
 LIST_FIELDS = "c.id, c.realId, c._etag, c._ts, c.eTag, c.PartitionKey"
 
 
-@lru_cache(maxsize=4096)
-def _when(ts: int | float) -> datetime:
-    return datetime.fromtimestamp(ts, UTC)  # many documents share a second: cached
+_WHEN: dict[int | float, datetime] = {}
 
 
 def modified(doc: Mapping[str, Any]) -> datetime | None:
+    """``_ts`` as a UTC time (many documents share a second: converted once each)."""
     ts = doc.get("_ts")
-    return _when(ts) if isinstance(ts, int | float) else None
+    when = _WHEN.get(ts) if ts is not None else None
+    if when is None and isinstance(ts, int | float) and not isinstance(ts, bool):
+        if len(_WHEN) > 4096:
+            _WHEN.clear()
+        when = _WHEN[ts] = datetime.fromtimestamp(ts, UTC)
+    return when
 
 
 def item_dialect(doc: Mapping[str, Any], container: ContainerDialect) -> str:

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from explorer.storage.cosmos_keys import (
     ContainerDialect,
@@ -200,3 +202,16 @@ def test_ids_no_sdk_could_store_are_made_storable_and_recognised() -> None:
     assert compute_id("a/b ", "js") == "a*2fb*20"
     assert compute_id("a/b\tc", "dotnet") == "a*2fb*9c"
     assert classify("a*47b*32*32", "a/b  ") == classify("a*47b", "a/b")
+
+
+_BAD = ["\\", "?", "/", "#", "\t", "\n", "\r", "*"]
+
+
+@given(st.text(alphabet=st.sampled_from([*_BAD, "a", "ü", "🚀", " ", ":", "4", "7"]), max_size=40))
+def test_escapes_equal_the_sdks_own_algorithms(key: str) -> None:
+    # botbuilder-python: "".join("*" + str(ord(c)) if c in bad_chars else c)
+    assert escape(key, "python") == "".join(f"*{ord(c)}" if c in _BAD else c for c in key)
+    # botbuilder-js: `*${c.charCodeAt(0).toString(16)}`
+    assert escape(key, "js") == "".join(f"*{ord(c):x}" if c in _BAD else c for c in key)
+    # .NET: '*' + ((int)c).ToString("x2") for \\ ? / # * only
+    assert escape(key, "dotnet") == "".join(f"*{ord(c):02x}" if c in "\\?/#*" else c for c in key)
