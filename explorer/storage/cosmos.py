@@ -424,7 +424,8 @@ class CosmosStorage(StorageBase):
     ) -> AsyncGenerator[tuple[list[Entry], str | None], None]:
         """Listed entries a page at a time, with the token that resumes after each page.
 
-        Stop at any time; pass a token back as ``continuation`` to go on later.
+        Stop at any time; pass a token back as ``continuation`` (with the same
+        ``prefix``) to go on later.
         A ``realId`` seen twice within one listing is yielded again with
         ``Entry.error`` explaining, and recorded in ``duplicates``.
         """
