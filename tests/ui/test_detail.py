@@ -403,3 +403,16 @@ async def test_a_large_document_stays_usable(pane: DetailPane, store: SqliteStor
     assert saved is not None
     assert saved["small"] == 2
     assert len(saved["big"]) == 40000
+
+
+async def test_opening_selects_the_first_property_and_reopening_keeps_the_selection(
+    pane: DetailPane, store: SqliteStorage
+) -> None:
+    await pane.open_item(store, USER_KEY)
+    assert pane.selected_property() == "UserProfile"
+    assert '"transport": "bike"' in pane.editor.text_value()
+    pane.select_property("prefs")
+    await pane.open_item(store, USER_KEY)  # the tree refreshed the same item
+    assert pane.selected_property() == "prefs"
+    await pane.open_item(store, CONV_KEY)
+    assert pane.selected_property() == "ConversationData"

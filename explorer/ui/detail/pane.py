@@ -291,6 +291,7 @@ class DetailPane(QWidget):
         if request != self._request:
             return  # a newer open_item is in charge
         same = self.key == key and self.store is store
+        keep = self.selected_property() if same else None
         self.store, self.key, self.item = store, key, item
         if not same:
             self.reveal_action.blockSignals(True)
@@ -298,6 +299,12 @@ class DetailPane(QWidget):
             self.reveal_action.blockSignals(False)
         self._set_session(session)
         self._refresh()
+        if session is not None and self.model.rowCount() > 0:
+            # the same property again, else the first: a value at once, not an empty editor
+            if keep is None or not self.select_property(keep):
+                first = self.model.name_at(0)
+                if first is not None:
+                    self.select_property(first)
         if error:
             self.banner.show_message(error, "error")
             self.error.emit(error)
