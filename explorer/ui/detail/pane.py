@@ -299,12 +299,11 @@ class DetailPane(QWidget):
             self.reveal_action.blockSignals(False)
         self._set_session(session)
         self._refresh()
-        if session is not None and self.model.rowCount() > 0:
-            # the same property again, else the first: a value at once, not an empty editor
-            if keep is None or not self.select_property(keep):
-                first = self.model.name_at(0)
-                if first is not None:
-                    self.select_property(first)
+        # the same property again, else the first: a value at once, not an empty editor
+        if session is not None and (keep is None or not self.select_property(keep)):
+            first = self.model.name_at(0)
+            if first is not None:
+                self.select_property(first)
         if error:
             self.banner.show_message(error, "error")
             self.error.emit(error)
