@@ -37,6 +37,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar, cast
 
 from azure.core import MatchConditions
@@ -426,8 +427,10 @@ class CosmosStorage(StorageBase):
 
         Stop at any time; pass a token back as ``continuation`` (with the same
         ``prefix``) to go on later.
-        A ``realId`` seen twice within one listing is yielded again with
-        ``Entry.error`` explaining, and recorded in ``duplicates``.
+        Every document holding a ``realId`` seen before in the listing carries
+        ``Entry.error`` explaining, and so does the first one if it is on the same
+        page (an earlier page has been handed out already); all are recorded in
+        ``duplicates``.
         """
         await self._ready()
         meter = self._meter()
@@ -435,7 +438,8 @@ class CosmosStorage(StorageBase):
         async for docs, token in self._raw_pages(
             prefix, continuation, page_size or self.page_size, meter
         ):
-            entries = []
+            entries: list[Entry] = []
+            on_page: dict[str, int] = {}
             for doc in docs:
                 real_id, doc_id = doc.get("realId"), str(doc.get("id", ""))
                 error = None
@@ -443,6 +447,11 @@ class CosmosStorage(StorageBase):
                     first = seen.setdefault(real_id, doc_id)
                     if first != doc_id:
                         error = self._duplicate(real_id, first, doc_id)
+                        where = on_page.get(real_id)
+                        if where is not None:  # flag the first one too
+                            entries[where] = replace(entries[where], error=error)
+                    else:
+                        on_page[real_id] = len(entries)
                 entries.append(to_entry(doc, self.profile, error))
             yield entries, token
 
