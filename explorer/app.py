@@ -144,7 +144,9 @@ async def check_profile(profile: Profile, secret: str | None) -> str:
     )
     if first is None:
         return f"Connected: the store is empty{tls}"
-    return f"Connected: found keys (first: {first}){tls}"
+    if len(first) > 48:
+        first = f"{first[:22]}…{first[-22:]}"
+    return f"Connected: it holds state (first key {first}){tls}"
 
 
 def build_window(settings: Any = None, data: Path | None = None) -> Any:

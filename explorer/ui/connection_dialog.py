@@ -50,6 +50,26 @@ Tester = Callable[[Profile, str | None], Awaitable[str]]
 _PRESET = Qt.ItemDataRole.UserRole + 1
 
 
+LABEL_WIDTH = 120
+
+
+class _AlignedForm(QFormLayout):
+    """A form whose labels share one width, so stacked pages line up with the top."""
+
+    def addRow(self, label: object, field: object) -> None:  # type: ignore[override]
+        text = QLabel(str(label))
+        text.setMinimumWidth(LABEL_WIDTH)
+        text.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        super().addRow(text, field)  # type: ignore[call-overload]
+
+
+def _form() -> QFormLayout:
+    form = _AlignedForm()
+    form.setContentsMargins(0, 0, 0, 0)
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    return form
+
+
 class ConnectionDialog(QDialog):
     """Saved profiles on the left, the selected one's settings on the right."""
 
@@ -79,7 +99,7 @@ class ConnectionDialog(QDialog):
         self.delete_button = QPushButton("Delete")
         self.delete_button.clicked.connect(self._delete)
         left = QVBoxLayout()
-        left.addWidget(QLabel("<b>Profiles</b>"))
+        left.addWidget(QLabel("<b>Saved connections</b>"))
         left.addWidget(self.list)
         row = QHBoxLayout()
         row.addWidget(new_button)
@@ -102,7 +122,7 @@ class ConnectionDialog(QDialog):
         self._cosmos_page()
         self.pages.addWidget(QLabel("A store in memory filled with demo bot state."))
         self.kind.currentIndexChanged.connect(self.pages.setCurrentIndex)
-        form = QFormLayout()
+        form = _form()
         form.addRow("Name", self.name)
         form.addRow("Kind", self.kind)
         form.addRow("Environment", self.environment)
@@ -158,7 +178,7 @@ class ConnectionDialog(QDialog):
         return secret, group
 
     def _sqlite_page(self) -> None:
-        page, form = QWidget(), QFormLayout()
+        page, form = QWidget(), _form()
         page.setLayout(form)
         self.sqlite_path = QLineEdit()
         self.sqlite_path.setPlaceholderText("path to a .db file (created if missing)")
@@ -171,7 +191,7 @@ class ConnectionDialog(QDialog):
         self.pages.addWidget(page)
 
     def _blob_page(self) -> None:
-        page, form = QWidget(), QFormLayout()
+        page, form = QWidget(), _form()
         page.setLayout(form)
         self.blob_container = QLineEdit()
         self.blob_account_url = QLineEdit()
@@ -184,7 +204,7 @@ class ConnectionDialog(QDialog):
         self.pages.addWidget(page)
 
     def _cosmos_page(self) -> None:
-        page, form = QWidget(), QFormLayout()
+        page, form = QWidget(), _form()
         page.setLayout(form)
         self.cosmos_endpoint = QLineEdit()
         self.cosmos_endpoint.setPlaceholderText("https://ACCOUNT.documents.azure.com:443/")
@@ -259,9 +279,17 @@ class ConnectionDialog(QDialog):
         self.list.clear()
         for profile in self.store.profiles():
             item = QListWidgetItem(f"{profile.name}")
-            item.setToolTip(f"{profile.kind_label} · {profile.environment.upper()}")
+            item.setToolTip(
+                f"{profile.kind_label} · {profile.environment.upper()} · {profile.url()}"
+            )
             item.setForeground(environment_colour(profile.environment))
             self.list.addItem(item)
+        header = QListWidgetItem("Presets")
+        header.setFlags(Qt.ItemFlag.NoItemFlags)
+        font = header.font()
+        font.setBold(True)
+        header.setFont(font)
+        self.list.addItem(header)
         presets: list[tuple[Profile, str | None]] = [azurite_preset(), cosmos_emulator_preset()]
         presets.append((Profile("Demo (in memory)", "memory", "dev"), None))
         self._presets = {p.name: (p, s) for p, s in presets}
@@ -275,6 +303,8 @@ class ConnectionDialog(QDialog):
             self.list.addItem(item)
         matches = self.list.findItems(select or "", Qt.MatchFlag.MatchExactly) if select else []
         self.list.setCurrentRow(self.list.row(matches[0]) if matches else 0)
+        if self.list.currentItem() is header:
+            self.list.setCurrentRow(self.list.row(header) + 1)
 
     def _selected(self, item: QListWidgetItem | None, _previous: object = None) -> None:
         if item is None:
@@ -286,7 +316,7 @@ class ConnectionDialog(QDialog):
         profile = self.store.get(item.text())
         if profile is not None:
             self.set_profile(profile)
-        self.delete_button.setEnabled(True)
+        self.delete_button.setEnabled(profile is not None)
 
     def _new(self) -> None:
         self.list.clearSelection()

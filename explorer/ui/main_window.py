@@ -106,7 +106,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([360, 840])
+        self.splitter.setSizes([400, 800])
 
         self.band = EnvironmentBand()
         central = QWidget()
@@ -242,8 +242,12 @@ class MainWindow(QMainWindow):
         self.filter_model.set_needle(text)
         if self.view.model() is not self.filter_model:
             self._set_view_model(self.filter_model)
-        if self.filter_model.rowCount() and _count_rows(self.filter_model, 2000) < 2000:
+        rows, states = _count_rows(self.filter_model, 2000)
+        if rows < 2000:
             self.view.expandAll()
+        more = "+" if rows >= 2000 else ""
+        noun = "state" if states == 1 and not more else "states"
+        self.status.showMessage(f"Filter {text!r}: {states:,}{more} matching {noun}", 8000)
 
     def _set_view_model(self, model: Any) -> None:
         self.view.setModel(model)
@@ -400,11 +404,16 @@ class _AutoExpand:
         pass
 
 
-def _count_rows(model: Any, limit: int, parent: QModelIndex | None = None) -> int:
+def _count_rows(model: Any, limit: int, parent: QModelIndex | None = None) -> tuple[int, int]:
+    """(rows, state rows) below ``parent``, counting stops near ``limit`` rows."""
     parent = parent or QModelIndex()
-    total = 0
+    rows = states = 0
     for row in range(model.rowCount(parent)):
-        total += 1 + _count_rows(model, limit - total, model.index(row, 0, parent))
-        if total >= limit:
+        index = model.index(row, 0, parent)
+        node = index.data(roles.NODE_ROLE)
+        below_rows, below_states = _count_rows(model, limit - rows, index)
+        rows += 1 + below_rows
+        states += below_states + (1 if isinstance(node, Node) and node.is_state else 0)
+        if rows >= limit:
             break
-    return total
+    return rows, states

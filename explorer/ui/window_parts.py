@@ -170,7 +170,11 @@ class StatusArea(QStatusBar):
             self.tls_label.clear()
             self.charge_label.clear()
             return
-        self.connection_label.setText(f"{conn.profile.name} · {conn.profile.environment.upper()}")
+        listed = conn.node.count
+        keys = f" · {listed:,} keys" if listed else ""
+        self.connection_label.setText(
+            f"{conn.profile.name} · {conn.profile.environment.upper()}{keys}"
+        )
         if conn.profile.kind in ("blob", "cosmos"):
             self.tls_label.setText("TLS ✓" if conn.tls_checked else "⚠ TLS checks off")
             self.tls_label.setToolTip(

@@ -73,14 +73,15 @@ def test_entra_profiles_carry_no_secret() -> None:
 
 def test_presets_fill_the_form(dialog: ConnectionDialog) -> None:
     names = [dialog.list.item(r).text() for r in range(dialog.list.count())]
-    assert names == ["Azurite (local)", "Cosmos emulator (local)", "Demo (in memory)"]
-    dialog.list.setCurrentRow(1)
+    assert names == ["Presets", "Azurite (local)", "Cosmos emulator (local)", "Demo (in memory)"]
+    assert dialog.profile().kind == "blob"  # the first preset is selected
+    dialog.list.setCurrentRow(2)
     profile = dialog.profile()
     assert profile.kind == "cosmos"
     assert profile.insecure
     assert profile.settings["endpoint"].startswith("https://localhost:")
     assert dialog.secret()  # the emulator's public key comes with the preset
-    dialog.list.setCurrentRow(0)
+    dialog.list.setCurrentRow(1)
     assert dialog.profile().kind == "blob"
     assert "devstoreaccount1" in (dialog.secret() or "")
 

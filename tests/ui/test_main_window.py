@@ -160,6 +160,7 @@ async def test_filter_shows_matching_ids_with_their_parents(window: Any, tmp_pat
     assert proxy.rowCount(webchat) == 1
     assert proxy.data(proxy.index(0, 0, convs)) == "Kx1|livechat"
     assert window.view.isExpanded(convs)
+    assert window.status.currentMessage() == "Filter 'livechat': 1 matching state"
     window.toolbar.filter_edit.clear()
     await until(lambda: window.view.model() is window.model)
     assert window.model.rowCount(window.model.index(0, 0)) == 4

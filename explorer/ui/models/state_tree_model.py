@@ -429,6 +429,12 @@ class StateFilterModel(QSortFilterProxyModel):
         self._needle = text.strip()
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        # counts are of the whole store; under a filter they would mislead
+        if index.column() == 1 and role == Qt.ItemDataRole.DisplayRole:
+            return ""
+        return super().data(index, role)
+
     def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
         if not self._needle:
             return True
