@@ -71,6 +71,7 @@ class PendingEdits(QObject):
         self._lengths: dict[int, int] = {}
         self._replaying = False
         self._tasks: set[asyncio.Task[bool]] = set()
+        self._review: SaveDialog | None = None
         self.undo_action = QAction("Undo", self)
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
         self.undo_action.triggered.connect(self.undo)
@@ -317,7 +318,12 @@ class PendingEdits(QObject):
         """Review & save. ``True`` if nothing is pending when the dialog closes."""
         if not self.has_unsaved():
             return True
+        if self._review is not None:  # already open (Ctrl+S twice): bring it forward
+            self._review.raise_()
+            self._review.activateWindow()
+            return False
         dialog = SaveDialog(self.sessions(), self.redaction, parent)
+        self._review = dialog
         self.review_opened.emit(dialog)
         dialog.open()
         try:
@@ -332,6 +338,7 @@ class PendingEdits(QObject):
                     await self._save_from_dialog(dialog, chosen)
                 dialog.set_sessions(self.sessions())
         finally:
+            self._review = None
             dialog.blockSignals(True)
             dialog.close()
             dialog.deleteLater()

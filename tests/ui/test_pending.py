@@ -300,3 +300,31 @@ def test_redaction_action_follows_the_mode(qapp: Any) -> None:
     assert redaction.enabled
     redaction.set_enabled(False)
     assert not action.isChecked()
+
+
+async def test_a_second_save_request_reuses_the_open_review(
+    store: SqliteStorage, qtbot: Any
+) -> None:
+    pending = PendingEdits()
+    await two_edits(pending, store)
+    opened = asyncio.ensure_future(next_emit(pending.review_opened))
+    first = asyncio.ensure_future(pending.save_all(None))
+    dialog: SaveDialog = await opened
+    assert await pending.save_all(None) is False  # no second dialog
+    dialog.close_button.click()
+    assert await asyncio.wait_for(first, 10) is False
+    assert pending.count() == 2
+
+
+async def test_after_deleting_a_state_the_pane_says_it_is_gone(
+    store: SqliteStorage, qtbot: Any
+) -> None:
+    pane = DetailPane()
+    qtbot.addWidget(pane)
+    await pane.open_item(store, USER_KEY)
+    pane.delete_action.trigger()
+    assert pane.session is not None
+    assert await pane.pending.save_session(pane.session)
+    assert "Deleted from the store" in pane.banner.label.text()
+    assert not pane.add_action.isEnabled()
+    assert not pane.pending.has_unsaved()

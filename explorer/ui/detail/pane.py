@@ -251,7 +251,12 @@ class DetailPane(QWidget):
             and store is not None
             and not store.read_only
             and not self.session.deleted
+            and not self.session.gone
         )
+
+    def refresh(self) -> None:
+        """Redraw from the session, e.g. after writes were allowed on the store."""
+        self._refresh()
 
     def clear(self) -> None:
         """Show no item."""
@@ -392,7 +397,13 @@ class DetailPane(QWidget):
             self.banner.hide_message()
             self.aside_banner.hide_message()
             return
-        if session.deleted:
+        if session.gone:
+            self.banner.show_message(
+                "Deleted from the store. The version before is backed up: "
+                "History → Revert to this version, then Save, brings it back.",
+                "error",
+            )
+        elif session.deleted:
             self.banner.show_message(
                 "This state will be deleted when you save.", "error", ("Undo delete", self._undo)
             )
