@@ -324,3 +324,37 @@ async def test_refresh_takes_a_new_snapshot_only_when_nothing_is_pending(
     assert not session.refresh(newest)  # pending edits stay on their base
     assert session.etag == newer.etag
     assert session.draft == {"fresh": 2}
+
+
+DOTNET = {
+    "$type": "MyBot.ConversationData, MyBot",
+    "DialogState": {
+        "$type": "Microsoft.Bot.Builder.Dialogs.DialogState, Microsoft.Bot.Builder.Dialogs",
+        "dialogStack": {
+            "$type": "System.Collections.Generic.List`1[[DialogInstance]], System.Private.CoreLib",
+            "$values": [
+                {"$type": "...DialogInstance", "id": "top", "state": {}},
+                {"$type": "...DialogInstance", "id": "main", "state": {}},
+            ],
+        },
+    },
+    "Count": 1,
+}
+
+
+async def test_dotnet_type_stays_first_and_its_stack_keeps_its_form(store: StorageBase) -> None:
+    await put(store, KEY, DOTNET)
+    session = await EditSession.load(store, KEY)
+    assert session.property_names() == ["DialogState", "Count"]
+    session.remove_property("Count")
+    session.add_property("Count", 2)  # re-added at the end, after DialogState
+    session.pop_active_dialog()
+    assert [f.id for f in session.dialog_stack()] == ["main"]
+    written = await session.save()
+    assert written is not None
+    assert written.body.startswith(b'{"$type":"MyBot.ConversationData, MyBot"')
+    saved = store.decode(written)
+    stack = saved["DialogState"]["dialogStack"]
+    assert stack["$type"].startswith("System.Collections.Generic.List")
+    assert [f["id"] for f in stack["$values"]] == ["main"]
+    assert list(saved) == ["$type", "DialogState", "Count"]
