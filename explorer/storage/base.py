@@ -33,6 +33,7 @@ from typing import Any, Protocol, Self
 
 from explorer.core.errors import DecodeError, ETagConflictError, ReadOnlyError, StorageError
 from explorer.core.items import STORAGE_MEMBERS, Entry, JsonObject, RawItem
+from explorer.storage.json_style import JsonStyle, detect_style, rewrite
 
 #: Bodies above this size are refused by ``decode`` with a clear error.
 MAX_DOCUMENT_BYTES = 32 * 1024 * 1024
@@ -161,6 +162,24 @@ def dump_json(key: str, document: Mapping[str, Any]) -> bytes:
         return text.encode()
     except UnicodeEncodeError:
         return _ASCII_JSON.encode(document).encode()
+
+
+def restyle(key: str, old_body: bytes, document: Mapping[str, Any]) -> bytes:
+    """``document`` written in the style of ``old_body``: only changed members differ.
+
+    Keeps separators, escapes, member order and a leading BOM of a JSON object
+    body (a python bot's ``", "``, a js bot's compact text); falls back to
+    compact JSON when the old body is not a JSON object.
+    """
+    bom = b"\xef\xbb\xbf" if old_body.startswith(b"\xef\xbb\xbf") else b""
+    try:
+        text = old_body[len(bom) :].decode("utf-8")
+        if not text.lstrip().startswith("{"):
+            raise ValueError("not an object")
+        style = detect_style(text, JsonStyle())
+        return bom + rewrite(text, document, style, public_attributes).encode("utf-8")
+    except (UnicodeError, ValueError, IndexError, RecursionError):
+        return dump_json(key, document)
 
 
 def etag_conflict(keys: Sequence[str]) -> ETagConflictError:
@@ -312,12 +331,11 @@ class StorageBase(ABC):
         document = as_document(document)
         if not STORAGE_MEMBERS.isdisjoint(document):
             document = strip_storage_members(document)
-        body = dump_json(key, document)
         if like is None:
-            return RawItem(key=key, body=body)
+            return RawItem(key=key, body=dump_json(key, document))
         return RawItem(
             key=key,
-            body=body,
+            body=restyle(key, like.body, document),
             content_type=like.content_type,
             etag=like.etag,
             name=like.name,

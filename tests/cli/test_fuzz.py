@@ -98,18 +98,19 @@ def test_any_import_line_is_an_item_or_a_line_error(text: str) -> None:
 def test_any_key_and_document_round_trip_through_the_cli(
     cli: Run, store: str, key: str, doc: dict[str, Any]
 ) -> None:
-    result = cli("set", store, key, "-", stdin=json.dumps(doc).encode())
+    # "--" ends the options, so keys that start with "-" are keys too
+    result = cli("set", store, "--", key, "-", stdin=json.dumps(doc).encode())
     if result.code != 0:  # only keys a store cannot hold (lone surrogates) may be refused
         assert result.code == 6
         assert any(0xD800 <= ord(c) < 0xE000 for c in key)
         one_error_line(result)
         return
-    got = cli("get", store, key)
+    got = cli("get", store, "--", key)
     assert got.code == 0
     assert json.loads(got.out) == doc
-    listed = [json.loads(x)["key"] for x in cli("ls", store, key, "--json").out.splitlines()]
+    listed = [json.loads(x)["key"] for x in cli("ls", "--json", store, "--", key).out.splitlines()]
     assert key in listed
-    assert cli("rm", store, key).code == 0
+    assert cli("rm", store, "--", key).code == 0
 
 
 @CLI_SETTINGS
