@@ -1,0 +1,128 @@
+"""The window on the Azure emulators: Blob (Azurite, listed per node) and Cosmos DB.
+
+The stores are filled through our own backends in the forms real bots write
+(python blob names with ``/`` folders, js flat ``%2F`` names, cosmos ids
+escaped ``*2f``) and then opened through a saved-profile path, as a user would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import keyring
+import pytest
+
+from explorer.app import build_window
+from explorer.state.tree import LoadState, Node, NodeKind
+from explorer.storage.registry import open_store
+from explorer.ui.models import roles
+from explorer.ui.profiles import Profile
+from tests.ui.window_support import MemoryKeyring, settings_at, until
+
+pytestmark = pytest.mark.emulator
+
+KEYS = [
+    "msteams/users/29:1AbC-long-teams-user-id-0123456789",
+    "msteams/users/29:1XyZ",
+    "msteams/conversations/a:1Q;messageid=17",
+    "msteams/conversations/a:1Q;messageid=17/users/29:1XyZ",
+    "webchat/users/dl_42",
+    "webchat/conversations/Kx1|livechat",
+]
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def window(qtbot: Any, tmp_path: Path) -> Iterator[Any]:
+    win = build_window(settings_at(tmp_path / "settings.ini"), tmp_path / "data")
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.runner.cancel_all()
+
+
+async def fill(url: str, **options: Any) -> None:
+    async with open_store(url, create_container=True, **options) as store:
+        await store.write({key: {"Profile": {"n": i}} for i, key in enumerate(KEYS)})
+
+
+def child(node: Node, label: str) -> Node:
+    return next(c for c in node.children if c.label == label)
+
+
+async def expand(window: Any, node: Node) -> None:
+    window.view.expand(window.model.index_of(node))
+    await until(lambda: node.load_state is LoadState.LOADED)
+
+
+@pytest.mark.parametrize("dialect", ["python", "js"])
+async def test_blob_lists_per_node_and_goes_to_unlisted_keys(
+    window: Any, azurite: Any, blob_container: str, dialect: str
+) -> None:
+    cs = azurite.connection_string
+    await fill(f"blob://{blob_container}", connection_string=cs, dialect=dialect)
+    profile = Profile("azurite", "blob", "dev", {"container": blob_container})
+    window.connect_profile(profile, cs)
+    conn = (await until(lambda: window.manager.connections))[0]
+    await until(lambda: conn.node.load_state is LoadState.LOADED)
+    assert conn.node.prefix == ""  # listed per node, not scanned
+    assert [c.label for c in conn.node.children] == ["msteams", "webchat"]
+    teams = child(conn.node, "msteams")
+    assert teams.children == []  # nothing below a channel is listed before it is opened
+    await expand(window, teams)
+    assert [c.label for c in teams.children] == ["Users", "Conversations"]
+    users = child(teams, "Users")
+    await expand(window, users)
+    assert sorted(c.label for c in users.children) == sorted(
+        ["29:1AbC-long-teams-user-id-0123456789", "29:1XyZ"]
+    )
+    assert child(conn.node, "webchat").children == []
+    # go to reads the key directly: webchat was never listed
+    window.toolbar.goto_edit.setText("dl_42")
+    window.toolbar.goto_edit.returnPressed.emit()
+    await until(lambda: window.view.currentIndex().data(roles.KEY_ROLE) == "webchat/users/dl_42")
+    await until(lambda: window.detail.key == "webchat/users/dl_42")
+    assert window.status.tls_label.text() == "TLS ✓"
+
+
+async def test_cosmos_lists_everything_and_goes_to_escaped_ids(
+    window: Any, cosmos_emulator: Any, cosmos_database: str
+) -> None:
+    from azure.cosmos.aio import CosmosClient
+
+    async with CosmosClient(
+        cosmos_emulator.endpoint, cosmos_emulator.key, connection_verify=False
+    ) as client:
+        await client.create_database(cosmos_database)  # bots create only the container
+    url = f"cosmos://{cosmos_database}/state"
+    options = {"endpoint": cosmos_emulator.endpoint, "key": cosmos_emulator.key, "insecure": True}
+    await fill(url, dialect="js", **options)
+    settings = {"endpoint": cosmos_emulator.endpoint, "database": cosmos_database}
+    settings["container"] = "state"
+    profile = Profile("emulator", "cosmos", "test", settings, insecure=True)
+    window.connect_profile(profile, cosmos_emulator.key)
+    conn = (await until(lambda: window.manager.connections))[0]
+    await until(lambda: conn.node.load_state is LoadState.LOADED, within=30)
+    assert conn.node.count == len(KEYS)
+    teams = child(conn.node, "msteams")
+    assert teams.count == 4
+    conversation = next(n for n in teams.walk() if n.kind is NodeKind.CONVERSATION)
+    assert [c.label for c in conversation.children] == ["private: 29:1XyZ"]
+    window.toolbar.goto_edit.setText("msteams*2fconversations*2fa:1Q;messageid=17*2f")
+    window.toolbar.goto_edit.returnPressed.emit()
+    key = "msteams/conversations/a:1Q;messageid=17"
+    await until(lambda: window.view.currentIndex().data(roles.KEY_ROLE) == key)
+    await until(lambda: window.detail.key == key)
+    assert window.status.tls_label.text() == "⚠ TLS checks off"
+    assert window.status.charge_label.text().startswith("RU ")
+    assert "TEST" in window.band.text()
