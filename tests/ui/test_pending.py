@@ -328,3 +328,35 @@ async def test_after_deleting_a_state_the_pane_says_it_is_gone(
     assert "Deleted from the store" in pane.banner.label.text()
     assert not pane.add_action.isEnabled()
     assert not pane.pending.has_unsaved()
+
+
+async def test_review_and_conflict_mask_values_in_redaction_mode(
+    store: SqliteStorage, tmp_path: Path, qtbot: Any
+) -> None:
+    from explorer.ui.detail.redaction import Redaction
+    from explorer.ui.dialogs.conflict import ConflictDialog
+
+    redaction = Redaction(enabled=True)
+    pending = PendingEdits(redaction=redaction)
+    session = await pending.open(store, USER_KEY)
+    session.set_property("visits", 43)
+    dialog = SaveDialog(pending.sessions(), redaction)
+    qtbot.addWidget(dialog)
+    both = dialog.diff.left.toPlainText() + dialog.diff.right.toPlainText()
+    assert "ada@contoso.com" not in both
+    assert "Ada Lovelace" not in both
+    assert "••••••" in both
+    assert '"visits": 43' in dialog.diff.right.toPlainText()  # not sensitive: shown
+    assert not dialog.diff.mode_bytes.isEnabled()  # exact bytes would show everything
+    await external_write(tmp_path / "state.db", USER_KEY, {**USER_DOC, "visits": 50})
+    await session.fetch_theirs()
+    conflict = ConflictDialog(session, redaction)
+    qtbot.addWidget(conflict)
+    conflict.show_compare()
+    texts = "".join(p.toPlainText() for p in conflict.compare.panes)
+    assert "ada@contoso.com" not in texts
+    assert "••••••" in texts
+    redaction.reveal(store, USER_KEY)
+    revealed = SaveDialog(pending.sessions(), redaction)
+    qtbot.addWidget(revealed)
+    assert "ada@contoso.com" in revealed.diff.left.toPlainText()
