@@ -1,0 +1,64 @@
+"""The installed entry point: ``gui STORE --screenshot``, ``--demo``, ``--self-test``.
+
+Each runs in a child process, as a user (or the packaging check) runs it, with
+the user data dir pointed at a temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from PySide6.QtGui import QImage
+
+from tests.ui.window_support import make_store
+
+
+def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "explorer", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
+    )
+
+
+async def test_screenshot_of_a_store_shows_its_first_user(tmp_path: Path) -> None:
+    url = await make_store(tmp_path / "state.db", ["webchat/users/u1", "slack/users/u2"])
+    png = tmp_path / "shot.png"
+    result = run(tmp_path, "gui", url, "--screenshot", str(png))
+    assert result.returncode == 0, result.stderr[-2000:]
+    image = QImage(str(png))
+    assert (image.width(), image.height()) == (1200, 760)
+
+
+def test_screenshot_of_a_missing_store_fails_with_a_message(tmp_path: Path) -> None:
+    (tmp_path / "folder").mkdir()
+    png = tmp_path / "shot.png"
+    result = run(tmp_path, "gui", f"sqlite:{tmp_path / 'folder'}", "--screenshot", str(png))
+    assert result.returncode == 1
+    assert "botstate-explorer:" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_demo_screenshot_creates_the_demo_store_in_the_user_data_dir(tmp_path: Path) -> None:
+    png = tmp_path / "demo.png"
+    result = run(tmp_path, "--demo", "--screenshot", str(png))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert png.stat().st_size > 10_000
+    assert list((tmp_path / "data").rglob("demo.db"))
+
+
+def test_self_test_passes(tmp_path: Path) -> None:
+    result = run(tmp_path, "--self-test")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().endswith("self-test: ok")
