@@ -416,3 +416,29 @@ async def test_opening_selects_the_first_property_and_reopening_keeps_the_select
     assert pane.selected_property() == "prefs"
     await pane.open_item(store, CONV_KEY)
     assert pane.selected_property() == "ConversationData"
+
+
+async def test_unapplied_text_survives_other_edits_and_is_kept_when_leaving(
+    pane: DetailPane, store: SqliteStorage
+) -> None:
+    errors: list[str] = []
+    pane.error.connect(errors.append)
+    await pane.open_item(store, USER_KEY)
+    session = pane.session
+    assert session is not None
+    pane.select_property("prefs")
+    pane.editor.set_text('{"lang": "it"}')
+    session.set_property("visits", 1)  # another property changes: the typing stays
+    assert pane.selected_property() == "prefs"
+    assert pane.editor.text_value() == '{"lang": "it"}'
+    pane.select_property("lastSeen")  # leaving keeps it, as a pending edit
+    assert session.draft["prefs"] == {"lang": "it"}
+    assert session.undo_label == "Edit prefs"
+    pane.editor.set_text('"2026-11-2')  # not JSON
+    pane.select_property("visits")
+    assert session.draft["lastSeen"] == "2026-11-20T14:03:11Z"
+    assert errors == ["Your unfinished edit of lastSeen is not valid JSON; it was not applied"]
+    pane.pending.undo()  # undoing the property shown reloads the editor
+    pane.pending.undo()
+    pane.select_property("prefs")
+    assert json.loads(pane.editor.text_value()) == USER_DOC["prefs"]

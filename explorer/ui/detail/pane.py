@@ -41,7 +41,7 @@ from explorer.core.errors import DecodeError, StorageError
 from explorer.core.items import RawItem
 from explorer.state.audit import AuditLog
 from explorer.state.backups import Backup, BackupStore
-from explorer.state.session import EditSession
+from explorer.state.session import EditSession, canonical
 from explorer.storage.base import Storage
 from explorer.ui.detail import style
 from explorer.ui.detail.editor import PropertyEditor
@@ -130,6 +130,8 @@ class DetailPane(QWidget):
         self.item: RawItem | None = None
         self.session: EditSession | None = None
         self._request = 0
+        #: what the editor shows: (session, property, JSON of the value it was loaded with)
+        self._editor_for: tuple[EditSession, str, str] | None = None
 
         self.header = ItemHeader()
         self.banner = Banner()
@@ -148,7 +150,7 @@ class DetailPane(QWidget):
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_selected())
+        self.table.selectionModel().currentRowChanged.connect(self._on_row_changed)
         self.editor = PropertyEditor()
         self.editor.applied.connect(self._apply_editor)
 
@@ -455,6 +457,26 @@ class DetailPane(QWidget):
         self._show_selected()
         return True
 
+    def _on_row_changed(self, current: Any, previous: Any) -> None:
+        """Leaving a property keeps its unapplied text as a pending edit (undoable)."""
+        left = self.model.name_at(previous.row()) if previous.isValid() else None
+        editor = self.editor
+        if (
+            left is not None
+            and self._editor_for is not None
+            and self._editor_for[:2] == (self.session, left)
+            and editor.is_modified
+            and not editor.is_new
+            and self.editable
+        ):
+            if editor.is_valid:
+                self._apply_editor(left, editor.value(), reselect=False)
+            else:
+                self.error.emit(
+                    f"Your unfinished edit of {left} is not valid JSON; it was not applied"
+                )
+        self._show_selected()
+
     def _show_selected(self) -> None:
         session = self.session
         name = self.selected_property()
@@ -483,16 +505,14 @@ class DetailPane(QWidget):
                     "Masked (redaction mode): Reveal values to see or edit it.",
                 )
                 return
-        if self.editor.is_modified and self.editor.name == name:
-            try:
-                if self.editor.value() == value:
-                    return
-            except ValueError:
-                return  # keep the user's unfinished text
+        loaded = canonical(value)
+        if self.editor.is_modified and self._editor_for == (session, name, loaded):
+            return  # the user's unapplied text, and the value under it did not change
         note = "Read-only store." if not self.editable else ""
         self.editor.set_value(name, value, editable=self.editable, note=note)
+        self._editor_for = (session, name, loaded)
 
-    def _apply_editor(self, name: str, value: Any) -> None:
+    def _apply_editor(self, name: str, value: Any, *, reselect: bool = True) -> None:
         session = self.session
         if session is None or not self.editable:
             return
@@ -505,8 +525,10 @@ class DetailPane(QWidget):
             self.editor.status.setText(f"✗ {exc}")
             self.error.emit(str(exc))
             return
-        self.editor.set_value(name, value, editable=True)
-        self.select_property(name)
+        if reselect:
+            self.editor.set_value(name, value, editable=True)
+            self._editor_for = (session, name, canonical(value))
+            self.select_property(name)
 
     def start_add_property(self) -> None:
         if self.editable:
