@@ -302,6 +302,15 @@ class MainWindow(QMainWindow):
             self.detail_clear()
             self.runner.start(f"Closing {conn.profile.name}", lambda _h: self.manager.close(conn))
 
+    def mark_for_deletion(self) -> None:
+        """Delete pressed on a state: a pending deletion of what the detail pane shows."""
+        node = self.current_node()
+        delete_state = getattr(self.detail, "delete_state", None)
+        if node is None or not node.is_state or delete_state is None:
+            return
+        if getattr(self.detail, "key", None) == node.key:
+            delete_state()
+
     def copy_key(self) -> None:
         from PySide6.QtWidgets import QApplication
 
@@ -318,7 +327,9 @@ class MainWindow(QMainWindow):
         count = self.pending.count() if self.pending is not None else 0
         self.toolbar.set_pending(count)
         self.status.show_pending(count, self.pending.summary() if self.pending else "")
-        self.model.refresh_dirty()
+        # only keys that are or were pending: a full pass would ask about every row
+        pending_keys = {s.key for s in self.pending.sessions()} if self.pending else set()
+        self.model.refresh_dirty(pending_keys | self.model.dirty_keys)
 
     # -- layout and closing -----------------------------------------------------
 

@@ -217,8 +217,10 @@ def build_menus(window: MainWindow) -> None:
             edit_menu.addAction(action)
     edit_menu.addSeparator()
     copy = _action(window, "&Copy key", window.copy_key, "Ctrl+Shift+C")
-    window.view.addAction(copy)
-    edit_menu.addAction(copy)
+    delete = _action(window, "&Mark state for deletion", window.mark_for_deletion, keys.Delete)
+    delete.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # only from the tree
+    window.view.addActions([copy, delete, tb.refresh_action])
+    edit_menu.addActions([copy, delete])
     goto = _action(window, "&Go to…", _focus(tb.goto_edit), "Ctrl+L")
     find = _action(window, "&Filter…", _focus(tb.filter_edit), keys.Find)
     edit_menu.addActions([goto, find])

@@ -278,3 +278,25 @@ def test_menus_use_standard_keys_and_mac_roles(window: Any) -> None:
     assert window.toolbar.refresh_action.shortcut().toString() == "F5"
     assert "Allow writes for this session…" in actions
     assert any(name.startswith("Undo") for name in actions)
+
+
+async def test_delete_marks_the_selected_state_and_discard_clears_the_mark(
+    window: Any, tmp_path: Path
+) -> None:
+    url = await make_store(tmp_path / "state.db", KEYS)
+    conn = await connect(window, url)
+    user = first_of(conn.node, NodeKind.USER)
+    window.select_node(user)
+    await until(lambda: window.detail.key == user.key)
+    delete = next(a for a in window.view.actions() if a.text() == "&Mark state for deletion")
+    delete.trigger()
+    await until(lambda: window.pending.has_unsaved())
+    index = window.model.index_of(user)
+    assert index.data(roles.DIRTY_ROLE)
+    assert index.data().endswith("●")
+    assert "Pending: 1 edit in 1 state" in window.status.pending_button.text()
+    window.pending.discard_all()
+    await until(lambda: not window.model.index_of(user).data(roles.DIRTY_ROLE))
+    assert window.model.index_of(user).data() == user.label
+    async with SqliteStorage(tmp_path / "state.db") as store:
+        assert user.key in await store.read_raw([user.key])  # nothing was written

@@ -184,11 +184,18 @@ class StateTreeModel(QAbstractItemModel):
             now.update(k for k in pool if k in conn.by_key and self._is_dirty(k))
         if candidates is not None:
             now |= set(self._dirty - candidates)
-        for key in now ^ self._dirty:
-            node = self.tree.find_key(key)
-            if node is not None:
-                self.changed(node)
-        self._dirty = now
+        changed, self._dirty = now ^ self._dirty, now
+        for conn in self.tree.root.children:
+            assert isinstance(conn, ConnectionNode)
+            for key in changed:
+                node = conn.by_key.get(key)
+                if node is not None:
+                    self.changed(node)
+
+    @property
+    def dirty_keys(self) -> frozenset[str]:
+        """Keys shown with the pending-edit mark."""
+        return frozenset(self._dirty)
 
     # -- structure --------------------------------------------------------------
 
