@@ -88,6 +88,9 @@ def dark_palette() -> Any:
         (role.PlaceholderText, "#8c8f94"),
     ):
         palette.setColor(name, QColor(color))
+    disabled = QPalette.ColorGroup.Disabled
+    for name in (role.WindowText, role.Text, role.ButtonText):
+        palette.setColor(disabled, name, QColor("#6b6e73"))
     return palette
 
 

@@ -16,8 +16,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut, QTextCursor, QTextFormat
+from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QKeySequence,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QResizeEvent,
+    QShortcut,
+    QTextCursor,
+    QTextFormat,
+)
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -39,8 +48,40 @@ def format_json(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False)
 
 
+class _LineNumbers(QWidget):
+    """The gutter of a ``JsonTextEdit``: line numbers, the error line in red."""
+
+    def __init__(self, editor: JsonTextEdit) -> None:
+        super().__init__(editor)
+        self.editor = editor
+
+    def sizeHint(self) -> QSize:
+        return QSize(self.editor.gutter_width(), 0)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        editor = self.editor
+        painter = QPainter(self)
+        palette = self.palette()
+        painter.fillRect(event.rect(), palette.color(QPalette.ColorRole.AlternateBase))
+        block = editor.firstVisibleBlock()
+        number = block.blockNumber()
+        top = round(editor.blockBoundingGeometry(block).translated(editor.contentOffset()).top())
+        height = editor.fontMetrics().height()
+        error = editor.error_line
+        while block.isValid() and top <= event.rect().bottom():
+            bottom = top + round(editor.blockBoundingRect(block).height())
+            if block.isVisible() and bottom >= event.rect().top():
+                painter.setPen(style.danger() if number + 1 == error else style.muted())
+                painter.drawText(
+                    0, top, self.width() - 6, height, Qt.AlignmentFlag.AlignRight, str(number + 1)
+                )
+            block = block.next()
+            top = bottom
+            number += 1
+
+
 class JsonTextEdit(QPlainTextEdit):
-    """A monospace JSON text box with highlighting and a 2-space Tab."""
+    """A monospace JSON text box with line numbers, highlighting and a 2-space Tab."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -48,6 +89,30 @@ class JsonTextEdit(QPlainTextEdit):
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.setTabStopDistance(self.fontMetrics().horizontalAdvance(" ") * 2)
         self.highlighter = JsonHighlighter(self.document())
+        #: 1-based line marked as wrong in the gutter, 0 for none
+        self.error_line = 0
+        self.gutter = _LineNumbers(self)
+        self.blockCountChanged.connect(lambda *_: self._fit_gutter())
+        self.updateRequest.connect(self._scroll_gutter)
+        self._fit_gutter()
+
+    def gutter_width(self) -> int:
+        digits = len(str(max(1, self.blockCount())))
+        return 12 + self.fontMetrics().horizontalAdvance("9") * max(digits, 2)
+
+    def _fit_gutter(self) -> None:
+        self.setViewportMargins(self.gutter_width(), 0, 0, 0)
+
+    def _scroll_gutter(self, rect: QRect, dy: int) -> None:
+        if dy:
+            self.gutter.scroll(0, dy)
+        else:
+            self.gutter.update(0, rect.y(), self.gutter.width(), rect.height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        area = self.contentsRect()
+        self.gutter.setGeometry(QRect(area.left(), area.top(), self.gutter_width(), area.height()))
 
     def keyPressEvent(self, event: Any) -> None:
         if event.key() == Qt.Key.Key_Tab and not event.modifiers():
@@ -286,6 +351,8 @@ class PropertyEditor(QWidget):
             self.validity_changed.emit(valid)
 
     def _show_error_line(self, line: int) -> None:
+        self.text.error_line = max(line, 0)
+        self.text.gutter.update()
         if line <= 0:
             self.text.setExtraSelections([])
             return
