@@ -4,9 +4,13 @@ The app uses the Fusion style with the system's colour scheme (Qt 6.5+
 ``QStyleHints.colorScheme``), so it looks the same on every platform and
 switches with the system between light and dark. Environment colours are
 fixed: PROD red, TEST amber, DEV green; text on them is always readable.
+``BOTSTATE_EXPLORER_THEME=dark`` (or ``light``) overrides the system choice
+(platforms that report no scheme, screenshots of both looks).
 """
 
 from __future__ import annotations
+
+import os
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
@@ -24,7 +28,13 @@ def environment_text_colour(environment: str) -> QColor:
     return QColor(_ENV_TEXT.get(environment, "#ffffff"))
 
 
+THEME_ENV = "BOTSTATE_EXPLORER_THEME"
+
+
 def is_dark() -> bool:
+    forced = os.environ.get(THEME_ENV, "").strip().lower()
+    if forced in ("dark", "light"):
+        return forced == "dark"
     hints = QGuiApplication.styleHints()
     return bool(hints.colorScheme() == Qt.ColorScheme.Dark)
 
