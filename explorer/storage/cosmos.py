@@ -64,6 +64,8 @@ from explorer.storage.base import (
     StorageBase,
     as_document,
     dump_json,
+    etag_conflict,
+    requested_etag,
     strip_storage_members,
 )
 from explorer.storage.cosmos_docs import (
@@ -716,6 +718,38 @@ class CosmosStorage(StorageBase):
         if key not in self._shapes:
             await self._read_docs([key], meter)
         return self._shapes.get(key)
+
+    async def write(self, changes: Mapping[str, Mapping[str, Any]]) -> None:
+        """The bot trio's write, many keys at once.
+
+        The documents of keys not seen yet are looked up together (read-many and
+        batched realId queries), then the writes run concurrently within
+        ``max_concurrency``. As everywhere: a stale etag fails only its own key
+        (``ETagConflictError`` naming it after the others were written).
+        """
+        if not changes:
+            return
+        for key in changes:
+            self.check_writable("write", key)
+        items: list[tuple[RawItem, str | None]] = []
+        for key, value in changes.items():
+            document = as_document(value)
+            items.append((self.encode(key, document), requested_etag(document)))
+        unseen = [item.key for item, _ in items if item.key not in self._shapes]
+        if len(unseen) > 1:
+            await self._read_docs(unseen, self._meter())
+        conflicts: list[str] = []
+
+        async def one(item: RawItem, etag: str | None) -> None:
+            try:
+                await self.write_raw(item, if_match=etag)
+            except ETagConflictError:
+                conflicts.append(item.key)
+
+        await self._bounded(one(item, etag) for item, etag in items)
+        if conflicts:
+            order = list(changes)
+            raise etag_conflict(sorted(conflicts, key=order.index))
 
     async def write_raw(
         self, item: RawItem, *, if_match: str | None = None, create: bool = False

@@ -501,6 +501,11 @@ async def test_bulk_reads_are_concurrent_within_the_bound_and_cancellable(
             started = time.perf_counter()
             assert len(await store.read(keys)) == len(items)
             assert time.perf_counter() - started < 6 * delay  # read-many: a round trip or two
+            # a batch of new keys: looked up together, then written four at a time
+            started = time.perf_counter()
+            await store.write({f"new/{i:03d}": {"i": i} for i in range(48)})
+            assert time.perf_counter() - started < 48 * delay / 2
+            assert len(await store.read([f"new/{i:03d}" for i in range(48)])) == 48
             # where queries are refused (indexing none) the ids are point-read: four at a time
             store.scan_only = True
             opened = proxy.connections
