@@ -317,6 +317,14 @@ class CosmosStorage(StorageBase):
                 self.container_name, PartitionKey(path="/id"), response_hook=meter.hook
             )
             return dict(await container.read(response_hook=meter.hook))
+        except exceptions.CosmosHttpResponseError as exc:
+            if exc.status_code == 403:  # Entra ID data roles cannot create containers
+                raise BackendUnavailableError(
+                    f"not allowed to create container {self.container_name!r} in "
+                    f"{self.database_name!r}: Entra ID data roles cannot create containers; "
+                    "create it (partition key /id) in the portal or with the account key"
+                ) from exc
+            raise self._error(exc, "create the container") from exc
         except AzureError as exc:
             raise self._error(exc, "create the container") from exc
 
@@ -524,11 +532,13 @@ class CosmosStorage(StorageBase):
         One id is a point read. More use the SDK's read-many (azure-cosmos 4.14+):
         one targeted query per partition key range and 1,000 ids, at most
         ``max_concurrency`` at a time. Concurrent point reads (bounded) with an
-        older SDK and on containers that refuse queries (indexing mode none).
+        older SDK, on containers that refuse queries (indexing mode none) and on
+        legacy containers.
         """
         assert self._container is not None
         read_many = getattr(self._container, "read_items", None)
-        if len(ids) > 1 and read_many is not None and not self.scan_only:
+        # legacy containers: the "none" partition key has no range to target
+        if len(ids) > 1 and read_many and not self.scan_only and not self.legacy_partition_key:
             try:
                 docs = await read_many(
                     [(doc_id, self._partition(doc_id)) for doc_id in ids],
