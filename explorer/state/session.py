@@ -38,8 +38,11 @@ from explorer.state._json import json_copy
 from explorer.state.dialogs import DIALOG_STATE, Frame, clear_stack, pop_active, read_stack
 from explorer.storage.base import Storage
 
-#: top-level members that are part of the stored form, not state properties
+#: top-level members that are part of the stored form, not state properties:
+#: the .NET type of the state (``$type``) and a jsonpickled object's class
+#: (``py/object``, on items written directly as one object)
 TYPE_MEMBER: Final = "$type"
+TYPE_MEMBERS: Final = frozenset({TYPE_MEMBER, "py/object"})
 
 
 class _Missing:
@@ -208,13 +211,14 @@ class EditSession:
 
     def _order_changed(self) -> bool:
         """A reordering of members (or another ``$type``) changes the stored form too."""
-        return list(self.draft) != list(self.document) or not _same(
-            self.draft.get(TYPE_MEMBER, MISSING), self.document.get(TYPE_MEMBER, MISSING)
+        return list(self.draft) != list(self.document) or any(
+            not _same(self.draft.get(m, MISSING), self.document.get(m, MISSING))
+            for m in TYPE_MEMBERS
         )
 
     def property_names(self) -> list[str]:
-        """Top-level properties of the draft in stored order (``$type`` excluded)."""
-        return [name for name in self.draft if name != TYPE_MEMBER]
+        """Top-level properties of the draft in stored order (type members excluded)."""
+        return [name for name in self.draft if name not in TYPE_MEMBERS]
 
     def get(self, name: str) -> Any:
         """The draft value of ``name``; ``KeyError`` if it has none."""
@@ -229,7 +233,7 @@ class EditSession:
         if self._changes is not None:
             return dict(self._changes)
         result: dict[str, PropertyChange] = {}
-        for name in {*self.document, *self.draft} - {TYPE_MEMBER}:
+        for name in {*self.document, *self.draft} - TYPE_MEMBERS:
             if name not in self.draft:
                 result[name] = PropertyChange(name, "removed")
             elif name not in self.document:
@@ -285,9 +289,9 @@ class EditSession:
     def _check_name(name: str) -> None:
         if not name:
             raise ValueError("a property needs a name")
-        if name == TYPE_MEMBER:
+        if name in TYPE_MEMBERS:
             raise ValueError(
-                f"{TYPE_MEMBER!r} is the stored .NET type of the state, not a property; "
+                f"{name!r} is the stored type of the state (.NET or jsonpickle), not a property; "
                 "it is kept as stored"
             )
 

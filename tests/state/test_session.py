@@ -109,7 +109,7 @@ async def test_add_existing_and_type_member_are_refused(store: StorageBase) -> N
     session = await EditSession.load(store, KEY)
     with pytest.raises(ValueError, match="already has"):
         session.add_property("a", 2)
-    with pytest.raises(ValueError, match=r"stored \.NET type"):
+    with pytest.raises(ValueError, match=r"stored type of the state"):
         session.set_property("$type", "x")
     assert session.property_names() == ["a"]
     with pytest.raises(ValueError, match="not a JSON value"):
@@ -358,3 +358,15 @@ async def test_dotnet_type_stays_first_and_its_stack_keeps_its_form(store: Stora
     assert stack["$type"].startswith("System.Collections.Generic.List")
     assert [f["id"] for f in stack["$values"]] == ["main"]
     assert list(saved) == ["$type", "DialogState", "Count"]
+
+
+async def test_a_root_py_object_tag_is_kept_not_a_property(store: StorageBase) -> None:
+    await put(store, KEY, {"py/object": "__main__.MyItem", "counter": 7})
+    session = await EditSession.load(store, KEY)
+    assert session.property_names() == ["counter"]
+    with pytest.raises(ValueError, match="stored type"):
+        session.remove_property("py/object")
+    session.set_property("counter", 8)
+    written = await session.save()
+    assert written is not None
+    assert written.body.startswith(b'{"py/object":"__main__.MyItem"')

@@ -145,7 +145,9 @@ class ItemHeader(QWidget):
         self.key_label.setText(item.key)
         kind = KIND_LABELS[parse_key(item.key).kind]
         badge = f"<b>{html.escape(kind)}</b>"
-        type_name = document.get("$type") if isinstance(document, dict) else None
+        type_name = None
+        if isinstance(document, dict):
+            type_name = document.get("$type", document.get("py/object"))
         if isinstance(type_name, str):
             short = type_name.split(",", 1)[0]
             badge += f" &nbsp;<i>{_muted(short)}</i>"
