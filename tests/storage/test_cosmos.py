@@ -30,6 +30,7 @@ from explorer.core.errors import (
 )
 from explorer.storage.cosmos import CosmosStorage, from_url
 from tests.support.cosmos_emulator import Emulator
+from tests.support.fault_proxy import FaultProxy, Rule
 from tests.support.latency_proxy import LatencyProxy
 
 pytestmark = pytest.mark.emulator
@@ -457,6 +458,36 @@ async def test_the_explorer_never_creates_containers_but_a_bot_does(
     with pytest.raises(BackendUnavailableError, match="database 'no-such-database' does not exist"):
         async with missing_db:
             pass
+
+
+async def test_refused_container_creation_and_credentials_say_what_to_do(
+    cosmos_emulator: Emulator, database: DatabaseProxy
+) -> None:
+    port = int(cosmos_emulator.endpoint.rstrip("/").rsplit(":", 1)[1])
+    with FaultProxy(port, tls=True) as proxy:
+        # an Entra ID data role may read and write items but not create containers
+        proxy.add(
+            Rule("status", match=lambda m, p: m == "POST" and p.endswith("/colls/"), status=403)
+        )
+        bot = CosmosStorage(
+            database.id,
+            "bot-state",
+            endpoint=proxy.endpoint(),
+            key=cosmos_emulator.key,
+            insecure=True,
+        )
+        with pytest.raises(BackendUnavailableError, match="cannot create containers"):
+            async with bot:
+                pass
+        proxy.add(Rule("status", times=None, status=401))
+        with pytest.raises(BackendUnavailableError, match="refused the credentials"):
+            async with from_url(
+                f"cosmos://{database.id}/bot-state",
+                endpoint=proxy.endpoint(),
+                key=cosmos_emulator.key,
+                insecure=True,
+            ):
+                pass
 
 
 async def test_request_charge_is_recorded_and_known_ids_are_read_directly(
