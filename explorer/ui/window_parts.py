@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QStatusBar,
     QStyle,
     QToolBar,
+    QToolButton,
     QWidget,
 )
 
@@ -101,6 +102,16 @@ class Toolbar(QToolBar):
         self.filter_edit.setMaximumWidth(220)
         self.addWidget(self.goto_edit)
         self.addWidget(self.filter_edit)
+        self.values_button = QToolButton()
+        self.values_button.setObjectName("valuesButton")
+        self.values_button.setText("in values")
+        self.values_button.setCheckable(True)
+        self.values_button.setToolTip(
+            "Search inside the stored values instead of the ids (press Enter to start; "
+            "it reads every state, with progress and Cancel)"
+        )
+        self.values_button.toggled.connect(self._values_toggled)
+        self.addWidget(self.values_button)
         self.addSeparator()
         # the pending edits own Save (n) / Discard; without them both stay disabled
         pending = window.pending
@@ -116,6 +127,11 @@ class Toolbar(QToolBar):
         self.addAction(self.discard_action)
         self._own_actions = pending is None
         self.set_pending(0)
+
+    def _values_toggled(self, on: bool) -> None:
+        self.filter_edit.setPlaceholderText(
+            "Search in values, Enter  (Ctrl+Shift+F)" if on else "Filter ids  (Ctrl+F)"
+        )
 
     def set_pending(self, count: int) -> None:
         if self._own_actions:
@@ -223,7 +239,13 @@ def build_menus(window: MainWindow) -> None:
     edit_menu.addActions([copy, delete])
     goto = _action(window, "&Go to…", _focus(tb.goto_edit), "Ctrl+L")
     find = _action(window, "&Filter…", _focus(tb.filter_edit), keys.Find)
-    edit_menu.addActions([goto, find])
+
+    def search_values() -> None:
+        tb.values_button.setChecked(True)
+        _focus(tb.filter_edit)()
+
+    search = _action(window, "&Search in values…", search_values, "Ctrl+Shift+F")
+    edit_menu.addActions([goto, find, search])
     edit_menu.addSeparator()
     edit_menu.addActions([tb.save_action, tb.discard_action])
 

@@ -300,3 +300,32 @@ async def test_delete_marks_the_selected_state_and_discard_clears_the_mark(
     assert window.model.index_of(user).data() == user.label
     async with SqliteStorage(tmp_path / "state.db") as store:
         assert user.key in await store.read_raw([user.key])  # nothing was written
+
+
+async def test_search_in_values_shows_the_states_that_contain_the_text(
+    window: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "state.db"
+    url = await make_store(path, KEYS)
+    async with SqliteStorage(path) as store:
+        await store.write({"webchat/users/dl_42": {"Profile": {"city": "Zürich"}}})
+    await connect(window, url)
+    window.toolbar.values_button.setChecked(True)
+    window.toolbar.filter_edit.setText("zürich")
+    window.toolbar.filter_edit.returnPressed.emit()
+    await until(lambda: "1 of 8 states contain" in window.status.currentMessage())
+    assert window.view.model() is window.filter_model
+    rows = []
+    proxy = window.filter_model
+    stack = [proxy.index(0, 0)]
+    while stack:
+        index = stack.pop()
+        key = proxy.data(index, roles.KEY_ROLE)
+        if key:
+            rows.append(key)
+        stack.extend(proxy.index(r, 0, index) for r in range(proxy.rowCount(index)))
+    assert rows == ["webchat/users/dl_42"]
+    # back to ids: the tree shows everything again
+    window.toolbar.values_button.setChecked(False)
+    window.toolbar.filter_edit.clear()
+    await until(lambda: window.view.model() is window.model)
