@@ -442,3 +442,42 @@ async def test_unapplied_text_survives_other_edits_and_is_kept_when_leaving(
     pane.pending.undo()
     pane.select_property("prefs")
     assert json.loads(pane.editor.text_value()) == USER_DOC["prefs"]
+
+
+async def test_scalars_are_edited_in_the_cell_as_pending_edits(
+    pane: DetailPane, store: SqliteStorage, qtmodeltester: Any
+) -> None:
+    await pane.open_item(store, USER_KEY)
+    model = pane.model
+    visits = model.index(model.row_of("visits"), 2)
+    last_seen = model.index(model.row_of("lastSeen"), 2)
+    prefs = model.index(model.row_of("prefs"), 2)
+    assert model.flags(visits) & Qt.ItemFlag.ItemIsEditable
+    assert not model.flags(prefs) & Qt.ItemFlag.ItemIsEditable  # objects: the JSON editor
+    assert last_seen.data(Qt.ItemDataRole.EditRole) == "2026-11-20T14:03:11Z"  # no quotes
+    assert model.setData(visits, "43")
+    assert model.setData(last_seen, "yesterday")  # stays a string
+    assert not model.setData(visits, "forty")  # a number needs JSON
+    assert pane.session is not None
+    assert pane.session.draft["visits"] == 43
+    assert pane.session.draft["lastSeen"] == "yesterday"
+    assert (await stored(store, USER_KEY)) == USER_DOC  # pending only
+    qtmodeltester.check(model)
+
+
+async def test_cells_are_not_editable_when_masked_or_read_only(tmp_path: Path, qtbot: Any) -> None:
+    async with sqlite_store(tmp_path) as writable:
+        await fill(writable)
+        redaction = RedactionClass(enabled=True)
+        pane = DetailPane(redaction=redaction)
+        qtbot.addWidget(pane)
+        await writable.write_raw(RawItem(key="k", body=b'{"email": "a@b.co", "n": 1}'))
+        await pane.open_item(writable, "k")
+        model = pane.model
+        assert not model.flags(model.index(0, 2)) & Qt.ItemFlag.ItemIsEditable  # masked
+        assert model.flags(model.index(1, 2)) & Qt.ItemFlag.ItemIsEditable
+    async with sqlite_store(tmp_path, read_only=True) as store:
+        reader = DetailPane()
+        qtbot.addWidget(reader)
+        await reader.open_item(store, "k")
+        assert not reader.model.flags(reader.model.index(1, 2)) & Qt.ItemFlag.ItemIsEditable

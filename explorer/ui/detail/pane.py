@@ -146,6 +146,11 @@ class DetailPane(QWidget):
         self.table.setWordWrap(False)
         self.table.setShowGrid(False)
         self.table.setAlternatingRowColors(True)
+        self.table.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.AnyKeyPressed
+        )
         header = self.table.horizontalHeader()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -346,6 +351,7 @@ class DetailPane(QWidget):
         """Redraw every view from the session (after an edit, undo, save, reveal)."""
         session = self.session
         selected = self.selected_property()
+        self.model.editable = self.editable
         self.model.refresh()
         self.table.resizeColumnToContents(0)
         self.table.resizeColumnToContents(1)

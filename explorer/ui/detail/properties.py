@@ -7,11 +7,14 @@ through, so a pending removal is visible and can be undone.
 
 The model only adapts the session: ``data()`` does no I/O and never changes
 anything; ``refresh()`` (called on every session change) resets the rows.
+``setData`` on a scalar value (the Value column) makes a pending edit of the
+session, never a write; objects and arrays are edited in the JSON editor.
 Values pass through ``Redaction`` before they are shown.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -44,6 +47,8 @@ class PropertiesModel(QAbstractTableModel):
         super().__init__()
         self.redaction = redaction
         self.session: EditSession | None = None
+        #: cells may be edited (the pane turns it off on read-only stores)
+        self.editable = True
         self._rows: list[tuple[str, Any, str]] = []
 
     def set_session(self, session: EditSession | None) -> None:
@@ -101,7 +106,44 @@ class PropertiesModel(QAbstractTableModel):
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if index.column() == 2 and self._inline_editable(index.row()):
+            flags |= Qt.ItemFlag.ItemIsEditable
+        return flags
+
+    def _inline_editable(self, row: int) -> bool:
+        """Scalars (text, number, true/false, null) are edited in the cell; the rest in the editor."""
+        if not self.editable or self.session is None or not 0 <= row < len(self._rows):
+            return False
+        name, value, change = self._rows[row]
+        if change == "removed" or isinstance(value, dict | list):
+            return False
+        return value is self.session.draft.get(name)  # not a masked copy
+
+    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        """A cell edit becomes a pending edit of the session (never a write).
+
+        Text typed over a string stays a string; over anything else it must be
+        JSON (``12``, ``true``, ``null``, ``"text"``), else nothing changes.
+        """
+        if role != Qt.ItemDataRole.EditRole or not index.isValid() or index.column() != 2:
+            return False
+        if not self._inline_editable(index.row()) or self.session is None:
+            return False
+        name, current, _ = self._rows[index.row()]
+        text = str(value)
+        if isinstance(current, str):
+            new: Any = text
+        else:
+            try:
+                new = json.loads(text)
+            except (json.JSONDecodeError, RecursionError):
+                return False
+        try:
+            self.session.set_property(name, new)  # refresh() follows through the listener
+        except ValueError:
+            return False
+        return True
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
@@ -146,6 +188,8 @@ class PropertiesModel(QAbstractTableModel):
             if column == 1 and badge.tagged:
                 font.setItalic(True)
                 return font
+        if role == Qt.ItemDataRole.EditRole and column == 2:
+            return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
         if role == Qt.ItemDataRole.AccessibleTextRole and column == 0:
             return f"{name}, pending edit" if change else name
         return None
