@@ -112,7 +112,7 @@ class PropertiesModel(QAbstractTableModel):
         return flags
 
     def _inline_editable(self, row: int) -> bool:
-        """Scalars (text, number, true/false, null) are edited in the cell; the rest in the editor."""
+        """Scalars (text, number, boolean, null) are edited in the cell; the rest in the editor."""
         if not self.editable or self.session is None or not 0 <= row < len(self._rows):
             return False
         name, value, change = self._rows[row]
