@@ -29,11 +29,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.state.tree import LoadState, Node, NodeKind
+from explorer.state.tree import Node, NodeKind
 from explorer.storage.base import Storage
 from explorer.ui.connections import Connection, ConnectionManager
+from explorer.ui.filtering import TreeFilter
 from explorer.ui.models import roles
-from explorer.ui.models.state_tree_model import StateFilterModel, StateTreeModel
+from explorer.ui.models.state_filter_model import StateFilterModel
+from explorer.ui.models.state_tree_model import StateTreeModel
 from explorer.ui.tasks import TaskRunner
 from explorer.ui.window_parts import EnvironmentBand, StatusArea, Toolbar, build_menus
 
@@ -71,6 +73,7 @@ class MainWindow(QMainWindow):
         # attached to the tree model only while a filter is on: a recursive
         # filter re-checks every inserted row, too slow while a big store streams in
         self.filter_model = StateFilterModel(self)
+        self.filter: TreeFilter
         self._build()
         manager.changed.connect(self._connections_changed)
         manager.tree.subscribe(_AutoExpand(self))
@@ -122,14 +125,7 @@ class MainWindow(QMainWindow):
         self.status = StatusArea(self.runner, self)
         self.setStatusBar(self.status)
         build_menus(self)
-        self._filter_timer = QTimer(self)
-        self._filter_timer.setSingleShot(True)
-        self._filter_timer.setInterval(200)
-        self._filter_timer.timeout.connect(self._apply_filter)
-        self.toolbar.filter_edit.textChanged.connect(self._filter_text_changed)
-        self.toolbar.filter_edit.returnPressed.connect(self._filter_entered)
-        self.toolbar.values_button.toggled.connect(lambda _on: self._filter_timer.start())
-        self._search: Any = None
+        self.filter = TreeFilter(self)
         self.toolbar.goto_edit.returnPressed.connect(self.go_to)
 
     def _fetch(self, node: Node) -> None:
@@ -212,8 +208,7 @@ class MainWindow(QMainWindow):
     def select_node(self, node: Node) -> None:
         """Make ``node`` current: clear the filter if it hides it, expand, scroll."""
         if self.view.model() is self.filter_model:
-            self.toolbar.filter_edit.clear()
-            self._apply_filter()
+            self.filter.clear()
         self.model.reveal(node)
         index = self.model.index_of(node)
         if not index.isValid():
@@ -226,103 +221,7 @@ class MainWindow(QMainWindow):
         self.view.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
         self.view.setFocus()
 
-    def _filter_text_changed(self, _text: str) -> None:
-        if not self.toolbar.values_button.isChecked() or not _text.strip():
-            self._filter_timer.start()
-
-    def _filter_entered(self) -> None:
-        if self.toolbar.values_button.isChecked():
-            self.search_values(self.toolbar.filter_edit.text().strip())
-
-    def _show_filtered(self) -> None:
-        if self.filter_model.sourceModel() is not self.model:
-            self.model.set_paging(False)  # the filter looks at every row
-            self.filter_model.setSourceModel(self.model)
-        if self.view.model() is not self.filter_model:
-            self._set_view_model(self.filter_model)
-
-    def search_values(self, text: str) -> None:
-        """Show the states of the current connection whose values contain ``text``."""
-        conn = self.current_connection()
-        if not text or conn is None:
-            return
-        if self._search is not None:
-            self._search.cancel()
-        self.filter_model.set_keys(())
-        self._show_filtered()
-        self._search = self.runner.start(
-            f"Searching values for {text!r}", lambda handle: self._search_values(conn, text, handle)
-        )
-
-    async def _search_values(self, conn: Connection, text: str, handle: Any) -> None:
-        from explorer.state.search import estimate_cost, search_values
-        from explorer.storage.base import Capability
-        from explorer.ui.dialogs.modal import run_dialog
-
-        entries = [n.entry for n in conn.node.by_key.values() if n.entry is not None]
-        if conn.node.prefix is not None or conn.node.load_state is not LoadState.LOADED:
-            handle.report(0, None, "Listing keys to search")
-            entries = [e async for e in conn.store.iter_entries("")]
-        cost = estimate_cost(conn.store, entries)
-        if Capability.REQUEST_CHARGE in conn.store.capabilities:
-            box = QMessageBox(
-                QMessageBox.Icon.Question,
-                "Search in values",
-                f"Searching {conn.profile.name} {cost.describe()}. Continue?",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-                self,
-            )
-            await run_dialog(box)
-            if box.clickedButton() is not box.button(QMessageBox.StandardButton.Yes):
-                return
-        found: list[str] = []
-
-        def matched(keys: list[str]) -> None:
-            found.extend(keys)
-            self.filter_model.add_keys(keys)
-            if self.filter_model.rowCount() and len(found) < 500:
-                self.view.expandAll()
-
-        handle.report(0, cost.items, f"Searching values for {text!r}:")
-        await search_values(
-            conn.store,
-            text,
-            [e.key for e in entries if e.error is None],
-            on_match=matched,
-            on_progress=lambda done, total: handle.report(done, total),
-        )
-        self.status.showMessage(
-            f"{len(found):,} of {cost.items:,} states contain {text!r} in their values", 15000
-        )
-
-    def _apply_filter(self) -> None:
-        if self.toolbar.values_button.isChecked() and self.toolbar.filter_edit.text().strip():
-            return  # value search starts on Enter
-        if self._search is not None:
-            self._search.cancel()
-            self._search = None
-        text = self.toolbar.filter_edit.text().strip()
-        current = self.current_node()
-        if not text:
-            if self.view.model() is not self.model:
-                self.filter_model.setSourceModel(None)  # type: ignore[arg-type]
-                self.model.set_paging(True)
-                self._set_view_model(self.model)
-                for row in range(self.model.rowCount()):
-                    self.view.expand(self.model.index(row, 0))
-            if current is not None:
-                self.select_node(current)
-            return
-        self.filter_model.set_needle(text)
-        self._show_filtered()
-        rows, states = _count_rows(self.filter_model, 2000)
-        if rows < 2000:
-            self.view.expandAll()
-        more = "+" if rows >= 2000 else ""
-        noun = "state" if states == 1 and not more else "states"
-        self.status.showMessage(f"Filter {text!r}: {states:,}{more} matching {noun}", 8000)
-
-    def _set_view_model(self, model: Any) -> None:
+    def set_view_model(self, model: Any) -> None:
         self.view.setModel(model)
         self.view.selectionModel().currentChanged.connect(self._current_changed)
 
@@ -486,18 +385,3 @@ class _AutoExpand:
 
     def changed(self, node: Node) -> None:
         pass
-
-
-def _count_rows(model: Any, limit: int, parent: QModelIndex | None = None) -> tuple[int, int]:
-    """(rows, state rows) below ``parent``, counting stops near ``limit`` rows."""
-    parent = parent or QModelIndex()
-    rows = states = 0
-    for row in range(model.rowCount(parent)):
-        index = model.index(row, 0, parent)
-        node = index.data(roles.NODE_ROLE)
-        below_rows, below_states = _count_rows(model, limit - rows, index)
-        rows += 1 + below_rows
-        states += below_states + (1 if isinstance(node, Node) and node.is_state else 0)
-        if rows >= limit:
-            break
-    return rows, states

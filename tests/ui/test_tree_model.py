@@ -9,7 +9,8 @@ from PySide6.QtCore import QModelIndex, Qt
 from explorer.core.items import Entry
 from explorer.state.tree import LoadState, Node, StateTree
 from explorer.ui.models import roles
-from explorer.ui.models.state_tree_model import DIRTY_MARK, StateFilterModel, StateTreeModel
+from explorer.ui.models.state_filter_model import StateFilterModel
+from explorer.ui.models.state_tree_model import DIRTY_MARK, StateTreeModel
 
 KEYS = [
     "msteams/users/29:1AbC",
