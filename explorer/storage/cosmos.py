@@ -36,7 +36,15 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Iterable, Mapping, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Coroutine,
+    Iterable,
+    Mapping,
+    Sequence,
+)
 from dataclasses import replace
 from typing import Any, TypeVar, cast
 
@@ -106,6 +114,9 @@ SAMPLE_SIZE = 100
 CONNECTION_TIMEOUT = 5.0
 READ_TIMEOUT = 15.0
 RETRIES = 1
+#: the SDK's own throttling budget, passed explicitly: its ``retry_total``
+#: would otherwise cap throttling retries too
+THROTTLE_RETRIES = 9
 #: statuses that mean "busy, or briefly unavailable": worth another try later
 _TRANSIENT = (408, 429, 449, 500, 503)
 
@@ -274,6 +285,7 @@ class CosmosStorage(StorageBase):
             connection_timeout=connect,
             read_timeout=read,
             retry_total=retries,
+            retry_throttle_total=THROTTLE_RETRIES,
         )
         database = self._client.get_database_client(self.database_name)
         return database.get_container_client(self.container_name)
@@ -359,9 +371,9 @@ class CosmosStorage(StorageBase):
                 else "check that the account (or emulator) is up and reachable, then try again"
             )
             unknown = (
-                "; the request was sent but no answer came, so it may or may not have been "
-                "applied: reload before changing anything"
-                if isinstance(exc, ServiceResponseError)
+                "; the change may or may not have been applied (the connection failed "
+                "mid-request): reload before changing anything"
+                if isinstance(exc, ServiceResponseError) or action in ("write", "delete")
                 else ""
             )
             return BackendUnavailableError(
@@ -611,6 +623,10 @@ class CosmosStorage(StorageBase):
                 tasks = [group.create_task(run(c)) for c in coros]
         except* (StorageError, AzureError) as failed:
             raise failed.exceptions[0] from None
+        finally:
+            for job in coros:  # jobs cancelled before they started were never awaited
+                if isinstance(job, Coroutine):
+                    job.close()
         return [t.result() for t in tasks]
 
     async def _read_docs(self, keys: Sequence[str], meter: RequestMeter) -> dict[str, Doc]:
