@@ -284,8 +284,14 @@ class BlobStorage(StorageBase):
                 "try again, or check the storage account",
                 key=key,
             )
+        unknown = (
+            " (the connection failed mid-request: the change may or may not have been "
+            "applied; reload before changing anything)"
+            if operation in ("write", "delete")
+            else ""
+        )
         return BackendUnavailableError(
-            f"cannot {operation} {target}: {exc}; check the network and the account URL",
+            f"cannot {operation} {target}: {exc}{unknown}; check the network and the account URL",
             key=key,
         )
 
