@@ -99,10 +99,8 @@ def _lazy_child(tree: StateTree, parent: Node, prefix: str) -> Node | None:
         return None
     if parent.kind is NodeKind.CONNECTION:
         if name in _NOT_CHANNELS or ":_" in name:
-            group = tree.ensure_group(parent, NodeKind.OTHER_GROUP, "\0other", "Other keys")
-            node = tree.ensure_group(group, NodeKind.OTHER, "p:" + prefix, prefix)
-        else:
-            node = tree.ensure_group(parent, NodeKind.CHANNEL, "c:" + name, name)
+            return None  # sign-in / proactive keys: few, listed into "Other keys" at once
+        node = tree.ensure_group(parent, NodeKind.CHANNEL, "c:" + name, name)
     elif parent.kind in (NodeKind.CHANNEL, NodeKind.AGENT):
         if name == "users":
             node = tree.ensure_group(parent, NodeKind.USERS, "\0users", "Users")

@@ -234,3 +234,14 @@ async def test_lazy_expansion_lists_only_the_expanded_node() -> None:
     assert labels(users) == ["29:1AbC", "29:1XyZ"]
     assert store.listed_prefixes == ["", "msteams/"]
     assert conn.children[1].children == []  # webchat was never listed
+
+
+async def test_lazy_top_level_puts_sign_in_and_proactive_keys_under_other_keys() -> None:
+    store = Hierarchical()
+    for key in ["msteams/users/u1", "auth/agent/sign-in", "proactive/conversations/x"]:
+        await store.write({key: {"v": 1}})
+    tree = StateTree()
+    conn = tree.add_connection("blob", store, lazy=True)
+    await expand_node(tree, conn)
+    assert labels(conn) == ["msteams", "Other keys"]
+    assert sorted(labels(conn.children[1])) == ["auth/agent/sign-in", "proactive/conversations/x"]
