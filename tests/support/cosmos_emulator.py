@@ -2,14 +2,18 @@
 
 ``@vercel/cosmosdb-server`` 1.0.1 (pinned in ``tests/support/node``) is started
 through ``tests/support/cosmos_server.js``, which fixes its missing-document
-answer (500 -> 404) and makes ``indexingMode: none`` containers refuse filtered
-queries as Cosmos DB does. It serves HTTPS with a self-signed certificate on a
-free port chosen by the server itself (no port race), holds everything in
-memory, and is stopped by PID.
+answer (500 -> 404), makes ``indexingMode: none`` containers refuse filtered
+queries as Cosmos DB does, and names the address a client used as the
+account's location (so a proxy in front of it is not bypassed). It serves HTTPS
+with a self-signed certificate on a free port chosen by the server itself (no
+port race), keeps connections alive, holds everything in memory, is stopped by
+PID, and exits by itself when the process that started it dies.
 
 Limits of the emulator (do not test these against it): no OFFSET/LIMIT,
-GROUP BY, DISTINCT, transactional batch, throughput, TTL or change feed, and a
-query given ``partition_key=`` fails unless its WHERE names the partition key.
+GROUP BY, DISTINCT, transactional batch, throughput, TTL or change feed; a
+query given ``partition_key=`` fails unless its WHERE names the partition key;
+it charges 1 RU per request whatever the request; replacing a container's
+definition empties it; ids are not length-checked.
 
 - pytest: the session fixture ``cosmos_emulator`` (an ``Emulator`` with
   ``endpoint`` and ``key``); ``cosmos_database`` gives a fresh database name on
