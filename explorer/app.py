@@ -117,6 +117,13 @@ async def open_profile(profile: Profile, secret: str | None, read_only: bool) ->
         store.read_only = read_only
         return store
     options = profile.store_options(secret)
+    if profile.kind == "blob" and profile.auth == "entra" and not options.get("account_url"):
+        from explorer.core.errors import BackendUnavailableError
+
+        raise BackendUnavailableError(
+            f"{profile.name}: Entra ID sign-in needs the account URL "
+            "(https://ACCOUNT.blob.core.windows.net); fill it in and try again"
+        )
     if profile.kind == "blob":
         # the SDK parses each listing page on the event loop: 1,000 names keep
         # that under the 50 ms a person notices (5,000 take ~100 ms or more)

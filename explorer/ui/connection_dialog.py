@@ -333,6 +333,8 @@ class ConnectionDialog(QDialog):
         profile = self.profile()
         self.store.save(profile, self.secret())
         self._reload_list(select=profile.name)
+        if self.store.keychain_problem:
+            self.test_result.setText(f"⚠ Saved, but {self.store.keychain_problem}.")
 
     def _connect(self) -> None:
         self._save()

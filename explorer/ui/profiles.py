@@ -139,6 +139,10 @@ class ProfileStore:
 
     def __init__(self, settings: QSettings) -> None:
         self.settings = settings
+        #: secrets kept for this session when no keychain is available (never on disk)
+        self._session_secrets: dict[str, str] = {}
+        #: why the last secret could not go to the keychain, for the UI to say
+        self.keychain_problem: str | None = None
 
     def profiles(self) -> list[Profile]:
         self.settings.beginGroup("profiles")
@@ -158,21 +162,40 @@ class ProfileStore:
         return next((p for p in self.profiles() if p.name == name), None)
 
     def save(self, profile: Profile, secret: str | None = None) -> None:
-        """Save ``profile``; a non-empty ``secret`` replaces the stored one."""
+        """Save ``profile``; a non-empty ``secret`` replaces the stored one.
+
+        Without a usable keychain the secret is kept in memory for this session
+        only (``keychain_problem`` says so); it is never written to settings.
+        """
         self.settings.setValue(f"profiles/{_settings_key(profile.name)}", profile.to_json())
         self.settings.sync()
+        self.keychain_problem = None
         if secret:
-            keyring.set_password(KEYRING_SERVICE, profile.name, secret)
+            self._session_secrets[profile.name] = secret
+            try:
+                keyring.set_password(KEYRING_SERVICE, profile.name, secret)
+            except keyring.errors.KeyringError as exc:
+                self.keychain_problem = (
+                    f"no system keychain is available ({exc}); the secret is kept for "
+                    "this session only and will be asked for again next time"
+                )
+                log.info("keychain unavailable: %s", type(exc).__name__)
 
     def delete(self, name: str) -> None:
         self.settings.remove(f"profiles/{_settings_key(name)}")
         self.settings.sync()
-        with contextlib.suppress(keyring.errors.PasswordDeleteError):
+        self._session_secrets.pop(name, None)
+        with contextlib.suppress(keyring.errors.KeyringError):
             keyring.delete_password(KEYRING_SERVICE, name)
 
     def secret(self, name: str) -> str | None:
-        value = keyring.get_password(KEYRING_SERVICE, name)
-        return value if isinstance(value, str) else None
+        try:
+            value = keyring.get_password(KEYRING_SERVICE, name)
+        except keyring.errors.KeyringError:
+            value = None
+        if isinstance(value, str):
+            return value
+        return self._session_secrets.get(name)
 
 
 def _settings_key(name: str) -> str:

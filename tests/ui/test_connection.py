@@ -141,3 +141,28 @@ async def test_demo_profile_opens_an_in_memory_demo() -> None:
         assert store.read_only
     finally:
         await store.__aexit__(None, None, None)
+
+
+def test_without_a_keychain_the_secret_stays_in_memory_only(
+    profiles: ProfileStore, tmp_path: Path
+) -> None:
+    import keyring.backends.fail
+
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    profile = Profile("no-keychain", "cosmos", "dev", {"endpoint": "https://x/"})
+    profiles.save(profile, "the-cosmos-key")
+    assert profiles.keychain_problem is not None
+    assert "session only" in profiles.keychain_problem
+    assert profiles.secret("no-keychain") == "the-cosmos-key"
+    assert "the-cosmos-key" not in (tmp_path / "settings.ini").read_text()
+    assert ProfileStore(settings_at(tmp_path / "settings.ini")).secret("no-keychain") is None
+    profiles.delete("no-keychain")
+    assert profiles.secret("no-keychain") is None
+
+
+async def test_entra_blob_profile_without_account_url_says_what_is_missing() -> None:
+    from explorer.core.errors import BackendUnavailableError
+
+    profile = Profile("entra", "blob", "prod", {"container": "c"}, auth="entra")
+    with pytest.raises(BackendUnavailableError, match="needs the account URL"):
+        await open_profile(profile, None, True)
