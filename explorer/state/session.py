@@ -25,33 +25,40 @@ Invariants:
 
 from __future__ import annotations
 
-import difflib
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Any, Final, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from explorer.core.errors import ETagConflictError, ItemNotFoundError, StorageError
 from explorer.core.items import JsonObject, RawItem
 from explorer.state._json import json_copy
 from explorer.state.dialogs import DIALOG_STATE, Frame, clear_stack, pop_active, read_stack
+from explorer.state.session_values import (
+    MISSING,
+    TYPE_MEMBER,
+    TYPE_MEMBERS,
+    Edit,
+    PropertyChange,
+    SessionDiff,
+    canonical,
+    check_json,
+    pretty_body,
+    same_json,
+)
 from explorer.storage.base import Storage
 
-#: top-level members that are part of the stored form, not state properties:
-#: the .NET type of the state (``$type``) and a jsonpickled object's class
-#: (``py/object``, on items written directly as one object)
-TYPE_MEMBER: Final = "$type"
-TYPE_MEMBERS: Final = frozenset({TYPE_MEMBER, "py/object"})
-
-
-class _Missing:
-    def __repr__(self) -> str:
-        return "MISSING"
-
-
-#: marks a property that does not exist (before an add, after a remove)
-MISSING: Final = _Missing()
+__all__ = [
+    "MISSING",
+    "TYPE_MEMBER",
+    "TYPE_MEMBERS",
+    "Edit",
+    "EditSession",
+    "PropertyChange",
+    "RawWriter",
+    "SessionDiff",
+    "canonical",
+    "pretty_body",
+]
 
 
 @runtime_checkable
@@ -65,80 +72,6 @@ class RawWriter(Protocol):
     async def delete_raw(
         self, store: Storage, key: str, *, if_match: str | None = None
     ) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Edit:
-    """One pending edit: the top-level members it changed and the deleted flag."""
-
-    label: str
-    changes: Mapping[str, tuple[Any, Any]]  # name -> (before, after); MISSING if absent
-    deleted: tuple[bool, bool] = (False, False)
-    #: member order before/after, so undo restores the stored order exactly
-    order: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
-
-
-@dataclass(frozen=True, slots=True)
-class PropertyChange:
-    """How a property of the draft differs from the loaded document."""
-
-    name: str
-    kind: str  # "added" | "removed" | "modified"
-
-
-@dataclass(frozen=True)
-class SessionDiff:
-    """Exactly what ``save`` will write: the stored body now and the body to write.
-
-    ``new_body`` is ``None`` when the state will be deleted. ``old_text`` /
-    ``new_text`` are the same bodies pretty-printed for reading (parsed from
-    the bytes, so they show what is written, not what was typed).
-    """
-
-    key: str
-    etag: str | None
-    old_body: bytes
-    new_body: bytes | None
-
-    @cached_property
-    def old_text(self) -> str:
-        return pretty_body(self.old_body)
-
-    @cached_property
-    def new_text(self) -> str:
-        return pretty_body(self.new_body)
-
-    @property
-    def is_delete(self) -> bool:
-        return self.new_body is None
-
-    def unified(self, context: int = 3) -> str:
-        """A unified diff of the pretty-printed bodies (``stored`` vs ``draft``)."""
-        return "".join(
-            difflib.unified_diff(
-                self.old_text.splitlines(keepends=True),
-                self.new_text.splitlines(keepends=True),
-                fromfile=f"stored (etag {self.etag})",
-                tofile="draft" if not self.is_delete else "deleted",
-                n=context,
-            )
-        )
-
-
-def canonical(value: Any) -> str:
-    """JSON text of ``value``, used to compare values exactly."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def pretty_body(body: bytes | None) -> str:
-    """A stored body pretty-printed (2-space indent, key order kept); as text if not JSON."""
-    if body is None:
-        return ""
-    text = body.decode("utf-8-sig", errors="replace")
-    try:
-        return json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
-    except (json.JSONDecodeError, RecursionError):
-        return text
 
 
 @dataclass
@@ -212,7 +145,7 @@ class EditSession:
     def _order_changed(self) -> bool:
         """A reordering of members (or another ``$type``) changes the stored form too."""
         return list(self.draft) != list(self.document) or any(
-            not _same(self.draft.get(m, MISSING), self.document.get(m, MISSING))
+            not same_json(self.draft.get(m, MISSING), self.document.get(m, MISSING))
             for m in TYPE_MEMBERS
         )
 
@@ -275,7 +208,7 @@ class EditSession:
         if order is None:
             order = tuple(n for n in before_order if changes.get(n, (0, 0))[1] is not MISSING)
             order += tuple(n for n in changes if n not in self.draft)
-        effective = {n: v for n, v in changes.items() if not _same(v[0], v[1])}
+        effective = {n: v for n, v in changes.items() if not same_json(v[0], v[1])}
         after_deleted = self.deleted if deleted is None else deleted
         if not effective and order == before_order and after_deleted == self.deleted:
             return
@@ -298,7 +231,7 @@ class EditSession:
     def set_property(self, name: str, value: Any, *, label: str | None = None) -> None:
         """Set (or add) ``name`` to a JSON value. Setting the same value records nothing."""
         self._check_name(name)
-        _check_json(name, value)
+        check_json(name, value)
         before = self.draft.get(name, MISSING)
         self._record(label or f"Edit {name}", {name: (before, json_copy(value))})
 
@@ -321,7 +254,7 @@ class EditSession:
 
         A state marked for deletion is no longer deleted after this edit.
         """
-        _check_json("document", dict(document))
+        check_json("document", dict(document))
         document = json_copy(dict(document))
         names = [*self.draft, *(n for n in document if n not in self.draft)]
         changes = {n: (self.draft.get(n, MISSING), document.get(n, MISSING)) for n in names}
@@ -558,16 +491,3 @@ class EditSession:
         except ETagConflictError:
             self.theirs_fetched = False
             raise
-
-
-def _same(a: Any, b: Any) -> bool:
-    if a is MISSING or b is MISSING:
-        return a is b
-    return canonical(a) == canonical(b)
-
-
-def _check_json(name: str, value: Any) -> None:
-    try:
-        json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name!r} is not a JSON value: {exc}") from None

@@ -17,22 +17,11 @@ one is shown.
 from __future__ import annotations
 
 import asyncio
-import json
-from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QKeySequence
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QFrame,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QPushButton,
-    QSplitter,
-    QTableView,
     QTabWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -41,13 +30,12 @@ from explorer.core.errors import DecodeError, StorageError
 from explorer.core.items import RawItem
 from explorer.state.audit import AuditLog
 from explorer.state.backups import Backup, BackupStore
-from explorer.state.session import EditSession, canonical
+from explorer.state.session import EditSession
 from explorer.storage.base import Storage
-from explorer.ui.detail import style
-from explorer.ui.detail.editor import PropertyEditor
+from explorer.ui.detail.banner import Banner
 from explorer.ui.detail.header import ItemHeader
 from explorer.ui.detail.history import HistoryView
-from explorer.ui.detail.properties import CHANGE_ROLE, PropertiesModel
+from explorer.ui.detail.properties_page import PropertiesPage
 from explorer.ui.detail.raw import RawView
 from explorer.ui.detail.redaction import Redaction
 from explorer.ui.detail.stack import DialogStackView
@@ -55,54 +43,6 @@ from explorer.ui.detail.values import TEXT_LIMIT
 from explorer.ui.pending import PendingEdits
 
 TAB_PROPERTIES, TAB_RAW, TAB_STACK, TAB_HISTORY = range(4)
-
-
-class Banner(QFrame):
-    """A one-line coloured message with an optional action button."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.label = QLabel()
-        self.label.setWordWrap(True)
-        self.label.setTextFormat(Qt.TextFormat.PlainText)
-        self.button = QPushButton()
-        self.button.hide()
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(8, 4, 8, 4)
-        layout.addWidget(self.label, 1)
-        layout.addWidget(self.button)
-        self.setObjectName("banner")
-        self.hide()
-        self._action: Any = None
-
-    def show_message(
-        self, text: str, kind: str = "info", action: tuple[str, Any] | None = None
-    ) -> None:
-        colors = {
-            "info": style.muted(),
-            "warn": style.pending(),
-            "error": style.danger(),
-        }
-        color = colors.get(kind, style.muted())
-        fill = QColor(color)
-        fill.setAlpha(40)
-        self.setStyleSheet(
-            f"#banner {{ border: 1px solid {color.name()}; border-radius: 4px;"
-            f" background: rgba({fill.red()},{fill.green()},{fill.blue()},{fill.alpha()}); }}"
-        )
-        self.label.setText(text)
-        if self._action is not None:
-            self.button.clicked.disconnect(self._action)
-            self._action = None
-        if action is not None:
-            self.button.setText(action[0])
-            self._action = action[1]
-            self.button.clicked.connect(self._action)
-        self.button.setVisible(action is not None)
-        self.show()
-
-    def hide_message(self) -> None:
-        self.hide()
 
 
 class DetailPane(QWidget):
@@ -130,44 +70,10 @@ class DetailPane(QWidget):
         self.item: RawItem | None = None
         self.session: EditSession | None = None
         self._request = 0
-        #: what the editor shows: (session, property, JSON of the value it was loaded with)
-        self._editor_for: tuple[EditSession, str, str] | None = None
 
         self.header = ItemHeader()
         self.banner = Banner()
         self.aside_banner = Banner()
-        self.model = PropertiesModel(self.redaction)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setObjectName("properties")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().hide()
-        self.table.setWordWrap(False)
-        self.table.setShowGrid(False)
-        self.table.setAlternatingRowColors(True)
-        self.table.setEditTriggers(
-            QAbstractItemView.EditTrigger.DoubleClicked
-            | QAbstractItemView.EditTrigger.EditKeyPressed
-            | QAbstractItemView.EditTrigger.AnyKeyPressed
-        )
-        header = self.table.horizontalHeader()
-        header.setStretchLastSection(True)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        self.table.selectionModel().currentRowChanged.connect(self._on_row_changed)
-        self.editor = PropertyEditor()
-        self.editor.applied.connect(self._apply_editor)
-
-        self.add_action = QAction("Add property", self)
-        self.add_action.setToolTip("Add a top-level property (pending until Save)")
-        self.add_action.triggered.connect(self.start_add_property)
-        self.remove_action = QAction("Remove property", self)
-        self.remove_action.setToolTip("Remove the selected property (pending until Save)")
-        self.remove_action.triggered.connect(self.remove_selected)
-        self.delete_action = QAction("Delete state", self)
-        self.delete_action.setToolTip("Mark the whole state for deletion (pending until Save)")
-        self.delete_action.triggered.connect(self.delete_state)
         self.revert_last_action = QAction("Revert last save", self)
         self.revert_last_action.setToolTip(
             "Make the version before the last save made with this tool the draft "
@@ -178,47 +84,19 @@ class DetailPane(QWidget):
         self.reveal_action.setCheckable(True)
         self.reveal_action.setToolTip("Show this item's masked values (redaction mode)")
         self.reveal_action.toggled.connect(self._toggle_reveal)
-        # Delete in the table removes the selected property (the tree's Delete deletes states)
-        self.remove_shortcut = QAction("Remove property", self.table)
-        self.remove_shortcut.setShortcut(QKeySequence.StandardKey.Delete)
-        self.remove_shortcut.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        self.remove_shortcut.triggered.connect(self.remove_selected)
-        self.table.addAction(self.remove_shortcut)
-
-        bar = QHBoxLayout()
-        bar.setContentsMargins(0, 4, 0, 0)
-        self.tool_buttons: dict[str, QToolButton] = {}
-        for name, action in (
-            ("add", self.add_action),
-            ("remove", self.remove_action),
-            ("delete", self.delete_action),
-        ):
-            button = QToolButton()
-            button.setDefaultAction(action)
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-            self.tool_buttons[name] = button
-            bar.addWidget(button)
-        bar.addStretch()
-        for name, action in (
-            ("undo", self.pending.undo_action),
-            ("redo", self.pending.redo_action),
-            ("reveal", self.reveal_action),
-        ):
-            button = QToolButton()
-            button.setDefaultAction(action)
-            self.tool_buttons[name] = button
-            bar.addWidget(button)
-
-        properties_page = QWidget()
-        page_box = QVBoxLayout(properties_page)
-        page_box.setContentsMargins(0, 0, 0, 0)
-        page_box.addLayout(bar)
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(self.table)
-        splitter.addWidget(self.editor)
-        splitter.setSizes([260, 240])
-        splitter.setChildrenCollapsible(False)
-        page_box.addWidget(splitter, 1)
+        self.page = PropertiesPage(
+            self.redaction,
+            [
+                ("undo", self.pending.undo_action),
+                ("redo", self.pending.redo_action),
+                ("reveal", self.reveal_action),
+            ],
+        )
+        self.page.error.connect(self.error)
+        page = self.page
+        self.model, self.table, self.editor = page.model, page.table, page.editor
+        self.add_action, self.remove_action = page.add_action, page.remove_action
+        self.delete_action, self.tool_buttons = page.delete_action, page.tool_buttons
 
         self.raw_view = RawView(self.redaction)
         self.stack_view = DialogStackView(self.redaction)
@@ -228,7 +106,7 @@ class DetailPane(QWidget):
         self.history_view.loaded.connect(self._update_revert_last)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        self.tabs.addTab(properties_page, "Properties")
+        self.tabs.addTab(self.page, "Properties")
         self.tabs.addTab(self.raw_view, "Raw JSON")
         self.tabs.addTab(self.stack_view, "Dialog stack")
         self.tabs.addTab(self.history_view, "History")
@@ -337,7 +215,7 @@ class DetailPane(QWidget):
         self.session = session
         if session is not None:
             session.add_listener(self._on_session_change)
-        self.model.set_session(session)
+        self.page.set_session(session)
         self.stack_view.set_session(session)
 
     def _on_session_change(self, session: EditSession) -> None:
@@ -350,13 +228,6 @@ class DetailPane(QWidget):
     def _refresh(self) -> None:
         """Redraw every view from the session (after an edit, undo, save, reveal)."""
         session = self.session
-        selected = self.selected_property()
-        self.model.editable = self.editable
-        self.model.refresh()
-        self.table.resizeColumnToContents(0)
-        self.table.resizeColumnToContents(1)
-        if self.table.columnWidth(1) > 260:
-            self.table.setColumnWidth(1, 260)
         if session is not None:
             self.item = session.loaded
             self.header.set_item(session.loaded, session.draft)
@@ -368,9 +239,6 @@ class DetailPane(QWidget):
         self.stack_view.set_editable(editable)
         self.history_view.set_editable(self.store is not None and not self.store.read_only)
         self._update_revert_last()
-        self.add_action.setEnabled(editable)
-        self.remove_action.setEnabled(editable and selected is not None)
-        self.delete_action.setEnabled(editable)
         masked_anything = (
             session is not None
             and self.redaction.enabled
@@ -381,10 +249,7 @@ class DetailPane(QWidget):
         )
         self.tool_buttons["reveal"].setVisible(bool(masked_anything))
         self._update_banners()
-        if selected is not None and self.model.row_of(selected) >= 0:
-            self.select_property(selected)
-        else:
-            self._show_selected()
+        self.page.refresh(editable)
 
     def _refresh_raw(self) -> None:
         """The raw tab is redrawn only while shown (formatting a body can be costly)."""
@@ -448,111 +313,21 @@ class DetailPane(QWidget):
     # -- properties ----------------------------------------------------------------
 
     def selected_property(self) -> str | None:
-        index = self.table.selectionModel().currentIndex()
-        return self.model.name_at(index.row()) if index.isValid() else None
+        return self.page.selected_property()
 
     def select_property(self, name: str) -> bool:
-        row = self.model.row_of(name)
-        if row < 0:
-            return False
-        self.table.selectionModel().setCurrentIndex(
-            self.model.index(row, 0),
-            QItemSelectionModel.SelectionFlag.ClearAndSelect
-            | QItemSelectionModel.SelectionFlag.Rows,
-        )
-        self._show_selected()
-        return True
-
-    def _on_row_changed(self, current: Any, previous: Any) -> None:
-        """Leaving a property keeps its unapplied text as a pending edit (undoable)."""
-        left = self.model.name_at(previous.row()) if previous.isValid() else None
-        editor = self.editor
-        if (
-            left is not None
-            and self._editor_for is not None
-            and self._editor_for[:2] == (self.session, left)
-            and editor.is_modified
-            and not editor.is_new
-            and self.editable
-        ):
-            if editor.is_valid:
-                self._apply_editor(left, editor.value(), reselect=False)
-            else:
-                self.error.emit(
-                    f"Your unfinished edit of {left} is not valid JSON; it was not applied"
-                )
-        self._show_selected()
-
-    def _show_selected(self) -> None:
-        session = self.session
-        name = self.selected_property()
-        if self.editor.is_new and self.editor.is_modified:
-            return  # keep a property being added
-        if session is None or name is None:
-            self.editor.clear()
-            self.remove_action.setEnabled(False)
-            return
-        row = self.model.row_of(name)
-        removed = self.model.index(row, 0).data(CHANGE_ROLE) == "removed"
-        self.remove_action.setEnabled(self.editable)
-        self.remove_action.setText("Restore property" if removed else "Remove property")
-        if removed:
-            self.editor.set_value(
-                name, session.document[name], editable=False, note="Removed on save."
-            )
-            return
-        value = session.draft[name]
-        if self.redaction.is_masked(session.store, session.key):
-            shown = self.redaction.view_value(session.store, session.key, name, value)
-            if shown != value:
-                self.editor.set_masked(
-                    name,
-                    _pretty(shown),
-                    "Masked (redaction mode): Reveal values to see or edit it.",
-                )
-                return
-        loaded = canonical(value)
-        if self.editor.is_modified and self._editor_for == (session, name, loaded):
-            return  # the user's unapplied text, and the value under it did not change
-        note = "Read-only store." if not self.editable else ""
-        self.editor.set_value(name, value, editable=self.editable, note=note)
-        self._editor_for = (session, name, loaded)
-
-    def _apply_editor(self, name: str, value: Any, *, reselect: bool = True) -> None:
-        session = self.session
-        if session is None or not self.editable:
-            return
-        try:
-            if self.editor.is_new:
-                session.add_property(name, value)
-            else:
-                session.set_property(name, value)
-        except ValueError as exc:
-            self.editor.status.setText(f"✗ {exc}")
-            self.error.emit(str(exc))
-            return
-        if reselect:
-            self.editor.set_value(name, value, editable=True)
-            self._editor_for = (session, name, canonical(value))
-            self.select_property(name)
+        """Select property ``name`` and show it in the editor; ``False`` if it is not listed."""
+        return self.page.select_property(name)
 
     def start_add_property(self) -> None:
-        if self.editable:
-            self.table.clearSelection()
-            self.editor.start_new()
+        self.page.start_add_property()
 
     def remove_selected(self) -> None:
-        session, name = self.session, self.selected_property()
-        if session is None or name is None or not self.editable:
-            return
-        if name not in session.draft:  # a pending removal: restore it
-            session.set_property(name, session.document[name], label=f"Restore {name}")
-        else:
-            session.remove_property(name)
+        self.page.remove_selected()
 
     def delete_state(self) -> None:
-        if self.session is not None and self.editable:
-            self.session.delete_state()
+        """Mark the shown state for deletion (a pending edit; the tree's Delete calls this)."""
+        self.page.delete_state()
 
     def revert_to_backup(self, backup: Backup) -> None:
         """Make ``backup`` the draft (a pending edit): an absent version means delete."""
@@ -577,10 +352,6 @@ class DetailPane(QWidget):
             self.redaction.reveal(self.store, self.key)
         else:
             self.redaction.hide(self.store, self.key)
-
-
-def _pretty(value: Any) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False)
 
 
 def _edits(session: EditSession) -> str:
