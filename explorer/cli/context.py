@@ -21,7 +21,7 @@ import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -138,6 +138,7 @@ class Context:
     err: TextIO
     audit_values: bool = False
     _writer: SafeWriter | None = None
+    _opened: list[Storage] = field(default_factory=list)
 
     @classmethod
     def from_args(cls, args: Any, out: TextIO | None = None, err: TextIO | None = None) -> Context:
@@ -169,7 +170,19 @@ class Context:
         from explorer.storage.registry import open_store
 
         ro = self.read_only if read_only is None else (read_only or self.read_only)
-        return open_store(url, read_only=ro, **self.store_options)
+        store = open_store(url, read_only=ro, **self.store_options)
+        self._opened.append(store)
+        return store
+
+    def store_warnings(self) -> list[str]:
+        """What the opened stores say the user must know (scan mode, legacy container,
+        mixed dialects...), once each; TLS is said up front by ``main``."""
+        seen: dict[str, None] = {}
+        for store in self._opened:
+            for text in getattr(store, "warnings", ()):
+                if "TLS" not in text:
+                    seen.setdefault(text)
+        return list(seen)
 
     @property
     def writer(self) -> SafeWriter:
@@ -186,6 +199,8 @@ class Context:
         return self.writer.backups
 
     def close(self) -> None:
+        for text in self.store_warnings():
+            self.note(f"note: {text}")
         if self._writer is not None:
             self._writer.backups.close()
 

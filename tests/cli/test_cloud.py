@@ -110,3 +110,30 @@ def test_cosmos_cli_journey(
     assert "TLS certificate checks are OFF" in warned.err
     for path in (data_dir / "audit.jsonl", data_dir / "backups.db", tmp_path / "a.jsonl"):
         assert cosmos_emulator.key.encode() not in path.read_bytes()
+
+
+def test_cosmos_store_warnings_reach_the_cli_user(cli: Run, cosmos_emulator: Emulator) -> None:
+    database = unique_name("db")
+
+    async def make() -> None:
+        async with CosmosClient(
+            cosmos_emulator.endpoint, cosmos_emulator.key, connection_verify=False
+        ) as client:
+            db = await client.create_database(database)
+            container = await db.create_container(
+                "noindex",
+                PartitionKey(path="/id"),
+                indexing_policy={"indexingMode": "none", "automatic": False},
+            )
+            await container.create_item(
+                {"id": "c*47users*47u", "realId": "c/users/u", "document": {"v": 1}}
+            )
+
+    asyncio.run(make())
+    opts = ("--endpoint", cosmos_emulator.endpoint, "--key", cosmos_emulator.key, "--insecure")
+    got = cli("get", f"cosmos://{database}/noindex", "c/users/u", *opts)
+    assert got.code == 0, got.err
+    assert json.loads(got.out) == {"v": 1}
+    notes = [line for line in got.err.splitlines() if line.startswith("note:")]
+    assert len(notes) == 1
+    assert "scan" in notes[0]
