@@ -360,3 +360,30 @@ async def test_review_and_conflict_mask_values_in_redaction_mode(
     revealed = SaveDialog(pending.sessions(), redaction)
     qtbot.addWidget(revealed)
     assert "ada@contoso.com" in revealed.diff.left.toPlainText()
+
+
+async def test_redaction_and_the_audit_log_are_reachable_from_the_pane(
+    store: SqliteStorage, tmp_path: Path, qtbot: Any
+) -> None:
+    from explorer.ui.dialogs.history import AuditDialog
+
+    writer = safe_writer(tmp_path)
+    pane = DetailPane(PendingEdits(writer), backups=writer.backups, audit=writer.audit)
+    qtbot.addWidget(pane)
+    await pane.open_item(store, USER_KEY)
+    pane.tool_buttons["redact"].click()
+    assert bool(pane.redaction.enabled)
+    assert "Ada" not in pane.model.index(0, 2).data()
+    assert pane.tool_buttons["reveal"].isVisibleTo(pane)
+    pane.tool_buttons["redact"].click()
+    assert pane.redaction.enabled is False
+
+    pane.history_view.audit_button.click()
+    for _ in range(200):
+        dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, AuditDialog)]
+        if dialogs and dialogs[0].isVisible():
+            break
+        await asyncio.sleep(0.01)
+    assert dialogs
+    dialogs[0].reject()
+    await asyncio.sleep(0)

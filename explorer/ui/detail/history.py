@@ -31,6 +31,8 @@ class HistoryView(QWidget):
     revert_requested = Signal(object)  # Backup
     #: the lists were (re)read or cleared
     loaded = Signal()
+    #: the user asked for the whole audit log
+    audit_requested = Signal()
 
     def __init__(
         self,
@@ -75,7 +77,14 @@ class HistoryView(QWidget):
         bottom = QWidget()
         bottom_box = QVBoxLayout(bottom)
         bottom_box.setContentsMargins(0, 0, 0, 0)
-        bottom_box.addWidget(QLabel("<b>Audit log</b> — every attempt, also refused ones"))
+        audit_bar = QHBoxLayout()
+        audit_bar.addWidget(QLabel("<b>Audit log</b> — every attempt, also refused ones"), 1)
+        self.audit_button = QPushButton("Whole audit log…")
+        self.audit_button.setToolTip("Every write and delete made with this tool on this machine")
+        self.audit_button.clicked.connect(self.audit_requested)
+        self.audit_button.setEnabled(audit is not None)
+        audit_bar.addWidget(self.audit_button)
+        bottom_box.addLayout(audit_bar)
         bottom_box.addWidget(self.audit_view)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(top)

@@ -40,6 +40,7 @@ from explorer.ui.detail.raw import RawView
 from explorer.ui.detail.redaction import Redaction
 from explorer.ui.detail.stack import DialogStackView
 from explorer.ui.detail.values import TEXT_LIMIT
+from explorer.ui.dialogs.history import show_audit_log
 from explorer.ui.pending import PendingEdits
 
 TAB_PROPERTIES, TAB_RAW, TAB_STACK, TAB_HISTORY = range(4)
@@ -84,11 +85,13 @@ class DetailPane(QWidget):
         self.reveal_action.setCheckable(True)
         self.reveal_action.setToolTip("Show this item's masked values (redaction mode)")
         self.reveal_action.toggled.connect(self._toggle_reveal)
+        self.redaction_action = self.redaction.make_action(self)
         self.page = PropertiesPage(
             self.redaction,
             [
                 ("undo", self.pending.undo_action),
                 ("redo", self.pending.redo_action),
+                ("redact", self.redaction_action),
                 ("reveal", self.reveal_action),
             ],
         )
@@ -104,6 +107,8 @@ class DetailPane(QWidget):
         self.history_view = HistoryView(backups, audit)
         self.history_view.revert_requested.connect(self.revert_to_backup)
         self.history_view.loaded.connect(self._update_revert_last)
+        self.history_view.audit_requested.connect(self.show_audit_log)
+        self._tasks: set[asyncio.Task[None]] = set()
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.page, "Properties")
@@ -256,6 +261,16 @@ class DetailPane(QWidget):
         if self._raw_stale and self.session is not None:
             self._raw_stale = False
             self.raw_view.set_item(self.session.loaded, self.session)
+
+    def show_audit_log(self) -> None:
+        """Open the audit log viewer (the whole log of this machine, filterable)."""
+        audit = self.history_view.audit
+        if audit is None:
+            self.error.emit("No audit log in this session")
+            return
+        task = asyncio.ensure_future(show_audit_log(audit, self.window()))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def revert_last_save(self) -> None:
         """Make the version before the last save the draft (a pending edit)."""
