@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QSplitter,
+    QStackedWidget,
     QTreeView,
     QVBoxLayout,
     QWidget,
@@ -37,7 +38,7 @@ from explorer.ui.models import roles
 from explorer.ui.models.state_filter_model import StateFilterModel
 from explorer.ui.models.state_tree_model import StateTreeModel
 from explorer.ui.tasks import TaskRunner
-from explorer.ui.window_parts import EnvironmentBand, StatusArea, Toolbar, build_menus
+from explorer.ui.window_parts import EmptyState, EnvironmentBand, StatusArea, Toolbar, build_menus
 
 
 class DetailView(Protocol):
@@ -105,7 +106,10 @@ class MainWindow(QMainWindow):
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
-        self.splitter.addWidget(self.view)
+        self.left = QStackedWidget()
+        self.left.addWidget(EmptyState(self))
+        self.left.addWidget(self.view)
+        self.splitter.addWidget(self.left)
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
@@ -147,6 +151,7 @@ class MainWindow(QMainWindow):
     def _connections_changed(self) -> None:
         conn = self.current_connection()
         self.band.show_connection(conn)
+        self.left.setCurrentIndex(1 if self.manager.connections else 0)
         if conn is None:
             self.setWindowTitle("Bot State Explorer")
         else:
@@ -172,6 +177,12 @@ class MainWindow(QMainWindow):
             return await self.manager.open(profile, secret, read_only)
 
         self.runner.start(f"Connecting to {profile.name}", work, cancellable=True)
+
+    def open_demo(self) -> None:
+        """Open the built-in demo bot state (in memory: nothing to lose)."""
+        from explorer.ui.profiles import Profile
+
+        self.connect_profile(Profile("Demo", "memory", "dev"), None)
 
     def refresh(self) -> None:
         conn = self.current_connection()

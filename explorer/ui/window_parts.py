@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QCheckBox,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -22,7 +23,7 @@ from PySide6.QtWidgets import (
     QStatusBar,
     QStyle,
     QToolBar,
-    QToolButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -65,6 +66,31 @@ class EnvironmentBand(QLabel):
         self.setVisible(True)
 
 
+class EmptyState(QWidget):
+    """What the left side shows before any store is open: what to do next."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.setObjectName("emptyState")
+        title = QLabel("<h3>No store open</h3>")
+        text = QLabel(
+            "Connect to a SQLite file, an Azure Blob container or a Cosmos DB container "
+            "that bots write their state to. Production stores open read-only."
+        )
+        text.setWordWrap(True)
+        connect = QPushButton("Connect…")
+        connect.setDefault(True)
+        connect.clicked.connect(window.show_connect_dialog)
+        demo = QPushButton("Open the demo state")
+        demo.clicked.connect(window.open_demo)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 24, 24, 24)
+        layout.addStretch(1)
+        for widget in (title, text, connect, demo):
+            layout.addWidget(widget)
+        layout.addStretch(2)
+
+
 class Toolbar(QToolBar):
     """Connect, Refresh, Go to, Filter, Save (n), Discard."""
 
@@ -93,19 +119,17 @@ class Toolbar(QToolBar):
             "Go to: paste a user id, conversation id or key  (Ctrl+L)"
         )
         self.goto_edit.setClearButtonEnabled(True)
-        self.goto_edit.setMinimumWidth(300)
+        self.goto_edit.setMinimumWidth(180)
         self.goto_edit.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.filter_edit = QLineEdit()
         self.filter_edit.setObjectName("filterEdit")
         self.filter_edit.setPlaceholderText("Filter ids  (Ctrl+F)")
         self.filter_edit.setClearButtonEnabled(True)
-        self.filter_edit.setMaximumWidth(220)
+        self.filter_edit.setMaximumWidth(200)
         self.addWidget(self.goto_edit)
         self.addWidget(self.filter_edit)
-        self.values_button = QToolButton()
+        self.values_button = QCheckBox("in values")
         self.values_button.setObjectName("valuesButton")
-        self.values_button.setText("in values")
-        self.values_button.setCheckable(True)
         self.values_button.setToolTip(
             "Search inside the stored values instead of the ids (press Enter to start; "
             "it reads every state, with progress and Cancel)"

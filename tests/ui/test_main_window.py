@@ -10,7 +10,7 @@ from typing import Any
 import keyring
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QPushButton
 
 from explorer.app import build_window
 from explorer.core.items import RawItem
@@ -256,14 +256,15 @@ async def test_window_layout_is_restored(qtbot: Any, tmp_path: Path) -> None:
     first = build_window(settings, tmp_path / "data")
     qtbot.addWidget(first)
     first.show()
-    first.resize(740, 560)  # the offscreen screen is 800x600
+    first.resize(780, 560)  # the offscreen screen is 800x600
     first.splitter.setSizes([300, 440])
-    sizes = first.splitter.sizes()
+    sizes, size = first.splitter.sizes(), first.size()
+    assert size.height() == 560
     assert first.close()
     second = build_window(settings_at(tmp_path / "settings.ini"), tmp_path / "data")
     qtbot.addWidget(second)
     second.show()
-    assert (second.size().width(), second.size().height()) == (740, 560)
+    assert second.size() == size
     assert second.splitter.sizes() == sizes
 
 
@@ -329,3 +330,14 @@ async def test_search_in_values_shows_the_states_that_contain_the_text(
     window.toolbar.values_button.setChecked(False)
     window.toolbar.filter_edit.clear()
     await until(lambda: window.view.model() is window.model)
+
+
+async def test_empty_window_offers_connect_and_the_demo(window: Any) -> None:
+    assert window.left.currentIndex() == 0  # the empty state, not an empty tree
+    demo = next(b for b in window.left.widget(0).findChildren(QPushButton) if "demo" in b.text())
+    demo.click()
+    await until(lambda: window.manager.connections)
+    conn = window.manager.connections[0]
+    await until(lambda: conn.node.load_state is LoadState.LOADED)
+    assert window.left.currentIndex() == 1
+    assert conn.node.count > 100
