@@ -293,11 +293,9 @@ async def _screenshot(
 
 
 async def _grab(window: Any, path: str) -> int:
-    from PySide6.QtWidgets import QApplication
-
-    for _ in range(5):
-        QApplication.processEvents()
-        await asyncio.sleep(0.05)
+    # the qasync loop paints while this waits (never processEvents() inside a
+    # task: it would run other tasks' steps re-entrantly)
+    await asyncio.sleep(0.25)
     ok = window.grab().save(path)
     await window.manager.close_all()
     window.close()

@@ -201,7 +201,7 @@ class StatusArea(QStatusBar):
         self._clear_timer.start(30_000)
 
     def show_pending(self, count: int, summary: str = "") -> None:
-        self.pending_button.setText(f"● Pending: {summary or count} — Review & save…")
+        self.pending_button.setText(f"● Pending: {summary or count} — Review && save…")
         self.pending_button.setVisible(count > 0)
 
     def show_connection(self, conn: Connection | None) -> None:

@@ -327,6 +327,8 @@ class StateTreeModel(QAbstractItemModel):
     def _count_text(self, node: Node) -> str:
         if node.kind in (NodeKind.USER, NodeKind.PRIVATE, NodeKind.OTHER) or node.count == 0:
             return ""
+        if node.kind is NodeKind.CONVERSATION:  # its private states, not itself
+            return f"{len(node.children):,}" if node.children else ""
         conn = node.connection
         if conn is not None and conn.prefix is None:  # listed by a full scan
             done = conn.load_state is LoadState.LOADED
