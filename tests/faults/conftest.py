@@ -3,8 +3,12 @@
 Each test records what it tried with the ``faults`` fixture
 (``faults.record(tried=1, lost=0, retried=n)``) under its module's ``SUITE``
 name; at the end of the run one line per suite is printed, e.g.
-``faults[blob]: tried=9 lost=0 retried=7``, so CI output shows them. A test
-asserts ``lost == 0`` itself; the line only reports.
+``faults[blob]: tried=9 lost=0 retried=7 save_old=2``, so CI output shows them.
+``tried``: faults injected; ``lost``: writes lost or torn (each test asserts 0
+itself; the line only reports); ``retried``: requests the client re-sent after
+a fault and that then succeeded or ran out of budget; other names count
+outcomes (``save_old``: a failed save left the old version...) and requests
+that met a dead server or a reset connection.
 
 Emulators here are the test's own (function scope), never the session's: these
 tests kill them. ``RestartableAzurite`` keeps the data directory and the port
@@ -18,7 +22,6 @@ real kill for the error and the time it takes.
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -167,7 +170,3 @@ def writer(tmp_path: Path) -> Iterator[SafeWriter]:
     backups = BackupStore(tmp_path / "backups.sqlite3")
     yield SafeWriter(backups, AuditLog(tmp_path / "audit.jsonl", user="fault-tests"), profile="f")
     backups.close()
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in ("1", "true", "yes")

@@ -145,7 +145,7 @@ async def test_killed_mid_bulk_read_is_a_clear_error_and_loses_nothing(
         own_azurite.restart()
     async with blob_store(own_azurite.connection_string) as store:
         lost = await count_lost(store, expected)
-    faults.record(tried=1, lost=lost, retried=proxy.unreachable)
+    faults.record(tried=1, lost=lost, dead_server_requests=proxy.unreachable)
     assert lost == 0
 
 

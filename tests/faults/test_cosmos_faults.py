@@ -136,7 +136,7 @@ async def test_killed_mid_listing_and_mid_bulk_read_are_clear_errors(
                 await store.read_raw(list(docs))
             assert clock.elapsed < REPORT_WITHIN
             assert failure.value.key in docs
-    faults.record(tried=2, retried=proxy.unreachable)
+    faults.record(tried=2, dead_server_requests=proxy.unreachable)
 
 
 # -- the network lost mid-operation, then back: nothing lost ------------------------------
@@ -163,7 +163,7 @@ async def test_connection_lost_mid_listing_then_back_loses_nothing(
             assert clock.elapsed < REPORT_WITHIN
             proxy.clear()
             lost = await count_lost(store, expected)  # the same store, once the network is back
-    faults.record(tried=1, lost=lost, retried=gone.hits - 1)
+    faults.record(tried=1, lost=lost, reset_requests=gone.hits)
     assert lost == 0
 
 
@@ -183,7 +183,7 @@ async def test_connection_lost_mid_bulk_read_then_back_loses_nothing(
             assert clock.elapsed < REPORT_WITHIN
             proxy.clear()
             lost = await count_lost(store, expected)
-    faults.record(tried=1, lost=lost, retried=max(0, gone.hits - 1))
+    faults.record(tried=1, lost=lost, reset_requests=gone.hits)
     assert lost == 0
 
 
@@ -256,7 +256,7 @@ async def test_connection_lost_while_a_save_is_stalled_keeps_the_old_item(
         assert failure.value.key == KEY
         assert session.is_dirty
         proxy.clear()
-        state = await _check_failed_save(store, writer, old, new, faults, retried=gone.hits)
+        state = await _check_failed_save(store, writer, old, new, faults, reset_requests=gone.hits)
     assert state == "old"
 
 
@@ -272,7 +272,7 @@ async def test_reply_lost_then_connection_lost_after_a_save_applied(
         assert clock.elapsed < REPORT_WITHIN
         assert "may or may not have been applied" in str(failure.value)
         proxy.clear()
-        state = await _check_failed_save(store, writer, old, new, faults, retried=gone.hits)
+        state = await _check_failed_save(store, writer, old, new, faults, reset_requests=gone.hits)
     assert state == "new"  # the emulator applied it; the client could not know
 
 
