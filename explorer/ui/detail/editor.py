@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 
 from explorer.ui.detail import style
 from explorer.ui.detail.highlighter import JsonHighlighter
-from explorer.ui.detail.values import TEXT_LIMIT
+from explorer.ui.detail.values import TEXT_LIMIT, json_longer_than
 
 
 def format_json(value: Any) -> str:
@@ -215,13 +215,12 @@ class PropertyEditor(QWidget):
         self._name = name
         self.name_edit.hide()
         self.title.setText(name)
-        size = len(json.dumps(value, ensure_ascii=False))  # the C encoder: fast
-        if size > TEXT_LIMIT:
+        if json_longer_than(value, TEXT_LIMIT):
             self._load(
                 "",
                 False,
-                f"{name} is {size / 1024 / 1024:.1f} MB of JSON: too large to edit here. "
-                "Export the item, edit the file and import it, or use the command line.",
+                f"{name} is more than {TEXT_LIMIT // 1024} KB of JSON: too large to edit "
+                "here. Export the item, edit the file and import it, or use the command line.",
             )
             return
         self._load(format_json(value), editable, note)

@@ -20,6 +20,8 @@ _TOKEN = re.compile(
     r"|(?P<number>-?\b\d+(?:\.\d+)?(?:[eE][+-]?\d+)?\b)"
     r"|(?P<literal>\b(?:true|false|null)\b)"
 )
+#: lines longer than this switch highlighting off for the text
+LONG_LINE = 4000
 _TAG_KEYS = frozenset({'"py/object"', '"py/type"', '"py/reduce"', '"py/id"', '"$type"'})
 
 
@@ -41,7 +43,10 @@ class JsonHighlighter(QSyntaxHighlighter):
         """
         self.enabled = False
         edit.setPlainText(text)
-        self.enabled = len(text) <= HIGHLIGHT_LIMIT
+        # a long single line (a compact body) is slow to paint with thousands of formats
+        self.enabled = len(text) <= HIGHLIGHT_LIMIT and all(
+            len(line) <= LONG_LINE for line in text.split("\n")
+        )
 
     @property
     def enabled(self) -> bool:

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 from explorer.ui.detail import style
 from explorer.ui.detail.highlighter import JsonHighlighter
-from explorer.ui.detail.values import clip
+from explorer.ui.detail.values import TEXT_LIMIT, clip
 
 
 class JsonView(QPlainTextEdit):
@@ -26,8 +26,8 @@ class JsonView(QPlainTextEdit):
             self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.highlighter = JsonHighlighter(self.document())
 
-    def show_text(self, text: str) -> bool:
-        """Show ``text`` (clipped if huge); ``True`` if it was clipped."""
-        shown, clipped = clip(text)
+    def show_text(self, text: str, limit: int = TEXT_LIMIT) -> bool:
+        """Show ``text`` (clipped to ``limit`` characters); ``True`` if it was clipped."""
+        shown, clipped = clip(text, limit)
         self.highlighter.set_text(self, shown)
         return clipped

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.state.session import EditSession, canonical
+from explorer.state.session import EditSession
 from explorer.ui.detail.editor import PropertyEditor
 from explorer.ui.detail.properties import CHANGE_ROLE, PropertiesModel
 from explorer.ui.detail.redaction import Redaction
@@ -51,8 +51,10 @@ class PropertiesPage(QWidget):
         self.redaction = redaction
         self.session: EditSession | None = None
         self.editable = False
-        #: what the editor shows: (session, property, JSON of the value it was loaded with)
-        self._editor_for: tuple[EditSession, str, str] | None = None
+        #: what the editor shows: (session, property, the value object it was loaded with,
+        #: editable);
+        #: values are never changed in place, so "same object" means "same value"
+        self._editor_for: tuple[EditSession, str, Any, bool] | None = None
         self.model = PropertiesModel(redaction)
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -185,6 +187,7 @@ class PropertiesPage(QWidget):
         if self.editor.is_new and self.editor.is_modified:
             return  # keep a property being added
         if session is None or name is None:
+            self._editor_for = None
             self.editor.clear()
             self.remove_action.setEnabled(False)
             return
@@ -193,6 +196,7 @@ class PropertiesPage(QWidget):
         self.remove_action.setEnabled(self.editable)
         self.remove_action.setText("Restore property" if removed else "Remove property")
         if removed:
+            self._editor_for = None
             self.editor.set_value(
                 name, session.document[name], editable=False, note="Removed on save."
             )
@@ -201,18 +205,25 @@ class PropertiesPage(QWidget):
         if self.redaction.is_masked(session.store, session.key):
             shown = self.redaction.view_value(session.store, session.key, name, value)
             if shown != value:
+                self._editor_for = None
                 self.editor.set_masked(
                     name,
                     _pretty(shown),
                     "Masked (redaction mode): Reveal values to see or edit it.",
                 )
                 return
-        loaded = canonical(value)
-        if self.editor.is_modified and self._editor_for == (session, name, loaded):
-            return  # the user's unapplied text, and the value under it did not change
+        shown = self._editor_for
+        if (
+            shown is not None
+            and shown[0] is session
+            and shown[1] == name
+            and shown[2] is value
+            and (self.editor.is_modified or shown[3] == self.editable)
+        ):
+            return  # already shown, or the user's unapplied text over an unchanged value
         note = "Read-only store." if not self.editable else ""
         self.editor.set_value(name, value, editable=self.editable, note=note)
-        self._editor_for = (session, name, loaded)
+        self._editor_for = (session, name, value, self.editable)
 
     def _apply_editor(self, name: str, value: Any, *, reselect: bool = True) -> None:
         session = self.session
@@ -229,12 +240,13 @@ class PropertiesPage(QWidget):
             return
         if reselect:
             self.editor.set_value(name, value, editable=True)
-            self._editor_for = (session, name, canonical(value))
+            self._editor_for = (session, name, session.draft.get(name), True)
             self.select_property(name)
 
     def start_add_property(self) -> None:
         if self.editable:
             self.table.clearSelection()
+            self._editor_for = None
             self.editor.start_new()
 
     def remove_selected(self) -> None:

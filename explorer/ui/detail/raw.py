@@ -20,7 +20,7 @@ from explorer.ui.detail import style
 from explorer.ui.detail.header import human_size
 from explorer.ui.detail.jsonview import JsonView
 from explorer.ui.detail.redaction import Redaction
-from explorer.ui.detail.values import TEXT_LIMIT, clip_note
+from explorer.ui.detail.values import RAW_LINE_LIMIT, TEXT_LIMIT, clip_note
 
 MODES = ("Stored, formatted", "Stored, exact bytes", "Draft as it will be written")
 
@@ -99,8 +99,10 @@ class RawView(QWidget):
             except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
                 text = item.body.decode("utf-8", errors="replace")
                 info = "The body is not valid JSON: shown as text"
-        if self.text.show_text(text):
-            info = clip_note(len(text))
+        # a body too large to format is one long line: show less of it
+        limit = RAW_LINE_LIMIT if "\n" not in text[:RAW_LINE_LIMIT] else TEXT_LIMIT
+        if self.text.show_text(text, limit):
+            info = clip_note(len(text), limit)
         self.info.setText(info + (" · values masked" if masked else ""))
 
     def _view(self, document: Any) -> Any:

@@ -111,9 +111,46 @@ def clip(text: str, limit: int = TEXT_LIMIT) -> tuple[str, bool]:
     return text[: cut if cut > 0 else limit], True
 
 
-def clip_note(total: int) -> str:
+#: a large body shown unformatted is one long line, which costs far more to lay out
+RAW_LINE_LIMIT = 48 * 1024
+
+
+def clip_note(total: int, shown: int = TEXT_LIMIT) -> str:
     """The note shown under a clipped text of ``total`` characters."""
     return (
-        f"Showing the first {TEXT_LIMIT // 1024} KB of {total / 1024 / 1024:.1f} MB: "
+        f"Showing the first {shown // 1024} KB of {total / 1024 / 1024:.1f} MB: "
         "export the item to see all of it"
     )
+
+
+def json_longer_than(value: Any, limit: int) -> bool:
+    """Whether ``value``'s JSON text would be longer than ``limit`` characters.
+
+    Walks the value and stops as soon as the estimate passes ``limit``, so the
+    cost is bounded by ``limit``, not by the size of the value (encoding a
+    multi-megabyte value just to measure it would pause the window).
+    """
+    budget = limit
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            budget -= 2 + 4 * len(item)
+            for name, member in item.items():
+                budget -= len(name)
+                stack.append(member)
+        elif isinstance(item, list):
+            budget -= 2 + 2 * len(item)
+            if len(item) > 200:  # estimate a long list from a sample of its elements
+                sample = json.dumps(item[:100], ensure_ascii=False, default=str)
+                budget -= (len(sample) - 2) * (len(item) // 100)
+                stack.extend(item[(len(item) // 100) * 100 :])
+            else:
+                stack.extend(item)
+        elif isinstance(item, str):
+            budget -= len(item) + 2
+        else:
+            budget -= len(repr(item))
+        if budget < 0:
+            return True
+    return False

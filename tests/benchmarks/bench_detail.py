@@ -1,0 +1,61 @@
+"""The detail pane on a large state: the event loop keeps running while it is opened and edited.
+
+- ``detail_large_item_max_stall_ms``: one 4.5 MB state (60,000 list entries;
+  ``--quick``: 15,000) in a SQLite file; the largest gap of a 5 ms QTimer
+  heartbeat while the pane opens it, a property is edited in the JSON editor
+  and undone, and the Raw JSON tab is shown (target < 50). Peer, in the same
+  process: the naive view (the whole body formatted into a highlighted text
+  box); ``ratio`` = pane stall / naive stall (lower is better).
+
+Each run is a fresh process (``tests.benchmarks.detail_probe``, offscreen Qt
+with qasync); the value is the median of the runs, the load average in detail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from typing import Any
+
+from tests.benchmarks.run import ROOT, Context, Result, benchmark, median
+
+
+async def _probe(items: int) -> dict[str, Any]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.benchmarks.detail_probe",
+        str(items),
+        cwd=str(ROOT),
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await proc.communicate()
+    if proc.returncode != 0:
+        raise RuntimeError(f"detail_probe failed: {err.decode()[-1500:]}")
+    result: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
+    return result
+
+
+@benchmark("detail_large_item_max_stall_ms")
+async def large_item_stall(ctx: Context) -> Result:
+    items = 15000 if ctx.quick else 60000
+    runs = [await _probe(items) for _ in range(2 if ctx.quick else 3)]
+    stall = median([r["max_stall_ms"] for r in runs])
+    naive = median([r["naive_max_stall_ms"] for r in runs])
+    return Result(
+        stall,
+        "ms",
+        {
+            "body_bytes": runs[0]["body_bytes"],
+            "open_ms": median([r["open_ms"] for r in runs]),
+            "naive_max_stall_ms": naive,
+            "ratio": round(stall / naive, 3) if naive else None,
+            "runs": runs,
+            "load_average": os.getloadavg()[0],
+        },
+    )
