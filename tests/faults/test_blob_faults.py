@@ -245,6 +245,25 @@ async def test_lost_reply_to_a_save_that_landed(
     faults.record(tried=1, lost=0, retried=1)
 
 
+async def test_lost_reply_to_a_delete_that_landed(
+    azurite: azurite_support.Azurite, writer: SafeWriter, faults: Recorder
+) -> None:
+    """The same for a delete: its retry finds the blob gone; the delete was ours."""
+    async with proxied(azurite) as (store, proxy):
+        await store.write({KEY: {"UserProfile": {"name": "Ada", "visits": 1}}})
+        session = await EditSession.load(store, KEY)
+        old = session.loaded.body
+        session.delete_state()
+        lose = proxy.add(Rule("lose_reply", match=lambda m, p: m == "DELETE"))
+        assert await session.save(writer) is None
+        assert lose.hits == 1
+        assert await store.read_raw([KEY]) == {}
+        record = await trail(writer, store, KEY)
+        assert [(b.body, b.state) for b in record.backups] == [(old, "applied")]
+        assert [(e.action, e.outcome) for e in record.audit] == [("delete", "ok")]
+    faults.record(tried=1, lost=0, retried=1)
+
+
 # -- network timeouts -------------------------------------------------------------------
 
 
