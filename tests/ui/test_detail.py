@@ -355,21 +355,51 @@ async def test_ctrl_z_in_the_editor_undoes_typing_not_pending_edits(
     assert pane.session.draft["visits"] == 42  # now the pending edit is undone
 
 
-async def test_delete_key_in_the_table_removes_the_property(
-    pane: DetailPane, store: SqliteStorage, qtbot: Any
+async def test_keys_in_the_pane_do_not_collide_with_the_windows_shortcuts(
+    store: SqliteStorage, qtbot: Any
 ) -> None:
     from PySide6.QtCore import Qt as QtKeys
+    from PySide6.QtGui import QAction, QKeySequence
+    from PySide6.QtWidgets import QMainWindow
 
-    pane.show()
-    pane.activateWindow()
-    assert QTest.qWaitForWindowActive(pane)
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    pane = DetailPane()
+    window.setCentralWidget(pane)
+    fired: list[str] = []
+    for name, keys in (("mark state for deletion", "Del"), ("search values", "Ctrl+Shift+F")):
+        action = QAction(name, window)
+        action.setShortcut(QKeySequence(keys))
+        action.triggered.connect(lambda *_, n=name: fired.append(n))
+        window.addAction(action)  # as the window's menus do
+    window.show()
+    window.activateWindow()
+    assert QTest.qWaitForWindowActive(window)
     await pane.open_item(store, USER_KEY)
     pane.select_property("lastSeen")
     pane.table.setFocus()
     qtbot.keyClick(pane.table, QtKeys.Key.Key_Delete)
     assert pane.session is not None
-    assert "lastSeen" not in pane.session.draft
+    assert "lastSeen" not in pane.session.draft  # the table's Delete: remove the property
     assert not pane.session.deleted
+    assert fired == []
+    pane.select_property("prefs")
+    pane.editor.text.setFocus()
+    qtbot.keyClick(
+        pane.editor.text,
+        QtKeys.Key.Key_F,
+        QtKeys.KeyboardModifier.ControlModifier | QtKeys.KeyboardModifier.ShiftModifier,
+    )
+    assert fired == ["search values"]  # the window's key still works in the editor
+    pane.editor.set_text('{"lang":"de"}')
+    qtbot.keyClick(
+        pane.editor.text,
+        QtKeys.Key.Key_I,
+        QtKeys.KeyboardModifier.ControlModifier | QtKeys.KeyboardModifier.ShiftModifier,
+    )
+    assert pane.editor.text_value() == '{\n  "lang": "de"\n}'  # Format
+    qtbot.keyClick(pane.editor.text, QtKeys.Key.Key_Return, QtKeys.KeyboardModifier.ControlModifier)
+    assert pane.session.draft["prefs"] == {"lang": "de"}  # Ctrl+Enter applies
 
 
 async def test_a_large_document_stays_usable(pane: DetailPane, store: SqliteStorage) -> None:

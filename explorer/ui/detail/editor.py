@@ -154,7 +154,7 @@ class PropertyEditor(QWidget):
         self.status.setWordWrap(True)
 
         self.format_button = QPushButton("Format")
-        self.format_button.setToolTip("Pretty-print the JSON (Ctrl+Shift+F)")
+        self.format_button.setToolTip("Pretty-print the JSON (Ctrl+Shift+I)")
         self.format_button.clicked.connect(self.pretty_print)
         self.undo_button = QPushButton("Undo typing")
         self.undo_button.clicked.connect(self.text.undo)
@@ -173,8 +173,11 @@ class PropertyEditor(QWidget):
         )
         self.apply_button.setDefault(True)
         self.apply_button.clicked.connect(self.apply)
-        QShortcut(QKeySequence("Ctrl+Return"), self, self.apply)
-        QShortcut(QKeySequence("Ctrl+Shift+F"), self, self.pretty_print)
+        # only while the editor has focus, so they never collide with the window's keys
+        # (Ctrl+Shift+F is the window's "search in values")
+        for keys, slot in (("Ctrl+Return", self.apply), ("Ctrl+Shift+I", self.pretty_print)):
+            shortcut = QShortcut(QKeySequence(keys), self, slot)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
         head = QHBoxLayout()
         head.addWidget(self.title)

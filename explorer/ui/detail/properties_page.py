@@ -17,8 +17,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -34,6 +34,38 @@ from explorer.state.session import EditSession
 from explorer.ui.detail.editor import PropertyEditor
 from explorer.ui.detail.properties import CHANGE_ROLE, PropertiesModel
 from explorer.ui.detail.redaction import Redaction
+
+
+def _is_delete(event: QKeyEvent) -> bool:
+    return event.matches(QKeySequence.StandardKey.Delete) or event.key() == Qt.Key.Key_Backspace
+
+
+class PropertiesTable(QTableView):
+    """The properties table; Delete / Backspace here mean "remove this property".
+
+    The key is taken before shortcuts are matched (``ShortcutOverride``), so the
+    window's own Delete ("mark state for deletion") does not fire, and is not
+    ambiguous, while the table has focus.
+    """
+
+    delete_pressed = Signal()
+
+    def event(self, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and _is_delete(event)
+            and self.state() != QAbstractItemView.State.EditingState
+        ):
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if _is_delete(event):
+            self.delete_pressed.emit()
+            return
+        super().keyPressEvent(event)
 
 
 class PropertiesPage(QWidget):
@@ -56,7 +88,7 @@ class PropertiesPage(QWidget):
         #: values are never changed in place, so "same object" means "same value"
         self._editor_for: tuple[EditSession, str, Any, bool] | None = None
         self.model = PropertiesModel(redaction)
-        self.table = QTableView()
+        self.table = PropertiesTable()
         self.table.setModel(self.model)
         self.table.setObjectName("properties")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -88,11 +120,7 @@ class PropertiesPage(QWidget):
         self.delete_action.setToolTip("Mark the whole state for deletion (pending until Save)")
         self.delete_action.triggered.connect(self.delete_state)
         # Delete in the table removes the selected property (the tree's Delete deletes states)
-        self.remove_shortcut = QAction("Remove property", self.table)
-        self.remove_shortcut.setShortcut(QKeySequence.StandardKey.Delete)
-        self.remove_shortcut.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        self.remove_shortcut.triggered.connect(self.remove_selected)
-        self.table.addAction(self.remove_shortcut)
+        self.table.delete_pressed.connect(self.remove_selected)
 
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 4, 0, 0)
