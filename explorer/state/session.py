@@ -26,7 +26,7 @@ Invariants:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, runtime_checkable
 
 from explorer.core.errors import ETagConflictError, ItemNotFoundError, StorageError
@@ -66,7 +66,7 @@ class RawWriter(Protocol):
     """Writes raw items on behalf of a session (``SafeWriter`` backs up and audits)."""
 
     async def write_raw(
-        self, store: Storage, item: RawItem, *, if_match: str | None = None
+        self, store: Storage, item: RawItem, *, if_match: str | None = None, create: bool = False
     ) -> RawItem: ...
 
     async def delete_raw(
@@ -491,3 +491,28 @@ class EditSession:
         except ETagConflictError:
             self.theirs_fetched = False
             raise
+
+    async def recreate(self, writer: RawWriter | None = None) -> RawItem:
+        """Write my draft as a new item after someone deleted it (seen by ``fetch_theirs``).
+
+        A create: refused with ``ETagConflictError`` if the key exists again.
+        Raises ``ValueError`` unless the fetched version showed it deleted, or
+        if my draft is itself a deletion.
+        """
+        if not self.theirs_fetched or self.theirs is not None:
+            raise ValueError(
+                f"{self.key!r} is not known to be deleted; fetch the stored version first"
+            )
+        if self.deleted:
+            raise ValueError(f"{self.key!r} is already deleted; there is nothing to recreate")
+        item = self.store.encode(self.key, self.draft, like=self.loaded)
+        try:
+            if writer is None:
+                stored = await self.store.write_raw(replace(item, etag=None), create=True)
+            else:
+                stored = await writer.write_raw(self.store, item, if_match=None, create=True)
+        except ETagConflictError:
+            self.theirs_fetched = False
+            raise
+        self._rebase(stored)
+        return stored

@@ -32,7 +32,7 @@ from explorer.core.errors import ETagConflictError, StorageError
 from explorer.state.session import EditSession, RawWriter
 from explorer.storage.base import Storage
 from explorer.ui.detail.redaction import Redaction
-from explorer.ui.dialogs.conflict import OVERWRITE, RELOAD, ConflictDialog
+from explorer.ui.dialogs.conflict import OVERWRITE, RECREATE, RELOAD, ConflictDialog
 from explorer.ui.dialogs.modal import run_dialog
 from explorer.ui.dialogs.save import SaveDialog
 
@@ -305,10 +305,13 @@ class PendingEdits(QObject):
                     "aside (Use my draft again puts it back)"
                 )
                 return False
-            if dialog.choice != OVERWRITE or dialog.seen_etag is None:
-                return False
             try:
-                await session.overwrite(dialog.seen_etag, writer)
+                if dialog.choice == RECREATE:
+                    await session.recreate(writer)
+                elif dialog.choice == OVERWRITE and dialog.seen_etag is not None:
+                    await session.overwrite(dialog.seen_etag, writer)
+                else:
+                    return False
             except ETagConflictError:
                 continue  # changed again after the user compared: show the new version
             self.saved.emit(session)

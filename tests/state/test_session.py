@@ -370,3 +370,23 @@ async def test_a_root_py_object_tag_is_kept_not_a_property(store: StorageBase) -
     written = await session.save()
     assert written is not None
     assert written.body.startswith(b'{"py/object":"__main__.MyItem"')
+
+
+async def test_recreate_after_someone_deleted_it_is_a_create(store: StorageBase) -> None:
+    await put(store, KEY, USER)
+    session = await EditSession.load(store, KEY)
+    session.set_property("prefs", {"n": "mine"})
+    await store.delete_raw(KEY)
+    with pytest.raises(ValueError, match="not known to be deleted"):
+        await session.recreate()
+    assert await session.fetch_theirs() is None
+    await put(store, KEY, {"back": True})  # someone recreated it meanwhile
+    with pytest.raises(ETagConflictError):
+        await session.recreate()
+    assert await stored(store, KEY) == {"back": True}
+    await store.delete_raw(KEY)
+    await session.fetch_theirs()
+    written = await session.recreate()
+    assert written.etag is not None
+    assert await stored(store, KEY) == {**USER, "prefs": {"n": "mine"}}
+    assert not dirty(session)

@@ -140,9 +140,21 @@ async def test_someone_deleted_it(pane: DetailPane, store: SqliteStorage, tmp_pa
     dialog: ConflictDialog = await opened
     assert dialog.headline.text() == f"Someone deleted {USER_KEY} since you loaded it."
     assert not dialog.reload_button.isEnabled()
-    dialog.compare_button.click()
+    assert dialog.overwrite_button.text() == "Recreate with my draft"
     assert not dialog.overwrite_button.isEnabled()
+    dialog.compare_button.click()
+    assert "(deleted)" in dialog.compare.panes[1].toPlainText()
+    assert dialog.overwrite_button.isEnabled()
     dialog.cancel_button.click()
     assert await asyncio.wait_for(task, 10) is False
     assert await stored(store, USER_KEY) is None
     assert pane.pending.is_dirty(USER_KEY)
+
+    opened = asyncio.ensure_future(next_emit(pane.pending.conflict_opened))
+    task = asyncio.ensure_future(pane.pending.save_session(pane.session))
+    dialog = await opened
+    dialog.compare_button.click()
+    dialog.overwrite_button.click()  # recreate with my draft
+    assert await asyncio.wait_for(task, 10) is True
+    assert await stored(store, USER_KEY) == {**USER_DOC, "visits": 1}
+    assert not pane.pending.is_dirty(USER_KEY)

@@ -6,6 +6,8 @@ dialog closes):
 - ``COMPARE`` (a page, not a choice): three panes, loaded / theirs / mine, and
   the exact diff Overwrite would write over theirs;
 - ``RELOAD``: take their version as the new base, my draft kept aside;
+- ``RECREATE`` (when someone deleted it): write my draft as a new item, after
+  the compare page was shown; refused if the key exists again;
 - ``OVERWRITE``: write my draft over theirs. Only enabled once the compare
   page has been shown, and carries ``seen_etag``, the etag of the version the
   user saw, so a change made after that is refused again, never lost;
@@ -37,6 +39,7 @@ from explorer.ui.dialogs.review import diff_texts, document_text, edits_summary
 
 RELOAD = "reload"
 OVERWRITE = "overwrite"
+RECREATE = "recreate"
 CANCEL = "cancel"
 
 LAST_WRITER_WINS = (
@@ -124,14 +127,18 @@ class ConflictDialog(QDialog):
         self.reload_button = QPushButton("Reload theirs (keep my draft aside)")
         self.reload_button.clicked.connect(lambda: self._choose(RELOAD))
         self.reload_button.setEnabled(not deleted)
-        self.overwrite_button = QPushButton("Overwrite anyway")
+        self.overwrite_button = QPushButton(
+            "Recreate with my draft" if deleted else "Overwrite anyway"
+        )
         self.overwrite_button.setEnabled(False)
         self.overwrite_button.setToolTip(
             "Compare first: you can only overwrite a version you have seen"
             if not deleted
-            else "The item was deleted; reload it in the tree to start again"
+            else "Compare first: writes your draft as a new item (refused if it exists again)"
         )
-        self.overwrite_button.clicked.connect(lambda: self._choose(OVERWRITE))
+        self.overwrite_button.clicked.connect(
+            lambda: self._choose(RECREATE if deleted else OVERWRITE)
+        )
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Keep my edits pending; decide later")
         self.cancel_button.clicked.connect(self.reject)
@@ -192,7 +199,7 @@ class ConflictDialog(QDialog):
             self.seen_etag = theirs.etag
         self.pages.setCurrentIndex(1)
         self.compared = True
-        self.overwrite_button.setEnabled(theirs is not None)
+        self.overwrite_button.setEnabled(theirs is not None or not session.deleted)
         if theirs is not None:
             self.overwrite_button.setToolTip(
                 f"Write my draft over their version (etag {theirs.etag}); refused if it "
@@ -202,6 +209,8 @@ class ConflictDialog(QDialog):
 
     def _choose(self, choice: str) -> None:
         if choice == OVERWRITE and not (self.compared and self.seen_etag):
+            return
+        if choice == RECREATE and not self.compared:
             return
         self.choice = choice
         self.accept()
