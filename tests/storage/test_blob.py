@@ -1,6 +1,6 @@
 """Blob backend behaviour beyond the conformance suite, on Azurite.
 
-The fixtures in ``shared/fixtures`` (beside the work tree) are real dumps of what botbuilder-python,
+The fixtures in ``tests/fixtures`` (copied from shared/) are real dumps of what botbuilder-python,
 botbuilder-js and the Agents SDK wrote; they are uploaded byte for byte (name,
 content type, body) and then read, listed, edited and written back through the
 backend. The .NET body is built from botbuilder-dotnet's documented form.
@@ -30,8 +30,8 @@ from tests.support.azurite import Azurite, unique_container
 
 pytestmark = pytest.mark.emulator
 
-#: shared/ lies beside the work tree (and beside CI's fresh clone)
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
+#: real dumps copied into the repository
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 DOTNET_BODY = (
     '{"$type":"System.Collections.Generic.Dictionary`2[[System.String, System.Private.CoreLib],'

@@ -29,7 +29,7 @@ from tests.support.azurite import Azurite, unique_container
 
 pytestmark = [pytest.mark.peer, pytest.mark.emulator]
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 USER = "msteams/users/29:1AbC-x_y"
 CONVERSATION = "msteams/conversations/a:1Xyz;messageid=1700000000000"
 PRIVATE = f"{CONVERSATION}/users/29:1AbC-x_y/"  # botbuilder-python's own suffix

@@ -14,7 +14,7 @@ from explorer.core.errors import InvalidKeyError
 from explorer.storage import blob_dialects as d
 from explorer.storage.json_style import JsonStyle, detect_style, rewrite
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 def items(name: str) -> list[dict[str, str]]:

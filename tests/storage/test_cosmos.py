@@ -35,7 +35,7 @@ from tests.support.latency_proxy import LatencyProxy
 
 pytestmark = pytest.mark.emulator
 
-FIXTURES = Path(__file__).parent / "fixtures" / "cosmos"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SERVER_FIELDS = {"_rid", "_self", "_ts", "_etag", "_attachments"}
 
 

@@ -36,7 +36,7 @@ from tests.support.cosmos_emulator import Emulator, unique_name
 
 pytestmark = [pytest.mark.peer, pytest.mark.emulator]
 
-FIXTURES = Path(__file__).parent / "fixtures" / "cosmos"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 LONG_CONVERSATION = "a:1" + "Xyz" * 100 + ";messageid=1700000000000"
 SHORT_CONVERSATION = "a:1Xyz;messageid=1700000000000"
 USER = "msteams/users/29:1AbC-x_y"

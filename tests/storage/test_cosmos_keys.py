@@ -1,6 +1,6 @@
 """Cosmos DB ids of every dialect (stdlib only, no emulator).
 
-Expected ids come from the real dumps in ``tests/storage/fixtures/cosmos``
+Expected ids come from the real dumps in ``tests/fixtures``
 (documents written by botbuilder-python 4.17.1, botbuilder-js 4.23.3 and the
 Agents SDK js into the emulator) and from the algorithms of the SDKs.
 """
@@ -26,7 +26,7 @@ from explorer.storage.cosmos_keys import (
     truncate,
 )
 
-FIXTURES = Path(__file__).parent / "fixtures" / "cosmos"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 def fixture(name: str) -> list[dict[str, Any]]:

@@ -2,7 +2,7 @@
 
 Edit in the JSON editor, review the exact bytes, save with the etag, and hit a
 412 when the "bot" writes the blob meanwhile. The bodies come from
-``shared/fixtures/python-blobstorage.json`` (a real dump).
+``tests/fixtures/python-blobstorage.json`` (a real dump).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from tests.ui.detail_support import next_emit, safe_writer
 
 pytestmark = pytest.mark.emulator
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 KEY = "msteams/users/user-1"
 
 
