@@ -10,7 +10,7 @@ from typing import Any
 import keyring
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QPushButton
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 
 from explorer.app import build_window
 from explorer.core.items import RawItem
@@ -341,3 +341,25 @@ async def test_empty_window_offers_connect_and_the_demo(window: Any) -> None:
     await until(lambda: conn.node.load_state is LoadState.LOADED)
     assert window.left.currentIndex() == 1
     assert conn.node.count > 100
+
+
+async def test_a_big_group_pages_in_as_the_view_scrolls_to_its_end(
+    window: Any, tmp_path: Path
+) -> None:
+    url = await make_store(tmp_path / "state.db", [f"webchat/users/u{i:05}" for i in range(2500)])
+    conn = await connect(window, url)
+    users = first_of(conn.node, NodeKind.USERS)
+    assert len(users.children) == 2500
+    window.view.expand(window.model.index_of(users.parent))
+    window.view.expand(window.model.index_of(users))
+    await until(lambda: window.model.shown(users) == 1000)
+    for _ in range(20):  # nobody scrolls: relayouts do not page in more
+        QApplication.processEvents()
+    assert window.model.shown(users) == 1000
+    for _ in range(3):
+        window.view.scrollToBottom()
+        await until(lambda: True)
+    await until(lambda: window.model.shown(users) > 1000)
+    # go to a row far below the pages shown
+    window.select_node(users.children[2499])
+    assert window.view.currentIndex().data(roles.KEY_ROLE) == "webchat/users/u02499"

@@ -43,6 +43,8 @@ COLUMNS = ("Name", "Items")
 _NCOLUMNS = len(COLUMNS)
 #: children of one parent shown before the view asks for more
 PAGE_ROWS = 1000
+#: a next page is offered once a row this close to the end has been drawn
+NEAR_END_ROWS = 50
 _NO_FLAGS = Qt.ItemFlag.NoItemFlags
 _FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 _LEAF_FLAGS = _FLAGS | Qt.ItemFlag.ItemNeverHasChildren
@@ -104,6 +106,8 @@ class StateTreeModel(QAbstractItemModel):
         #: per open tree insert/remove: forwarded to Qt?, the parent's limit after it
         self._forwarded: list[tuple[bool, int | None]] = []
         self._paging_in: set[Node] = set()
+        #: per parent, the lowest child row the view has drawn
+        self._painted: dict[Node, int] = {}
         tree.subscribe(self)
 
     # -- paging -----------------------------------------------------------------
@@ -151,6 +155,7 @@ class StateTreeModel(QAbstractItemModel):
         self.beginResetModel()
         self.paging = enabled
         self._limit.clear()
+        self._painted.clear()
         self.endResetModel()
 
     # -- helpers ----------------------------------------------------------------
@@ -238,20 +243,31 @@ class StateTreeModel(QAbstractItemModel):
         if parent.column() > 0:
             return False
         node = self.node(parent)
-        if self.shown(node) < len(node.children):
-            return True
+        shown = self.shown(node)
+        if shown < len(node.children):
+            # QTreeView asks on every relayout of an expanded parent; a page is
+            # only worth adding once the rows near the end have been shown
+            return self._near_end(node)
         return node.prefix is not None and node.load_state is LoadState.UNLOADED
+
+    def _near_end(self, node: Node) -> bool:
+        """Rows are hidden below ``node``'s page and the view has drawn near its end."""
+        shown = self.shown(node)
+        near = min(NEAR_END_ROWS, self.page_rows // 4)
+        return shown < len(node.children) and self._painted.get(node, -1) >= shown - 1 - near
+
+    def _schedule_page(self, node: Node) -> None:
+        # next loop turn: never change rows from inside data() or a view's handler
+        if node not in self._paging_in:
+            self._paging_in.add(node)
+            QTimer.singleShot(0, lambda: self._next_page(node))
 
     def fetchMore(self, parent: AnyIndex) -> None:
         if not self.canFetchMore(parent):
             return
         node = self.node(parent)
         if self.shown(node) < len(node.children):
-            # next page on the next loop turn: views call this from inside
-            # their own change handlers, where a nested insert is not allowed
-            if node not in self._paging_in:
-                self._paging_in.add(node)
-                QTimer.singleShot(0, lambda: self._next_page(node))
+            self._schedule_page(node)
             return
         node.load_state = LoadState.LOADING  # the loader announces the change
         if self._on_fetch is not None:
@@ -282,7 +298,14 @@ class StateTreeModel(QAbstractItemModel):
         node = self.node(index)
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._label(node) if column == 0 else self._count_text(node)
+            if column == 0:
+                up = node.parent
+                if up is not None and node.row > self._painted.get(up, -1):
+                    self._painted[up] = node.row  # how far down the view has drawn
+                    if self._near_end(up):
+                        self._schedule_page(up)
+                return self._label(node)
+            return self._count_text(node)
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(node)
         if role == Qt.ItemDataRole.DecorationRole and column == 0:
@@ -410,6 +433,8 @@ class StateTreeModel(QAbstractItemModel):
             return
         for node in [n for n in self._limit if not n.attached]:  # dropped rows
             del self._limit[node]
+        for node in [n for n in self._painted if not n.attached]:
+            del self._painted[node]
         if new_limit is None:
             self._limit.pop(parent, None)
         else:
