@@ -558,3 +558,13 @@ async def test_a_missing_container_is_a_clear_error(azurite: Azurite) -> None:
 
 def test_page_size_is_the_service_maximum() -> None:
     assert blob_module.PAGE_SIZE == 5000
+
+
+async def test_entra_id_is_the_fallback_for_an_account_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    from azure.identity.aio import DefaultAzureCredential
+
+    monkeypatch.delenv("AZURE_STORAGE_CONNECTION_STRING", raising=False)
+    store = from_url("blob://state", account_url="https://acct.blob.core.windows.net")
+    assert isinstance(store._container.credential, DefaultAzureCredential)
+    assert store._container.account_name == "acct"
+    await store.close()  # closes the credential it made; no request was sent
