@@ -16,6 +16,10 @@ Opens containers filled by botbuilder-python/-js/-dotnet and the Agents SDK
   body style; only changed properties differ (``encode(key, doc, like=raw)``).
 - Bulk reads and writes run concurrently on one client session, at most
   ``max_concurrency`` requests at a time. Listing streams 5,000-name pages.
+  ``iter_children(prefix)`` lists one tree level (``Capability.HIERARCHY``).
+- If the same key is stored in two forms (a migration), listing shows both
+  entries (same key, different ``name``/``dialect``); reads take the main
+  dialect's blob; ``delete`` removes every form.
 - This is the only module that imports ``azure.storage``.
 """
 
