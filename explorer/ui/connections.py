@@ -66,8 +66,12 @@ class ConnectionManager(QObject):
         self.connections: list[Connection] = []
 
     def for_node(self, node: Any) -> Connection | None:
+        """The connection a node belongs to (also a node of filter results: same store)."""
         conn = node.connection if node is not None else None
-        return next((c for c in self.connections if c.node is conn), None)
+        if conn is None:
+            return None
+        found = next((c for c in self.connections if c.node is conn), None)
+        return found or next((c for c in self.connections if c.store is conn.store), None)
 
     async def open(
         self, profile: Profile, secret: str | None, read_only: bool | None = None

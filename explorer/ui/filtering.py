@@ -1,37 +1,57 @@
 """The tree's filter: ids as you type, or values on Enter (``TreeFilter``).
 
-The proxy (``StateFilterModel``) is attached to the tree model only while a
-filter is on, and the tree model then shows every row (no paging), so a
-filter sees the whole listing. Clearing the filter puts the tree model back
-in the view, connections expanded and the current row revealed. A value
-search reads every state of the current connection through
-``explorer.state.search`` as one cancellable task; on a store that charges
-request units it first says what it will read and asks.
+Results go into a second, small ``StateTree`` shown through its own
+``StateTreeModel`` (``results_model``), with one top-level node per open
+connection. Matching runs over the listed nodes in Python (a 100,000-key
+tree in tens of milliseconds), so the view never filters the big model row
+by row; the first ``MAX_RESULTS`` matches are shown and the status bar says
+when there are more. Clearing the filter puts the main model back in the
+view, connections expanded and the current row revealed.
+
+A value search reads every state of the current connection through
+``explorer.state.search`` as one cancellable task and adds matches to the
+results as they are found; on a store that charges request units it first
+says what it will read and asks.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QModelIndex, QObject, QTimer
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QMessageBox
 
-from explorer.state.tree import LoadState, Node
-from explorer.ui.models import roles
+from explorer.core.items import Entry
+from explorer.state.tree import ConnectionNode, LoadState, Node, StateTree, node_matches
+from explorer.ui.models.state_tree_model import StateTreeModel
 
 if TYPE_CHECKING:
     from explorer.ui.connections import Connection
     from explorer.ui.main_window import MainWindow
 
+#: matches shown at most (the status bar says when there are more)
+MAX_RESULTS = 5000
+#: results expanded automatically up to this many
+EXPAND_RESULTS = 300
+
+
+def _entry(node: Node) -> Entry:
+    assert node.key is not None
+    return node.entry or Entry(key=node.key)
+
 
 class TreeFilter(QObject):
-    """Owns the filter box's behaviour for one window."""
+    """Owns the filter box's behaviour and the results tree of one window."""
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
         self.toolbar = window.toolbar
-        self.proxy = window.filter_model
+        self.results = StateTree()
+        pending = window.pending
+        self.results_model = StateTreeModel(
+            self.results, is_dirty=pending.is_dirty if pending is not None else None, parent=self
+        )
         self.running: Any = None
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
@@ -41,24 +61,68 @@ class TreeFilter(QObject):
         self.toolbar.filter_edit.returnPressed.connect(self._entered)
         self.toolbar.values_button.toggled.connect(lambda _on: self.timer.start())
 
+    @property
+    def active(self) -> bool:
+        return self.window.view.model() is self.results_model
+
     def clear(self) -> None:
         self.toolbar.filter_edit.clear()
         self.apply()
 
-    def _text_changed(self, _text: str) -> None:
-        if not self.toolbar.values_button.isChecked() or not _text.strip():
+    def _text_changed(self, text: str) -> None:
+        if not self.toolbar.values_button.isChecked() or not text.strip():
             self.timer.start()
 
     def _entered(self) -> None:
         if self.toolbar.values_button.isChecked():
             self.search_values(self.toolbar.filter_edit.text().strip())
 
-    def show_filtered(self) -> None:
-        if self.proxy.sourceModel() is not self.window.model:
-            self.window.model.set_paging(False)  # the filter looks at every row
-            self.proxy.setSourceModel(self.window.model)
-        if self.window.view.model() is not self.proxy:
-            self.window.set_view_model(self.proxy)
+    def _reset_results(self) -> dict[int, ConnectionNode]:
+        """Empty results with one node per open connection (by id of the main node)."""
+        for old in list(self.results.root.children):
+            assert isinstance(old, ConnectionNode)
+            self.results.remove_connection(old)
+        mapping: dict[int, ConnectionNode] = {}
+        for conn in self.window.manager.connections:
+            node = self.results.add_connection(
+                conn.node.label, conn.store, environment=conn.node.environment
+            )
+            node.load_state = LoadState.LOADED
+            mapping[id(conn.node)] = node
+        if not self.active:
+            self.window.set_view_model(self.results_model)
+        return mapping
+
+    def apply(self) -> None:
+        if self.toolbar.values_button.isChecked() and self.toolbar.filter_edit.text().strip():
+            return  # value search starts on Enter
+        if self.running is not None:
+            self.running.cancel()
+            self.running = None
+        text = self.toolbar.filter_edit.text().strip()
+        current = self.window.current_node()
+        if not text:
+            if self.active:
+                self.window.set_view_model(self.window.model)
+                for conn in self.window.manager.connections:
+                    self.window.view.expand(self.window.model.index_of(conn.node))
+                main = self.window.main_node(current) if current is not None else None
+                if main is not None:
+                    self.window.select_node(main)
+            return
+        mapping = self._reset_results()
+        found = more = 0
+        for conn in self.window.manager.connections:
+            matches = [n for n in conn.node.by_key.values() if node_matches(n, text)]
+            more += max(0, len(matches) - (MAX_RESULTS - found))
+            matches = matches[: MAX_RESULTS - found]
+            found += len(matches)
+            self.results.add_entries(mapping[id(conn.node)], [_entry(n) for n in matches])
+        if found <= EXPAND_RESULTS:
+            self.window.view.expandAll()
+        noun = "state" if found == 1 else "states"
+        extra = f" (first {found:,} of {found + more:,} shown)" if more else ""
+        self.window.status.showMessage(f"Filter {text!r}: {found:,} matching {noun}{extra}", 8000)
 
     def search_values(self, text: str) -> None:
         """Show the states of the current connection whose values contain ``text``."""
@@ -67,21 +131,24 @@ class TreeFilter(QObject):
             return
         if self.running is not None:
             self.running.cancel()
-        self.proxy.set_keys(())
-        self.show_filtered()
+        target = self._reset_results()[id(conn.node)]
         self.running = self.window.runner.start(
-            f"Searching values for {text!r}", lambda handle: self._search_values(conn, text, handle)
+            f"Searching values for {text!r}",
+            lambda handle: self._search_values(conn, target, text, handle),
         )
 
-    async def _search_values(self, conn: Connection, text: str, handle: Any) -> None:
+    async def _search_values(
+        self, conn: Connection, target: ConnectionNode, text: str, handle: Any
+    ) -> None:
         from explorer.state.search import estimate_cost, search_values
         from explorer.storage.base import Capability
         from explorer.ui.dialogs.modal import run_dialog
 
-        entries = [n.entry for n in conn.node.by_key.values() if n.entry is not None]
+        entries = [_entry(n) for n in conn.node.by_key.values()]
         if conn.node.prefix is not None or conn.node.load_state is not LoadState.LOADED:
             handle.report(0, None, "Listing keys to search")
             entries = [e async for e in conn.store.iter_entries("")]
+        by_key = {e.key: e for e in entries}
         cost = estimate_cost(conn.store, entries)
         if Capability.REQUEST_CHARGE in conn.store.capabilities:
             box = QMessageBox(
@@ -98,8 +165,8 @@ class TreeFilter(QObject):
 
         def matched(keys: list[str]) -> None:
             found.extend(keys)
-            self.proxy.add_keys(keys)
-            if self.proxy.rowCount() and len(found) < 500:
+            self.results.add_entries(target, [by_key[k] for k in keys])
+            if len(found) <= EXPAND_RESULTS:
                 self.window.view.expandAll()
 
         handle.report(0, cost.items, f"Searching values for {text!r}:")
@@ -113,45 +180,3 @@ class TreeFilter(QObject):
         self.window.status.showMessage(
             f"{len(found):,} of {cost.items:,} states contain {text!r} in their values", 15000
         )
-
-    def apply(self) -> None:
-        if self.toolbar.values_button.isChecked() and self.toolbar.filter_edit.text().strip():
-            return  # value search starts on Enter
-        if self.running is not None:
-            self.running.cancel()
-            self.running = None
-        text = self.toolbar.filter_edit.text().strip()
-        current = self.window.current_node()
-        if not text:
-            if self.window.view.model() is not self.window.model:
-                self.proxy.setSourceModel(None)  # type: ignore[arg-type]
-                self.window.model.set_paging(True)
-                self.window.set_view_model(self.window.model)
-                for row in range(self.window.model.rowCount()):
-                    self.window.view.expand(self.window.model.index(row, 0))
-            if current is not None:
-                self.window.select_node(current)
-            return
-        self.proxy.set_needle(text)
-        self.show_filtered()
-        rows, states = _count_rows(self.proxy, 2000)
-        if rows < 2000:
-            self.window.view.expandAll()
-        more = "+" if rows >= 2000 else ""
-        noun = "state" if states == 1 and not more else "states"
-        self.window.status.showMessage(f"Filter {text!r}: {states:,}{more} matching {noun}", 8000)
-
-
-def _count_rows(model: Any, limit: int, parent: QModelIndex | None = None) -> tuple[int, int]:
-    """(rows, state rows) below ``parent``, counting stops near ``limit`` rows."""
-    parent = parent or QModelIndex()
-    rows = states = 0
-    for row in range(model.rowCount(parent)):
-        index = model.index(row, 0, parent)
-        node = index.data(roles.NODE_ROLE)
-        below_rows, below_states = _count_rows(model, limit - rows, index)
-        rows += 1 + below_rows
-        states += below_states + (1 if isinstance(node, Node) and node.is_state else 0)
-        if rows >= limit:
-            break
-    return rows, states

@@ -35,7 +35,6 @@ from explorer.storage.base import Storage
 from explorer.ui.connections import Connection, ConnectionManager
 from explorer.ui.filtering import TreeFilter
 from explorer.ui.models import roles
-from explorer.ui.models.state_filter_model import StateFilterModel
 from explorer.ui.models.state_tree_model import StateTreeModel
 from explorer.ui.tasks import TaskRunner
 from explorer.ui.window_parts import EmptyState, EnvironmentBand, StatusArea, Toolbar, build_menus
@@ -71,9 +70,6 @@ class MainWindow(QMainWindow):
             on_fetch=self._fetch,
             parent=self,
         )
-        # attached to the tree model only while a filter is on: a recursive
-        # filter re-checks every inserted row, too slow while a big store streams in
-        self.filter_model = StateFilterModel(self)
         self.filter: TreeFilter
         self._build()
         manager.changed.connect(self._connections_changed)
@@ -131,6 +127,17 @@ class MainWindow(QMainWindow):
         build_menus(self)
         self.filter = TreeFilter(self)
         self.toolbar.goto_edit.returnPressed.connect(self.go_to)
+
+    def main_node(self, node: Node) -> Node | None:
+        """``node`` itself, or for a row of the filter results the main tree's row."""
+        conn = self.manager.for_node(node)
+        if conn is None:
+            return None
+        if node.connection is conn.node:
+            return node
+        if node.key is not None:
+            return conn.node.by_key.get(node.key)
+        return conn.node
 
     def _fetch(self, node: Node) -> None:
         self.manager.expand(node)
@@ -218,8 +225,12 @@ class MainWindow(QMainWindow):
 
     def select_node(self, node: Node) -> None:
         """Make ``node`` current: clear the filter if it hides it, expand, scroll."""
-        if self.view.model() is self.filter_model:
+        if self.filter.active:
             self.filter.clear()
+        main = self.main_node(node)
+        if main is None:
+            return
+        node = main
         self.model.reveal(node)
         index = self.model.index_of(node)
         if not index.isValid():
@@ -313,6 +324,8 @@ class MainWindow(QMainWindow):
         # only keys that are or were pending: a full pass would ask about every row
         pending_keys = {s.key for s in self.pending.sessions()} if self.pending else set()
         self.model.refresh_dirty(pending_keys | self.model.dirty_keys)
+        results = self.filter.results_model
+        results.refresh_dirty(pending_keys | results.dirty_keys)
 
     # -- layout and closing -----------------------------------------------------
 

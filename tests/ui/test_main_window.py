@@ -150,8 +150,8 @@ async def test_filter_shows_matching_ids_with_their_parents(window: Any, tmp_pat
     url = await make_store(tmp_path / "state.db", KEYS)
     await connect(window, url)
     window.toolbar.filter_edit.setText("livechat")
-    await until(lambda: window.view.model() is window.filter_model)
-    proxy = window.filter_model
+    await until(lambda: window.view.model() is window.filter.results_model)
+    proxy = window.filter.results_model
     conn_index = proxy.index(0, 0)
     assert proxy.rowCount(conn_index) == 1
     webchat = proxy.index(0, 0, conn_index)
@@ -315,9 +315,9 @@ async def test_search_in_values_shows_the_states_that_contain_the_text(
     window.toolbar.filter_edit.setText("zürich")
     window.toolbar.filter_edit.returnPressed.emit()
     await until(lambda: "1 of 8 states contain" in window.status.currentMessage())
-    assert window.view.model() is window.filter_model
+    assert window.view.model() is window.filter.results_model
     rows = []
-    proxy = window.filter_model
+    proxy = window.filter.results_model
     stack = [proxy.index(0, 0)]
     while stack:
         index = stack.pop()
@@ -363,3 +363,22 @@ async def test_a_big_group_pages_in_as_the_view_scrolls_to_its_end(
     # go to a row far below the pages shown
     window.select_node(users.children[2499])
     assert window.view.currentIndex().data(roles.KEY_ROLE) == "webchat/users/u02499"
+
+
+async def test_filter_shows_a_matching_conversation_with_its_private_states(
+    window: Any, tmp_path: Path
+) -> None:
+    url = await make_store(tmp_path / "state.db", KEYS)
+    await connect(window, url)
+    window.toolbar.filter_edit.setText("messageid=17")
+    await until(lambda: window.filter.active)
+    results = window.filter.results
+    conv = results.find_key("msteams/conversations/a:1Q;messageid=17")
+    assert conv is not None
+    assert [c.label for c in conv.children] == ["private: 29:1AbC-long-teams-user-id-0123456789"]
+    # selecting a result opens it, and clearing the filter keeps it selected in the tree
+    window.view.setCurrentIndex(window.filter.results_model.index_of(conv))
+    await until(lambda: window.detail.key == conv.key)
+    window.toolbar.filter_edit.clear()
+    await until(lambda: not window.filter.active)
+    assert window.view.currentIndex().data(roles.KEY_ROLE) == conv.key

@@ -1,4 +1,4 @@
-"""StateTreeModel and StateFilterModel against the model invariants (qtmodeltester)."""
+"""StateTreeModel against the model invariants (qtmodeltester), paging, marks."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from PySide6.QtCore import QModelIndex, Qt
 from explorer.core.items import Entry
 from explorer.state.tree import LoadState, Node, StateTree
 from explorer.ui.models import roles
-from explorer.ui.models.state_filter_model import StateFilterModel
 from explorer.ui.models.state_tree_model import DIRTY_MARK, StateTreeModel
 
 KEYS = [
@@ -105,31 +104,6 @@ def test_fetch_more_marks_loading_and_hands_over_without_io(qtmodeltester: Any) 
     assert requested == [conn]
     assert not model.canFetchMore(index)  # no second load while the first runs
     qtmodeltester.check(model)
-
-
-def test_filter_keeps_matching_states_and_their_parents(qtmodeltester: Any) -> None:
-    tree = StateTree()
-    model = StateTreeModel(tree)
-    conn = tree.add_connection("local", None)
-    tree.add_entries(conn, [Entry(key=k) for k in KEYS])
-    proxy = StateFilterModel()
-    proxy.setSourceModel(model)
-    proxy.set_needle("1abc")
-    qtmodeltester.check(proxy)
-    teams = find(proxy, "msteams")
-    assert proxy.rowCount(QModelIndex()) == 1
-    assert [proxy.data(proxy.index(r, 0, teams)) for r in range(proxy.rowCount(teams))] == [
-        "Users",
-        "Conversations",
-    ]
-    assert find(proxy, "u1") == QModelIndex()
-    # a matching conversation keeps its private states
-    proxy.set_needle("messageid=17")
-    conv = find(proxy, "a:1Q")
-    assert proxy.rowCount(conv) == 1
-    proxy.set_needle("")
-    assert proxy.rowCount(QModelIndex()) == 1
-    assert proxy.rowCount(proxy.index(0, 0)) == 4
 
 
 def test_big_groups_are_paged_until_the_view_asks_for_more(qapp: Any, qtmodeltester: Any) -> None:
