@@ -75,7 +75,7 @@ class MainWindow(QMainWindow):
         manager.changed.connect(self._connections_changed)
         manager.tree.subscribe(_AutoExpand(self))
         runner.error.connect(self.status.show_error)
-        runner.finished.connect(lambda _h: self._update_status())
+        runner.finished.connect(self._task_finished)
         if pending is not None:
             pending.changed.connect(self._pending_changed)
         self._pending_changed()
@@ -167,6 +167,12 @@ class MainWindow(QMainWindow):
             )
         self.unlock_action.setEnabled(conn is not None and conn.read_only)
         self._update_status()
+
+    def _task_finished(self, handle: Any) -> None:
+        self._update_status()
+        listing = any(handle is c.listing for c in self.manager.connections)
+        if listing and self.filter.active and not self.toolbar.values_button.isChecked():
+            self.filter.timer.start()  # the id filter covers what was listed since
 
     def _update_status(self) -> None:
         self.status.show_connection(self.current_connection())
