@@ -294,7 +294,13 @@ class MainWindow(QMainWindow):
             self.runner.start(
                 f"Allowing writes on {conn.profile.name}",
                 lambda _h: self.manager.unlock_writes(conn),
+                on_result=lambda _r: self._reopen_current(),
             )
+
+    def _reopen_current(self) -> None:
+        """Show the selected state again (after its store was reopened writable)."""
+        index = self.view.currentIndex()
+        self._current_changed(index, index)
 
     def disconnect_current(self) -> None:
         conn = self.current_connection()

@@ -211,8 +211,15 @@ async def test_prod_opens_read_only_until_writes_are_unlocked(
         return QMessageBox.StandardButton.Yes
 
     monkeypatch.setattr(QMessageBox, "warning", answer)
+    user = first_of(conn.node, NodeKind.USER)
+    window.select_node(user)
+    await until(lambda: window.detail.key == user.key)
+    assert not window.detail.editable
     window.unlock_action.trigger()
     await until(lambda: conn.writes_unlocked)
+    # the shown state is reopened on the writable store and can be edited
+    await until(lambda: window.detail.store is conn.store)
+    assert window.detail.editable
     assert asked == ["Allow writes for this session"]
     assert not conn.store.read_only
     assert conn.node.store is conn.store
