@@ -304,9 +304,26 @@ class MainWindow(QMainWindow):
 
     def disconnect_current(self) -> None:
         conn = self.current_connection()
-        if conn is not None:
-            self.detail_clear()
-            self.runner.start(f"Closing {conn.profile.name}", lambda _h: self.manager.close(conn))
+        if conn is None:
+            return
+        unsaved = [
+            s for s in (self.pending.sessions() if self.pending else []) if s.store is conn.store
+        ]
+        if unsaved:
+            answer = QMessageBox.question(
+                self,
+                "Unsaved edits",
+                f"{len(unsaved)} state(s) of {conn.profile.name} have edits that are not "
+                "saved. Disconnect and lose them?",
+                QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Discard:
+                return
+            for session in unsaved:
+                session.revert()
+        self.detail_clear()
+        self.runner.start(f"Closing {conn.profile.name}", lambda _h: self.manager.close(conn))
 
     def mark_for_deletion(self) -> None:
         """Delete pressed on a state: a pending deletion of what the detail pane shows."""

@@ -389,3 +389,43 @@ async def test_filter_shows_a_matching_conversation_with_its_private_states(
     window.toolbar.filter_edit.clear()
     await until(lambda: not window.filter.active)
     assert window.view.currentIndex().data(roles.KEY_ROLE) == conv.key
+
+
+async def test_cancelling_a_listing_keeps_what_was_listed_and_refresh_lists_again(
+    window: Any, tmp_path: Path
+) -> None:
+    keys = [f"webchat/users/u{i:06}" for i in range(30000)]
+    url = await make_store(tmp_path / "state.db", keys)
+    before = len(window.manager.connections)
+    window.connect_profile(sqlite_profile(url), None)
+    await until(lambda: len(window.manager.connections) > before)
+    conn = window.manager.connections[-1]
+    await until(lambda: conn.node.count > 0)
+    await until(lambda: window.status.tasks.cancel_button.isVisible())
+    window.status.tasks.cancel_button.click()
+    await until(lambda: conn.node.load_state is LoadState.FAILED)
+    assert 0 < conn.node.count < len(keys)
+    assert "cancelled" in window.status.error_label.text()
+    assert "listing stopped" in window.model.index(0, 0).data()
+    window.view.setCurrentIndex(window.model.index(0, 0))
+    window.toolbar.refresh_action.trigger()
+    await until(lambda: conn.node.load_state is LoadState.LOADED, within=60)
+    assert conn.node.count == len(keys)
+
+
+async def test_disconnecting_with_unsaved_edits_asks_first(
+    window: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = await make_store(tmp_path / "state.db", KEYS)
+    conn = await connect(window, url)
+    user = first_of(conn.node, NodeKind.USER)
+    window.select_node(user)
+    await until(lambda: window.detail.session is not None)
+    window.detail.session.set_property("Profile", {"n": 7})
+    answers = [QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Discard]
+    monkeypatch.setattr(QMessageBox, "question", lambda *_a, **_k: answers.pop(0))
+    window.disconnect_current()
+    assert window.manager.connections == [conn]
+    window.disconnect_current()
+    await until(lambda: window.manager.connections == [])
+    assert not window.pending.has_unsaved()

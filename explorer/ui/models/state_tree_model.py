@@ -343,8 +343,9 @@ class StateTreeModel(QAbstractItemModel):
             text = f"{text}  {DIRTY_MARK}"
         if node.load_state is LoadState.LOADING and node.prefix is not None:
             text += "  (loading…)"
-        elif node.load_state is LoadState.FAILED and node.prefix is not None:
-            text += "  (failed)"
+        elif node.load_state is LoadState.FAILED:
+            stopped = node.error is not None and "cancelled" in node.error
+            text += "  (listing stopped: Refresh lists again)" if stopped else "  (failed)"
         return text
 
     def _count_text(self, node: Node) -> str:
