@@ -51,9 +51,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def data_dir() -> Path:
-    import platformdirs
+    """The CLI's data dir ($BOTSTATE_EXPLORER_DATA_DIR or the platform's): one history."""
+    from explorer.cli.context import data_dir as shared
 
-    return Path(platformdirs.user_data_dir("botstate-explorer", appauthor=False))
+    return shared()
 
 
 def profile_from_url(url: str, args: argparse.Namespace) -> tuple[Profile, str | None]:
@@ -177,7 +178,9 @@ def build_window(settings: Any = None, data: Path | None = None) -> Any:
     folder = data_dir() if data is None else data
     runner = TaskRunner()
     manager = ConnectionManager(StateTree(), runner, open_profile)
-    backups, audit = BackupStore(folder / "backups.db"), AuditLog(folder / "audit.jsonl")
+    from explorer.cli.context import audit_path, backups_path
+
+    backups, audit = BackupStore(backups_path(folder)), AuditLog(audit_path(folder))
 
     def writer_for(store: Storage) -> SafeWriter:
         conn = next((c for c in manager.connections if c.store is store), None)
@@ -254,9 +257,10 @@ async def _run(options: argparse.Namespace, window: Any, *, screenshot: str | No
     warming = asyncio.ensure_future(asyncio.to_thread(warm_backends))
     url = options.store
     if options.demo and not url:
+        from explorer.cli.context import demo_store_path
         from explorer.state.demo import ensure_demo_store_async
 
-        url = await ensure_demo_store_async(data_dir() / "demo.db")
+        url = await ensure_demo_store_async(demo_store_path(data_dir()))
     if url:
         profile, secret = profile_from_url(url, options)
         read_only = True if options.read_only else None
