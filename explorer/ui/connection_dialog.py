@@ -162,7 +162,8 @@ class ConnectionDialog(QDialog):
     def _secret_row(self, form: QFormLayout, label: str) -> tuple[QLineEdit, QButtonGroup]:
         secret = QLineEdit()
         secret.setEchoMode(QLineEdit.EchoMode.Password)
-        secret.setPlaceholderText("stored in the system keychain; empty keeps the saved one")
+        secret.setPlaceholderText(f"{label}, kept in the system keychain")
+        secret.setToolTip("Leave empty to keep the saved one. Never written to settings files.")
         with_secret, with_entra = QRadioButton(label), QRadioButton("Entra ID sign-in")
         with_secret.setChecked(True)
         group = QButtonGroup(self)
@@ -174,7 +175,7 @@ class ConnectionDialog(QDialog):
         auth.addWidget(with_entra)
         auth.addStretch(1)
         form.addRow("Sign in with", auth)
-        form.addRow(label, secret)
+        form.addRow("Secret", secret)
         return secret, group
 
     def _sqlite_page(self) -> None:
