@@ -134,6 +134,20 @@ async def open_profile(profile: Profile, secret: str | None, read_only: bool) ->
     return store
 
 
+async def make_lister(profile: Profile, secret: str | None) -> Any:
+    """A ``ThreadedLister`` for network stores (their SDKs parse pages on the loop)."""
+    if profile.kind not in ("blob", "cosmos"):
+        return None
+    from explorer.state.threaded_listing import ThreadedLister
+    from explorer.storage.registry import open_store
+
+    options = profile.store_options(secret)
+    if profile.kind == "blob":
+        # the XML of a page is parsed in C holding the GIL: 1,000 names keep that short
+        options.setdefault("page_size", 1000)
+    return await ThreadedLister.start(lambda: open_store(profile.url(), read_only=True, **options))
+
+
 async def check_profile(profile: Profile, secret: str | None) -> str:
     """One line saying what a read-only connection to ``profile`` found."""
     store = await asyncio.wait_for(open_profile(profile, secret, True), timeout=20)
@@ -177,7 +191,7 @@ def build_window(settings: Any = None, data: Path | None = None) -> Any:
 
     folder = data_dir() if data is None else data
     runner = TaskRunner()
-    manager = ConnectionManager(StateTree(), runner, open_profile)
+    manager = ConnectionManager(StateTree(), runner, open_profile, lister_factory=make_lister)
     from explorer.cli.context import audit_path, backups_path
 
     backups, audit = BackupStore(backups_path(folder)), AuditLog(audit_path(folder))

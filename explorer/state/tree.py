@@ -122,6 +122,8 @@ class ConnectionNode(Node):
     """A top-level node: one open store. ``store`` is opaque to the tree."""
 
     store: Any = None
+    #: lists instead of ``store`` when set (``ThreadedLister``: same listing API)
+    lister: Any = None
     environment: str = "dev"
     #: total items listed so far / expected (``None`` while unknown)
     listed: int = 0

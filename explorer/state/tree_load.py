@@ -79,7 +79,8 @@ async def list_connection(
     """List a whole store into ``conn`` (non-lazy stores). Returns items listed."""
     tree.set_load_state(conn, LoadState.LOADING)
     try:
-        count = await _stream(tree, conn, conn.store.iter_entries(""), progress, **batching)
+        source = conn.lister or conn.store
+        count = await _stream(tree, conn, source.iter_entries(""), progress, **batching)
     except asyncio.CancelledError:
         tree.set_load_state(
             conn, LoadState.FAILED, f"listing cancelled after {conn.listed:,} items"
@@ -135,7 +136,7 @@ async def expand_node(tree: StateTree, node: Node, progress: ProgressCallback | 
     conn = node.connection
     if conn is None or node.prefix is None:
         return 0
-    store = conn.store
+    store = conn.lister or conn.store
     tree.set_load_state(node, LoadState.LOADING)
     listed = 0
     try:

@@ -25,6 +25,8 @@ from explorer.ui.tasks import TaskHandle, TaskRunner
 
 #: ``(profile, secret, read_only) -> an opened store``
 Opener = Callable[[Profile, str | None, bool], Awaitable[Storage]]
+#: ``(profile, secret) -> a lister (ThreadedLister) or None to list on the store``
+ListerFactory = Callable[[Profile, str | None], Awaitable[Any]]
 
 
 @dataclass(eq=False)
@@ -35,6 +37,8 @@ class Connection:
     node: ConnectionNode
     writes_unlocked: bool = False
     listing: TaskHandle | None = field(default=None, repr=False)
+    #: lists the store off the event loop (``ThreadedLister``), when there is one
+    lister: Any = field(default=None, repr=False)
 
     @property
     def read_only(self) -> bool:
@@ -59,10 +63,17 @@ class ConnectionManager(QObject):
     changed = Signal()
 
     def __init__(
-        self, tree: StateTree, runner: TaskRunner, opener: Opener, parent: QObject | None = None
+        self,
+        tree: StateTree,
+        runner: TaskRunner,
+        opener: Opener,
+        parent: QObject | None = None,
+        *,
+        lister_factory: ListerFactory | None = None,
     ) -> None:
         super().__init__(parent)
         self.tree, self.runner, self.opener = tree, runner, opener
+        self.lister_factory = lister_factory
         self.connections: list[Connection] = []
 
     def for_node(self, node: Any) -> Connection | None:
@@ -80,11 +91,19 @@ class ConnectionManager(QObject):
         if read_only is None:
             read_only = profile.is_prod
         store = await self.opener(profile, secret, read_only)
-        lazy = is_lazy_store(store)
+        lister = None
+        if self.lister_factory is not None:
+            try:
+                lister = await self.lister_factory(profile, secret)
+            except BaseException:
+                await _close(store)
+                raise
+        lazy = is_lazy_store(lister or store)
         node = self.tree.add_connection(
             _title(profile), store, environment=profile.environment, lazy=lazy
         )
-        conn = Connection(profile, secret, store, node)
+        node.lister = lister
+        conn = Connection(profile, secret, store, node, lister=lister)
         self.connections.append(conn)
         if not lazy:
             self.start_listing(conn)
@@ -142,6 +161,8 @@ class ConnectionManager(QObject):
         release_listed_objects()
         self.changed.emit()
         await _close(conn.store)
+        if conn.lister is not None:
+            await conn.lister.close()
 
     async def close_all(self) -> None:
         for conn in list(self.connections):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -49,12 +49,13 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
 
 
 @pytest.fixture
-def window(qtbot: Any, tmp_path: Path) -> Iterator[Any]:
+async def window(qtbot: Any, tmp_path: Path) -> AsyncIterator[Any]:
     win = build_window(settings_at(tmp_path / "settings.ini"), tmp_path / "data")
     qtbot.addWidget(win)
     win.show()
     yield win
     win.runner.cancel_all()
+    await win.manager.close_all()  # stores and listing threads
 
 
 def sqlite_profile(url: str, environment: str = "dev") -> Profile:

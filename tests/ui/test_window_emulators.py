@@ -7,7 +7,7 @@ escaped ``*2f``) and then opened through a saved-profile path, as a user would.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,12 +43,13 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
 
 
 @pytest.fixture
-def window(qtbot: Any, tmp_path: Path) -> Iterator[Any]:
+async def window(qtbot: Any, tmp_path: Path) -> AsyncIterator[Any]:
     win = build_window(settings_at(tmp_path / "settings.ini"), tmp_path / "data")
     qtbot.addWidget(win)
     win.show()
     yield win
     win.runner.cancel_all()
+    await win.manager.close_all()  # stores and listing threads
 
 
 async def fill(url: str, **options: Any) -> None:
