@@ -10,6 +10,7 @@ buttons). Several connections can be open at once.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -90,14 +91,24 @@ class ConnectionManager(QObject):
         """Open ``profile`` (prod: read-only unless told otherwise) and start listing."""
         if read_only is None:
             read_only = profile.is_prod
-        store = await self.opener(profile, secret, read_only)
-        lister = None
-        if self.lister_factory is not None:
-            try:
-                lister = await self.lister_factory(profile, secret)
-            except BaseException:
-                await _close(store)
-                raise
+
+        # the store and its lister open side by side (each samples the store first)
+        async def make_lister() -> Any:
+            if self.lister_factory is None:
+                return None
+            return await self.lister_factory(profile, secret)
+
+        results: tuple[Any, Any] = await asyncio.gather(
+            self.opener(profile, secret, read_only), make_lister(), return_exceptions=True
+        )
+        opened, lister = results
+        if isinstance(opened, BaseException) or isinstance(lister, BaseException):
+            if not isinstance(opened, BaseException):
+                await _close(opened)
+            if lister is not None and not isinstance(lister, BaseException):
+                await lister.close()
+            raise opened if isinstance(opened, BaseException) else lister
+        store: Storage = opened
         lazy = is_lazy_store(lister or store)
         node = self.tree.add_connection(
             _title(profile), store, environment=profile.environment, lazy=lazy
