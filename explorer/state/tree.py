@@ -15,12 +15,17 @@ Shape of one connection::
 
 Invariants:
 
-- Children are only ever appended; ``node.row`` is the index in
-  ``parent.children`` and stays true until ``clear_children`` (which renumbers).
+- State rows are appended in arrival order; channels, agents and the Users /
+  Conversations / Other keys groups go to their sorted place (Users first,
+  Other keys last). ``node.row`` is always the node's index in
+  ``parent.children``.
 - Every structural change is announced to listeners: ``before_insert`` /
-  ``after_insert`` with a contiguous row range of one parent, ``before_remove``
-  / ``after_remove`` likewise; ``changed(node)`` for label, count or load state.
-  ``add_entries`` groups a batch so each parent gets one insert pair per batch.
+  ``after_insert`` with a contiguous row range of one parent (called before /
+  after ``children`` changes), ``before_remove`` / ``after_remove`` likewise;
+  ``changed(node)`` for label, count or load state. ``add_entries`` stages new
+  rows and announces each visible parent once per batch; ``attached`` marks
+  nodes listeners have been told about (a staged subtree becomes visible with
+  its top node), and only attached nodes get ``changed``.
 - A key is in the tree at most once per connection (``ConnectionNode.by_key``).
 - Counts: ``Node.count`` is the number of state items below the node (a leaf
   counts itself), kept up to date as entries arrive.
