@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PySide6.QtCore import QModelIndex, Qt
 
 from explorer.core.items import Entry
@@ -164,3 +166,61 @@ def test_paged_model_passes_the_tester_while_rows_stream_in(qapp: Any, qtmodelte
     tree.clear_children(conn)
     qapp.processEvents()
     assert model.rowCount(model.index(0, 0)) == 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["add", "clear", "page", "reveal"]),
+            st.lists(st.sampled_from(["webchat", "msteams", "slack"]), max_size=3),
+            st.integers(0, 12),
+        ),
+        max_size=10,
+    )
+)
+def test_paged_model_stays_consistent_under_random_changes(
+    qapp: Any, steps: list[tuple[str, list[str], int]]
+) -> None:
+    from PySide6.QtCore import qInstallMessageHandler
+    from PySide6.QtTest import QAbstractItemModelTester
+
+    failures: list[str] = []
+
+    def record(_kind: Any, _context: Any, message: str) -> None:
+        if "FAIL" in message or "Compared values" in message:
+            failures.append(message)
+
+    previous = qInstallMessageHandler(record)
+    tree = StateTree()
+    model = StateTreeModel(tree, page_rows=3)
+    tester = QAbstractItemModelTester(model, QAbstractItemModelTester.FailureReportingMode.Warning)
+    conn = tree.add_connection("local", None)
+    serial = 0
+    for op, channels, count in steps:
+        if op == "add":
+            batch = []
+            for channel in channels or ["webchat"]:
+                for _ in range(count):
+                    serial += 1
+                    batch.append(Entry(key=f"{channel}/users/u{serial:03}"))
+            tree.add_entries(conn, batch)
+        elif op == "clear":
+            tree.clear_children(conn)
+        elif op == "page":
+            for node in list(conn.walk()):
+                if node.children:
+                    index = model.index_of(node)
+                    if model.canFetchMore(index) or node.children:
+                        model.data(model.index(model.shown(node) - 1, 0, index))
+        elif op == "reveal" and conn.by_key:
+            node = list(conn.by_key.values())[count % len(conn.by_key)]
+            model.reveal(node)
+            assert model.index_of(node).isValid()
+        qapp.processEvents()
+        for node in conn.walk():
+            if node is not conn and model.is_shown(node):
+                assert model.index_of(node).data(roles.NODE_ROLE) is node
+    qInstallMessageHandler(previous)
+    del tester
+    assert failures == []

@@ -260,7 +260,7 @@ class StateTreeModel(QAbstractItemModel):
         # next loop turn: never change rows from inside data() or a view's handler
         if node not in self._paging_in:
             self._paging_in.add(node)
-            QTimer.singleShot(0, lambda: self._next_page(node))
+            QTimer.singleShot(0, self, lambda: self._next_page(node))
 
     def fetchMore(self, parent: AnyIndex) -> None:
         if not self.canFetchMore(parent):
