@@ -212,20 +212,27 @@ class MainWindow(QMainWindow):
         current = self.current_connection()
         order = [current] + [c for c in self.manager.connections if c is not current]
 
-        async def work(_handle: Any) -> Node | None:
+        async def work(_handle: Any) -> list[Node]:
             for conn in order:
                 if conn is None:
                     continue
                 nodes = await locate(self.manager.tree, conn.node, text)
                 if nodes:
-                    return nodes[0]
-            return None
+                    return nodes
+            return []
 
-        def done(node: Node | None) -> None:
-            if node is None:
+        def done(nodes: list[Node]) -> None:
+            if not nodes:
                 self.status.show_error(f"Go to: nothing named {text!r} in the open stores")
-            else:
-                self.select_node(node)
+                return
+            self.select_node(nodes[0])
+            states = [n for n in dict.fromkeys(nodes) if n.is_state]
+            if len(states) > 1:  # the same id as a user and a conversation, or in two channels
+                others = ", ".join(n.key or n.label for n in states[1:4])
+                more = " …" if len(states) > 4 else ""
+                self.status.showMessage(
+                    f"Go to {text!r}: {len(states)} states match; also {others}{more}", 15000
+                )
 
         self.runner.start(f"Going to {text}", work, on_result=done)
 

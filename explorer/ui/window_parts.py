@@ -128,6 +128,12 @@ class Toolbar(QToolBar):
         self.filter_edit.setMaximumWidth(200)
         self.addWidget(self.goto_edit)
         self.addWidget(self.filter_edit)
+        for edit in (self.goto_edit, self.filter_edit):  # Esc empties the box
+            escape = QAction(edit)
+            escape.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+            escape.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+            escape.triggered.connect(edit.clear)
+            edit.addAction(escape)
         self.values_button = QCheckBox("in values")
         self.values_button.setObjectName("valuesButton")
         self.values_button.setToolTip(

@@ -137,6 +137,18 @@ async def test_go_to_reads_the_key_before_the_listing_reaches_it(
     assert conn.node.count == 1
 
 
+async def test_go_to_an_id_used_twice_says_where_else_it_is(window: Any, tmp_path: Path) -> None:
+    keys = ["msteams/users/shared-id", "webchat/users/shared-id", "slack/users/other"]
+    url = await make_store(tmp_path / "state.db", keys)
+    await connect(window, url)
+    window.toolbar.goto_edit.setText("shared-id")
+    window.toolbar.goto_edit.returnPressed.emit()
+    await until(lambda: "2 states match" in window.status.currentMessage())
+    shown = window.view.currentIndex().data(roles.KEY_ROLE)
+    assert shown in keys[:2]
+    assert (set(keys[:2]) - {shown}).pop() in window.status.currentMessage()
+
+
 async def test_go_to_something_missing_says_so_in_the_status_bar(
     window: Any, tmp_path: Path
 ) -> None:
