@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,8 @@ from explorer.state.tree_load import expand_node, is_lazy_store, list_connection
 from explorer.storage.base import Capability, Storage
 from explorer.ui.profiles import Profile
 from explorer.ui.tasks import TaskHandle, TaskRunner
+
+log = logging.getLogger(__name__)
 
 #: ``(profile, secret, read_only) -> an opened store``
 Opener = Callable[[Profile, str | None, bool], Awaitable[Storage]]
@@ -40,6 +43,8 @@ class Connection:
     listing: TaskHandle | None = field(default=None, repr=False)
     #: lists the store off the event loop (``ThreadedLister``), when there is one
     lister: Any = field(default=None, repr=False)
+    #: the lister being opened (done when it is attached, or failed)
+    lister_ready: asyncio.Future[None] | None = field(default=None, repr=False)
 
     @property
     def read_only(self) -> bool:
@@ -92,34 +97,34 @@ class ConnectionManager(QObject):
         if read_only is None:
             read_only = profile.is_prod
 
-        # the store and its lister open side by side (each samples the store first)
-        async def make_lister() -> Any:
-            if self.lister_factory is None:
-                return None
-            return await self.lister_factory(profile, secret)
-
-        results: tuple[Any, Any] = await asyncio.gather(
-            self.opener(profile, secret, read_only), make_lister(), return_exceptions=True
-        )
-        opened, lister = results
-        if isinstance(opened, BaseException) or isinstance(lister, BaseException):
-            if not isinstance(opened, BaseException):
-                await _close(opened)
-            if lister is not None and not isinstance(lister, BaseException):
-                await lister.close()
-            raise opened if isinstance(opened, BaseException) else lister
-        store: Storage = opened
-        lazy = is_lazy_store(lister or store)
+        store = await self.opener(profile, secret, read_only)
+        lazy = is_lazy_store(store)
         node = self.tree.add_connection(
             _title(profile), store, environment=profile.environment, lazy=lazy
         )
-        node.lister = lister
-        conn = Connection(profile, secret, store, node, lister=lister)
+        conn = Connection(profile, secret, store, node)
         self.connections.append(conn)
+        if self.lister_factory is not None:
+            # the listing thread opens in the background; the first level of a
+            # lazy store is listed on the store meanwhile (one small page)
+            conn.lister_ready = asyncio.ensure_future(self._attach_lister(conn))
         if not lazy:
             self.start_listing(conn)
         self.changed.emit()
         return conn
+
+    async def _attach_lister(self, conn: Connection) -> None:
+        assert self.lister_factory is not None
+        try:
+            lister = await self.lister_factory(conn.profile, conn.secret)
+        except Exception as exc:  # listing stays on the store: slower pages, same items
+            log.warning("listing %s on the event loop: %s", conn.profile.name, exc)
+            return
+        if conn not in self.connections:  # closed meanwhile
+            if lister is not None:
+                await lister.close()
+            return
+        conn.lister = conn.node.lister = lister
 
     def start_listing(self, conn: Connection) -> TaskHandle:
         if conn.listing is not None:
@@ -130,6 +135,8 @@ class ConnectionManager(QObject):
                 handle.report(done, total)
                 settle_listed_objects()
 
+            if conn.lister_ready is not None:  # a whole listing waits for its thread
+                await asyncio.shield(conn.lister_ready)
             return await list_connection(self.tree, conn.node, progress)
 
         conn.listing = self.runner.start(f"Listing {conn.profile.name}", work)
@@ -138,7 +145,12 @@ class ConnectionManager(QObject):
     def expand(self, node: Any) -> TaskHandle:
         """Start listing a lazy node (called by the model's ``fetchMore``)."""
 
+        conn = self.for_node(node)
+        ready = conn.lister_ready if conn is not None and node is not conn.node else None
+
         async def work(handle: TaskHandle) -> int:
+            if ready is not None:  # below the top level pages are big: use the thread
+                await asyncio.shield(ready)
             return await expand_node(self.tree, node, lambda d, t: handle.report(d, t))
 
         return self.runner.start(f"Listing {node.label}", work)
@@ -172,6 +184,8 @@ class ConnectionManager(QObject):
         release_listed_objects()
         self.changed.emit()
         await _close(conn.store)
+        if conn.lister_ready is not None:
+            await asyncio.gather(conn.lister_ready, return_exceptions=True)
         if conn.lister is not None:
             await conn.lister.close()
 
