@@ -200,8 +200,13 @@ def build_window(settings: Any = None, data: Path | None = None) -> Any:
         conn = next((c for c in manager.connections if c.store is store), None)
         return SafeWriter(backups, audit, profile=conn.profile.name if conn else None)
 
-    pending = PendingEdits(writer_for)
-    detail = DetailPane(pending=pending, backups=backups, audit=audit)
+    from explorer.ui.detail.redaction import Redaction
+    from explorer.ui.dialogs.redaction_rules import load_rules
+
+    redaction = Redaction(load_rules(settings))
+    pending = PendingEdits(writer_for, redaction=redaction)
+    detail = DetailPane(pending=pending, redaction=redaction, backups=backups, audit=audit)
+    redaction.setParent(detail)
     detail.error.connect(runner.error)
     pending.error.connect(runner.error)
     profiles = ProfileStore(settings) if settings is not None else None
@@ -250,6 +255,8 @@ def run_gui(args: list[str]) -> int:
     except (ImportError, OSError):
         pass
     apply_theme(app)
+    # the loop ends when ``_run`` returns, after the closed window's work is awaited
+    app.setQuitOnLastWindowClosed(False)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     try:
@@ -265,10 +272,17 @@ def run_gui(args: list[str]) -> int:
 
 
 async def _run(options: argparse.Namespace, window: Any, *, screenshot: str | None) -> int:
-    from PySide6.QtWidgets import QApplication
-
     window.show()
     warming = asyncio.ensure_future(asyncio.to_thread(warm_backends))
+    try:
+        return await _show(options, window, screenshot)
+    finally:  # the imports finish in their thread; nothing is left pending
+        await asyncio.gather(warming, return_exceptions=True)
+
+
+async def _show(options: argparse.Namespace, window: Any, screenshot: str | None) -> int:
+    from PySide6.QtWidgets import QApplication
+
     url = options.store
     if options.demo and not url:
         from explorer.cli.context import demo_store_path
@@ -290,10 +304,27 @@ async def _run(options: argparse.Namespace, window: Any, *, screenshot: str | No
             closed.set_result(None)
 
     QApplication.instance().lastWindowClosed.connect(last_closed)  # type: ignore[union-attr]
+    if window.update_checker is not None:
+        window.update_checker.maybe_check()  # off unless the user turned it on (Help menu)
     await closed
-    await window.manager.close_all()
-    await asyncio.gather(warming, return_exceptions=True)
+    await shutdown(window)
     return 0
+
+
+async def shutdown(window: Any) -> None:
+    """Stop what still runs for a closed window, then close its stores.
+
+    Background work (a History load, a listing, an update check, an open audit
+    log) is cancelled and awaited, so none is left pending when the loop stops.
+    """
+    window.runner.cancel_all()
+    await window.runner.aclose()
+    detail_tasks = getattr(window.detail, "aclose", None)
+    if detail_tasks is not None:
+        await detail_tasks()
+    if window.update_checker is not None:
+        await window.update_checker.aclose()
+    await window.manager.close_all()
 
 
 async def _screenshot(
@@ -315,8 +346,8 @@ async def _grab(window: Any, path: str) -> int:
     # task: it would run other tasks' steps re-entrantly)
     await asyncio.sleep(0.25)
     ok = window.grab().save(path)
-    await window.manager.close_all()
     window.close()
+    await shutdown(window)
     if not ok:
         print(f"botstate-explorer: could not write {path}", file=sys.stderr)
     return 0 if ok else 1
@@ -349,8 +380,8 @@ async def _self_test() -> int:
             await show_first_user_state(window, profile, None, True)
             if window.grab().isNull():
                 problems.append("the window could not be drawn")
-            await window.manager.close_all()
             window.close()
+            await shutdown(window)
         except Exception as exc:
             problems.append(f"window on a demo store: {type(exc).__name__}: {exc}")
     for problem in problems:

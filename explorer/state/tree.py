@@ -248,6 +248,54 @@ class StateTree:
             self._append(parent, node)
         return node
 
+    def put_entry(self, conn: ConnectionNode, entry: Entry) -> Node:
+        """Show ``entry`` after a save: refresh its row, or add it if it is new.
+
+        Not a listing: ``conn.listed`` is left alone. Listeners get ``changed``
+        for an existing row (new size / etag / modified time), or an insert.
+        """
+        existing = conn.by_key.get(entry.key)
+        if existing is not None:
+            existing.entry = entry
+            self.notify_changed(existing)
+            return existing
+        node = self._place(conn, entry)
+        touched, self._touched = self._touched, {}
+        for below in touched.values():
+            self.notify_changed(below)
+        return node
+
+    def remove_key(self, conn: ConnectionNode, key: str) -> bool:
+        """Take ``key``'s row out (the item was deleted); ``False`` if it was not shown.
+
+        A conversation row that still holds private states stays, without its
+        key. Groups left empty (Users, Conversations, an agent, a channel,
+        Other keys) go too. Counts follow.
+        """
+        node = conn.by_key.pop(key, None)
+        if node is None:
+            return False
+        self._adjust_count(node, -1)
+        if node.children:  # a conversation with private states: keep the row
+            node.key, node.entry = None, None
+            self.notify_changed(node)
+            return True
+        current: Node = node
+        while True:
+            parent = current.parent
+            if parent is None:
+                return True
+            self._remove_rows(parent, current.row, current.row)
+            current.parent = None
+            empty_group = (
+                not parent.children
+                and parent.key is None
+                and parent.kind not in (NodeKind.ROOT, NodeKind.CONNECTION)
+            )
+            if not empty_group:
+                return True
+            current = parent
+
     def find_key(self, key: str) -> Node | None:
         """The node of ``key`` in any connection (the first one holding it)."""
         for conn in self.root.children:

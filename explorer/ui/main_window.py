@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from explorer.core.items import Entry
 from explorer.state.tree import Node, NodeKind
 from explorer.storage.base import Storage
 from explorer.ui.connections import Connection, ConnectionManager
@@ -78,6 +79,7 @@ class MainWindow(QMainWindow):
         runner.finished.connect(self._task_finished)
         if pending is not None:
             pending.changed.connect(self._pending_changed)
+            pending.saved.connect(self._saved)
         self._pending_changed()
         self._connections_changed()
         self.restore_layout()
@@ -363,6 +365,32 @@ class MainWindow(QMainWindow):
         results = self.filter.results_model
         results.refresh_dirty(pending_keys | results.dirty_keys)
 
+    def _saved(self, session: Any) -> None:
+        """A save landed: the tree drops a deleted state's row, else shows its new size/etag."""
+        conn = next((c for c in self.manager.connections if c.store is session.store), None)
+        if conn is None:
+            return
+        tree = self.manager.tree
+        if session.gone:
+            if self.model.dirty_keys & {session.key}:
+                self.model.refresh_dirty([session.key])
+            tree.remove_key(conn.node, session.key)
+        else:
+            item = session.loaded
+            tree.put_entry(
+                conn.node,
+                Entry(
+                    key=item.key,
+                    name=item.name,
+                    size=item.size,
+                    last_modified=item.last_modified,
+                    etag=item.etag,
+                    dialect=item.dialect,
+                ),
+            )
+        self._pending_changed()
+        self._update_status()
+
     # -- layout and closing -----------------------------------------------------
 
     def restore_layout(self) -> None:
@@ -411,6 +439,8 @@ class MainWindow(QMainWindow):
 
     #: set by build_menus
     unlock_action: QAction
+    #: the opt-in update check (None without settings: nothing to remember the choice in)
+    update_checker: Any
     shortcuts: dict[str, QKeySequence]
 
 

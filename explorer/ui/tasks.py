@@ -119,6 +119,13 @@ class TaskRunner(QObject):
         for handle in list(self._handles):
             handle.cancel()
 
+    async def aclose(self) -> None:
+        """Cancel every task and wait until each has ended (closing the window)."""
+        self.cancel_all()
+        tasks = {h.task for h in self._handles if h.task is not None}
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
     async def wait_idle(self, within: float | None = None) -> bool:
         """Wait until no task runs (tests, screenshots); False if ``within`` s passed first."""
         loop = asyncio.get_running_loop()

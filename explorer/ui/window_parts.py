@@ -284,19 +284,74 @@ def build_menus(window: MainWindow) -> None:
     view_menu.addAction(_action(window, "&Expand all", window.view.expandAll))
     view_menu.addAction(_action(window, "&Collapse all", window.view.collapseAll))
     view_menu.addSeparator()
+    detail = window.detail
+    # the pane's own toolbar button and this entry are one action: one checked state
+    redaction_action = getattr(detail, "redaction_action", None)
+    if isinstance(redaction_action, QAction):
+        redaction_action.setText("&Redaction mode")
+        redaction_action.setShortcut(QKeySequence(REDACTION_SHORTCUT))
+        redaction_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        view_menu.addAction(redaction_action)
+        redaction = getattr(detail, "redaction", None)
+        view_menu.addAction(
+            _action(
+                window,
+                "Redaction &rules…",
+                lambda: edit_redaction_rules(redaction, window.settings, window),
+            )
+        )
+        view_menu.addSeparator()
     view_menu.addAction(tb.toggleViewAction())
 
     state_menu = bar.addMenu("&State")
     window.unlock_action = _action(window, "Allow &writes for this session…", window.unlock_writes)
     state_menu.addAction(window.unlock_action)
     state_menu.addAction(tb.refresh_action)
+    revert_last = getattr(detail, "revert_last_action", None)
+    show_audit = getattr(detail, "show_audit_log", None)
+    if isinstance(revert_last, QAction) or show_audit is not None:
+        state_menu.addSeparator()
+    if isinstance(revert_last, QAction):
+        revert_last.setText("Re&vert last save")
+        state_menu.addAction(revert_last)
+    if show_audit is not None:
+        state_menu.addAction(_action(window, "&Audit log…", show_audit))
 
     help_menu = bar.addMenu("&Help")
+    window.update_checker = None
+    if window.settings is not None:  # the choice is remembered; no settings, no check
+        from explorer import __version__
+        from explorer.ui.update_check import (
+            UpdateChecker,
+            install_status_note,
+            make_toggle_action,
+        )
+
+        checker = UpdateChecker(window.settings, __version__, parent=window)
+        install_status_note(checker, window.statusBar())
+        help_menu.addAction(make_toggle_action(checker, help_menu))
+        help_menu.addSeparator()
+        window.update_checker = checker
     about = _action(window, "&About Bot State Explorer", lambda: _about(window))
     about.setMenuRole(QAction.MenuRole.AboutRole)
     about_qt = _action(window, "About &Qt", QApplication.aboutQt)
     about_qt.setMenuRole(QAction.MenuRole.AboutQtRole)
     help_menu.addActions([about, about_qt])
+
+
+#: View → Redaction mode (free: not a standard key, nor one of the window's or the editor's)
+REDACTION_SHORTCUT = "Ctrl+Shift+M"
+
+
+def edit_redaction_rules(redaction: Any, settings: Any, parent: QWidget) -> None:
+    """Open the Redaction rules dialog (non-modal to the loop; applies on OK)."""
+    from explorer.ui.dialogs.redaction_rules import RedactionRulesDialog
+
+    if redaction is None:
+        return
+    dialog = RedactionRulesDialog(redaction, settings, parent)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()
 
 
 def _focus(edit: QLineEdit) -> Any:

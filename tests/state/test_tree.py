@@ -245,3 +245,48 @@ async def test_lazy_top_level_puts_sign_in_and_proactive_keys_under_other_keys()
     await expand_node(tree, conn)
     assert labels(conn) == ["msteams", "Other keys"]
     assert sorted(labels(conn.children[1])) == ["auth/agent/sign-in", "proactive/conversations/x"]
+
+
+def test_remove_key_takes_the_row_and_empty_groups_out() -> None:
+    tree, conn, recorder = build(KEYS)
+    teams = conn.children[0]
+    before = conn.count
+    # a user row: gone, the Users group keeps its other user
+    assert tree.remove_key(conn, "msteams/users/29:1AbC")
+    assert "msteams/users/29:1AbC" not in conn.by_key
+    assert labels(teams.children[0]) == ["29:1XyZ"]
+    assert conn.count == before - 1
+    assert teams.count == teams.children[0].count + 3
+    # the only webchat user: the Users group and the channel go with it
+    assert tree.remove_key(conn, "webchat/users/u1")
+    assert "webchat" not in labels(conn)
+    assert [n.row for n in conn.children] == list(range(len(conn.children)))
+    # a conversation that holds a private state keeps its row, without a key
+    conv = conn.by_key["msteams/conversations/a:1Q;messageid=17"]
+    assert tree.remove_key(conn, conv.key or "")
+    assert conv.key is None
+    assert conv.attached
+    assert len(conv.children) == 1
+    assert ("changed", conv.label, conv.row, conv.row) in recorder.events
+    # its last private state: now the conversation row goes too
+    assert tree.remove_key(conn, "msteams/conversations/a:1Q;messageid=17/users/29:1AbC/")
+    assert not conv.attached
+    assert not tree.remove_key(conn, "never/listed")
+    assert conn.count == sum(1 for n in conn.walk() if n.is_state)
+
+
+def test_put_entry_refreshes_an_existing_row_or_adds_a_new_one() -> None:
+    tree, conn, recorder = build(KEYS)
+    listed = conn.listed
+    node = tree.put_entry(conn, Entry(key="webchat/users/u1", size=99, etag="e2"))
+    assert node is conn.by_key["webchat/users/u1"]
+    assert node.entry is not None
+    assert node.entry.size == 99
+    assert node.entry.etag == "e2"
+    assert recorder.events[-1] == ("changed", "u1", node.row, node.row)
+    new = tree.put_entry(conn, Entry(key="webchat/users/u2", size=5))
+    assert new.attached
+    assert new.parent is node.parent
+    assert labels(node.parent) == ["u1", "u2"]
+    assert conn.listed == listed
+    assert node.parent.count == 2

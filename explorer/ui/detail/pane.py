@@ -272,6 +272,13 @@ class DetailPane(QWidget):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    async def aclose(self) -> None:
+        """Cancel the pane's own background work (an open audit log viewer)."""
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
     def revert_last_save(self) -> None:
         """Make the version before the last save the draft (a pending edit)."""
         self.history_view.revert_last()
