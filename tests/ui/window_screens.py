@@ -1,0 +1,168 @@
+"""Whole-window screenshots on the demo store, for a person to look at.
+
+``python -m tests.ui.window_screens OUTDIR [--dark]`` (offscreen) writes:
+``window.png`` (first user state), ``stack.png`` (a conversation's dialog
+stack), ``review.png`` (a pending edit and the Review & save dialog),
+``conflict.png`` / ``conflict-compare.png``, ``connect.png`` (the connection
+dialog), ``audit.png`` (the audit log after that save), ``prod.png`` (a
+PROD store, read-only), ``redacted.png`` and ``redaction-rules.png``.
+With ``--dark`` (or ``BOTSTATE_EXPLORER_THEME=dark``) file names start with
+``dark-``. The run uses the qasync loop, as the app does, and a throw-away
+data dir, so it never touches the user's history.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from explorer.state.tree import NodeKind
+from explorer.ui.profiles import Profile
+
+
+async def _settle(seconds: float = 0.3) -> None:
+    await asyncio.sleep(seconds)  # the qasync loop paints meanwhile
+
+
+def _conversation_with_stack(root: Any) -> Any:
+    for node in root.walk():
+        if node.kind is NodeKind.CONVERSATION and node.key and node.key.startswith("msteams/"):
+            if not node.key.endswith("/") and "|" not in node.key:
+                return node
+    return None
+
+
+async def shoot(outdir: Path, data: Path, prefix: str) -> list[Path]:
+    from PySide6.QtWidgets import QWidget
+
+    from explorer.app import build_window, check_profile, shutdown
+    from explorer.state.demo import ensure_demo_store_async
+    from explorer.ui.connection_dialog import ConnectionDialog
+    from explorer.ui.detail.pane import TAB_STACK
+    from explorer.ui.dialogs.conflict import ConflictDialog
+    from explorer.ui.dialogs.history import AuditDialog
+    from explorer.ui.dialogs.redaction_rules import RedactionRulesDialog
+    from explorer.ui.dialogs.save import SaveDialog
+    from explorer.ui.profiles import ProfileStore
+    from explorer.ui.screenshot import show_first_user_state
+    from tests.ui.window_support import settings_at
+
+    written: list[Path] = []
+
+    async def grab(widget: QWidget, name: str) -> None:
+        widget.show()
+        await _settle()
+        path = outdir / f"{prefix}{name}"
+        widget.grab().save(str(path))
+        written.append(path)
+
+    url = await ensure_demo_store_async(data / "demo.db")
+    settings = settings_at(data / "settings.ini")
+    window = build_window(settings, data)
+    window.resize(1280, 800)
+    window.show()
+    profile = Profile("contoso-support-bot (demo)", "sqlite", "dev", {"path": url[7:]})
+    await show_first_user_state(window, profile, None, None)
+    await grab(window, "window.png")
+
+    conn = window.manager.connections[0]
+    conv = _conversation_with_stack(conn.node)
+    detail = window.detail
+    if conv is not None:
+        window.select_node(conv)
+        await window.runner.wait_idle(10)
+        detail.tabs.setCurrentIndex(TAB_STACK)
+        await grab(window, "stack.png")
+        detail.tabs.setCurrentIndex(0)
+
+    user = next(n for n in conn.node.walk() if n.kind is NodeKind.USER and n.key)
+    window.select_node(user)
+    await window.runner.wait_idle(10)
+    session = detail.session
+    first = session.property_names()[0]
+    value = session.get(first)
+    if isinstance(value, dict):
+        session.set_property(first, {**value, "age": 41})
+    session.add_property("supportNote", "reset on request #4471")
+    await _settle()
+    await grab(window, "pending.png")
+    review = SaveDialog([session], detail.redaction, window)
+    await grab(review, "review.png")
+    review.close()
+
+    # someone else writes meanwhile: the save meets a conflict
+    theirs = session.store.encode(session.key, {**session.document, "visits": 99}, like=session.loaded)
+    await session.store.write_raw(theirs)
+    await session.fetch_theirs()
+    conflict = ConflictDialog(session, detail.redaction, window)
+    await grab(conflict, "conflict.png")
+    conflict.show_compare()
+    await grab(conflict, "conflict-compare.png")
+    conflict.close()
+    await session.reload_theirs()
+    session.set_property("supportNote", "reset on request #4471")
+    await window.pending.save_session(session)  # something for the audit log
+
+    dialog = ConnectionDialog(ProfileStore(settings), window.runner, check_profile, window)
+    await grab(dialog, "connect.png")
+    dialog.close()
+
+    audit = AuditDialog(detail.history_view.audit, window)
+    await audit.load()
+    await grab(audit, "audit.png")
+    audit.close()
+
+    detail.redaction.set_enabled(True)
+    window.select_node(user)
+    await window.runner.wait_idle(10)
+    await grab(window, "redacted.png")
+    rules = RedactionRulesDialog(detail.redaction, settings, window)
+    await grab(rules, "redaction-rules.png")
+    rules.close()
+    detail.redaction.set_enabled(False)
+    window.close()
+    await shutdown(window)
+
+    prod = build_window(None, data)
+    prod.resize(1280, 800)
+    prod.show()
+    profile = Profile("contoso-prod", "sqlite", "prod", {"path": url[7:]})
+    await show_first_user_state(prod, profile, None, None)
+    await grab(prod, "prod.png")
+    prod.close()
+    await shutdown(prod)
+    return written
+
+
+def main(argv: list[str]) -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    dark = "--dark" in argv
+    if dark:
+        os.environ["BOTSTATE_EXPLORER_THEME"] = "dark"
+    args = [a for a in argv if a != "--dark"]
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from explorer.ui.theme import apply_theme, is_dark
+
+    app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    app.setQuitOnLastWindowClosed(False)
+    apply_theme(app)
+    outdir = Path(args[0] if args else "shots")
+    outdir.mkdir(parents=True, exist_ok=True)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    with tempfile.TemporaryDirectory() as tmp, loop:
+        paths = loop.run_until_complete(shoot(outdir, Path(tmp), "dark-" if is_dark() else ""))
+    print(json.dumps([str(p) for p in paths], indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
