@@ -22,23 +22,21 @@ that grace period.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from tests.support import processes
 
 HERE = Path(__file__).resolve().parent
 BINARY = HERE / "node" / "node_modules" / ".bin" / "azurite-blob"
@@ -86,11 +84,7 @@ class Azurite:
         For fault tests: ``start(location=azurite.location, port=azurite.port)``
         brings the same data back on the same address.
         """
-        proc = self.process
-        if proc is not None and proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(proc.pid, signal.SIGKILL)
-            proc.wait(timeout)
+        processes.kill(self.process, timeout)
 
     def stop(self, timeout: float = 10, *, keep_location: bool = False) -> None:
         """Stop the process this object started (by its PID) and remove its directory.
@@ -98,16 +92,7 @@ class Azurite:
         ``keep_location``: leave the data directory for a restart (SIGTERM makes
         Azurite save its metadata first).
         """
-        proc = self.process
-        if proc is not None and proc.poll() is None:
-            try:
-                os.kill(proc.pid, signal.SIGTERM)
-                proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait(timeout)
-            except ProcessLookupError:
-                pass
+        processes.stop(self.process, timeout)
         if self.location is not None and not keep_location:
             shutil.rmtree(self.location, ignore_errors=True)
             self.location = None
@@ -125,13 +110,12 @@ def start(timeout: float = 60, *, location: Path | None = None, port: int = 0) -
     ``Azurite`` removes it on ``stop()`` as usual); ``port``: a port to listen
     on instead of a free one (the port of a killed instance, for a restart).
     """
-    node = shutil.which("node")
-    if node is None:
-        raise AzuriteError("node is not on PATH; install Node.js 20 to run Azurite")
+    processes.require_node("Azurite", AzuriteError)
     if not BINARY.exists():
         raise AzuriteError(f"{BINARY} is missing; run `npm ci --prefix tests/support/node` first")
     location = location or Path(tempfile.mkdtemp(prefix="azurite-"))
-    proc = subprocess.Popen(
+    azurite = Azurite(connection_string="", location=location)
+    azurite.process, ready = processes.launch(
         [
             str(BINARY),
             "--location",
@@ -145,31 +129,18 @@ def start(timeout: float = 60, *, location: Path | None = None, port: int = 0) -
             "--silent",
             "--disableTelemetry",
         ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
+        ready=_READY,
+        output=azurite.output,
+        timeout=timeout,
+        name="azurite",
     )
-    azurite = Azurite(connection_string="", process=proc, location=location)
-    ready = threading.Event()
-
-    def pump() -> None:  # keeps the pipe drained for Azurite's lifetime
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            if len(azurite.output) < 200:
-                azurite.output.append(line.rstrip())
-            match = _READY.search(line)
-            if match and not ready.is_set():
-                azurite.host, azurite.port = match.group(1), int(match.group(2))
-                ready.set()
-
-    threading.Thread(target=pump, name="azurite-output", daemon=True).start()
-    deadline = time.monotonic() + timeout
-    while not ready.wait(0.1):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            azurite.stop()
-            tail = "\n".join(azurite.output[-20:])
-            raise AzuriteError(f"Azurite {VERSION} did not start within {timeout:.0f}s:\n{tail}")
+    if ready is None:
+        azurite.stop()
+        raise AzuriteError(
+            f"Azurite {VERSION} did not start within {timeout:.0f}s:\n"
+            + processes.tail(azurite.output)
+        )
+    azurite.host, azurite.port = ready.group(1), int(ready.group(2))
     try:
         _probe(azurite.host, azurite.port)
     except OSError as exc:
@@ -220,15 +191,9 @@ def blob_container(azurite: Azurite) -> str:
 
 def main() -> int:
     emulator = start()
-    print(f"{ENV_CONNECTION_STRING}={emulator.connection_string}", flush=True)
-    try:
-        assert emulator.process is not None
-        emulator.process.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        emulator.stop()
-    return 0
+    return processes.serve_until_interrupted(
+        emulator.process, [f"{ENV_CONNECTION_STRING}={emulator.connection_string}"], emulator.stop
+    )
 
 
 if __name__ == "__main__":

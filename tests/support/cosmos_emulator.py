@@ -28,16 +28,11 @@ definition empties it; ids are not length-checked.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import shutil
-import signal
 import ssl
 import subprocess
 import sys
-import threading
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -46,6 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from tests.support import processes
 
 HERE = Path(__file__).resolve().parent
 LAUNCHER = HERE / "cosmos_server.js"
@@ -76,23 +73,11 @@ class Emulator:
 
     def kill(self, timeout: float = 10) -> None:
         """SIGKILL the process this object started (by its PID); its data (in memory) is gone."""
-        proc = self.process
-        if proc is not None and proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(proc.pid, signal.SIGKILL)
-            proc.wait(timeout)
+        processes.kill(self.process, timeout)
 
     def stop(self, timeout: float = 10) -> None:
         """Stop the process this object started (by its PID); a no-op otherwise."""
-        proc = self.process
-        if proc is None or proc.poll() is not None:
-            return
-        os.kill(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait(timeout)
+        processes.stop(self.process, timeout)
 
 
 def _probe(endpoint: str, timeout: float = 5) -> None:
@@ -108,41 +93,27 @@ def _probe(endpoint: str, timeout: float = 5) -> None:
 
 def start(timeout: float = 30, *, port: int = 0) -> Emulator:
     """Start an emulator on a free port (or on ``port``: a restart) and wait until it answers."""
-    node = shutil.which("node")
-    if node is None:
-        raise EmulatorError("node is not on PATH; install Node.js 20 to run the cosmos emulator")
+    node = processes.require_node("the cosmos emulator", EmulatorError)
     if not PACKAGE.exists():
         raise EmulatorError(
             f"{PACKAGE.parent} is missing; run `npm ci --prefix tests/support/node` first"
         )
-    proc = subprocess.Popen(
+    emulator = Emulator(endpoint="")
+    emulator.process, ready = processes.launch(
         [node, str(LAUNCHER), "--port", str(port), "--host", "127.0.0.1", "--exit-with-stdin"],
-        stdin=subprocess.PIPE,  # held open: if this process dies, the emulator exits too
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
+        ready=_READY,
+        output=emulator.output,
+        timeout=timeout,
+        name="cosmos-emulator",
+        hold_stdin=True,  # if this process dies, the emulator exits too
     )
-    emulator = Emulator(endpoint="", process=proc)
-    ready = threading.Event()
-
-    def pump() -> None:  # keeps the pipe drained for the emulator's lifetime
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            if len(emulator.output) < 200:
-                emulator.output.append(line.rstrip())
-            match = _READY.search(line)
-            if match and not ready.is_set():
-                emulator.endpoint = f"https://{match.group(1)}:{match.group(2)}/"
-                ready.set()
-
-    threading.Thread(target=pump, name="cosmos-emulator-output", daemon=True).start()
-    deadline = time.monotonic() + timeout
-    while not ready.wait(0.1):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            emulator.stop()
-            tail = "\n".join(emulator.output[-20:])
-            raise EmulatorError(f"the cosmos emulator did not start within {timeout:.0f}s:\n{tail}")
+    if ready is None:
+        emulator.stop()
+        raise EmulatorError(
+            f"the cosmos emulator did not start within {timeout:.0f}s:\n"
+            + processes.tail(emulator.output)
+        )
+    emulator.endpoint = f"https://{ready.group(1)}:{ready.group(2)}/"
     try:
         _probe(emulator.endpoint)
     except OSError as exc:
@@ -191,16 +162,8 @@ def cosmos_database(cosmos_emulator: Emulator) -> str:
 
 def main() -> int:
     emulator = start()
-    print(f"{ENV_ENDPOINT}={emulator.endpoint}", flush=True)
-    print(f"{ENV_KEY}={emulator.key}", flush=True)
-    try:
-        assert emulator.process is not None
-        emulator.process.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        emulator.stop()
-    return 0
+    lines = [f"{ENV_ENDPOINT}={emulator.endpoint}", f"{ENV_KEY}={emulator.key}"]
+    return processes.serve_until_interrupted(emulator.process, lines, emulator.stop)
 
 
 if __name__ == "__main__":

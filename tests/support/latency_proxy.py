@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
+
+from tests.support import processes
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -164,14 +165,8 @@ def spawn(target_port: int, delay: float) -> tuple[subprocess.Popen[str], int]:
 
 
 def stop_process(proc: subprocess.Popen[str]) -> None:
-    """Stop a proxy started by ``spawn`` (by its PID)."""
-    if proc.poll() is None:
-        os.kill(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait(10)
+    """Stop a proxy started by ``spawn`` (by its PID: SIGTERM, SIGKILL after 10 s)."""
+    processes.stop(proc)
 
 
 def main(argv: list[str]) -> None:
