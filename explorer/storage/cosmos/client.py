@@ -1,0 +1,131 @@
+"""Cosmos DB client construction: credentials, timeouts and retries, and the
+container check made on open (reading its properties, creating it for a bot).
+
+Plain functions over the SDK's ``CosmosClient`` / ``ContainerProxy``; the store
+(``explorer.storage.cosmos.store``) owns the objects they return.
+
+- Credentials: an account key wins, then a credential passed in, then Entra ID
+  (``DefaultAzureCredential``, which the caller then owns and closes).
+- Timeouts and retries are short for an interactive tool (see ``READ_TIMEOUT``);
+  throttling (429) keeps the SDK's own budget (``THROTTLE_RETRIES``).
+- The explorer never creates containers; a bot (``create=True``) gets the
+  container created with partition key ``/id``; the database must exist.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from azure.core.credentials_async import AsyncTokenCredential
+from azure.core.exceptions import AzureError
+from azure.cosmos import PartitionKey, exceptions
+from azure.cosmos.aio import ContainerProxy, CosmosClient
+
+from explorer.core.errors import BackendUnavailableError
+from explorer.storage.cosmos.errors import storage_error
+from explorer.storage.cosmos_layout import RequestMeter
+
+#: Client timeouts for an interactive tool. The SDK waits 65 s per read and
+#: retries a timed-out request 3 times (a stalled server: over 4 minutes); here a
+#: stalled or dying server fails within (RETRIES + 1) x READ_TIMEOUT (+ connect).
+#: Throttling (429) keeps the SDK's own budget: 9 retries, as long as the service
+#: asks (x-ms-retry-after-ms), 30 s at most.
+CONNECTION_TIMEOUT = 5.0
+READ_TIMEOUT = 15.0
+RETRIES = 1
+#: the SDK's own throttling budget, passed explicitly: its ``retry_total``
+#: would otherwise cap throttling retries too
+THROTTLE_RETRIES = 9
+
+
+def choose_credential(
+    key: str | None, credential: AsyncTokenCredential | None
+) -> tuple[str | AsyncTokenCredential, AsyncTokenCredential | None]:
+    """The credential to sign in with (key, else ``credential``, else Entra ID) and
+    the one made here, which the caller owns and closes (``None`` if none was)."""
+    if key:
+        return key, None
+    if credential is not None:
+        return credential, None
+    from azure.identity.aio import DefaultAzureCredential
+
+    owned = DefaultAzureCredential()
+    return owned, owned
+
+
+def new_client(
+    endpoint: str,
+    credential: str | AsyncTokenCredential,
+    *,
+    insecure: bool,
+    timeouts: tuple[float, float, int],
+) -> CosmosClient:
+    """A client for ``endpoint``; ``timeouts`` is (connection timeout, read timeout,
+    retries of a failed or timed-out request). ``insecure`` turns TLS checks off."""
+    connect_timeout, read_timeout, retries = timeouts
+    return CosmosClient(
+        endpoint,
+        credential,
+        connection_verify=not insecure,
+        connection_timeout=connect_timeout,
+        read_timeout=read_timeout,
+        retry_total=retries,
+        retry_throttle_total=THROTTLE_RETRIES,
+    )
+
+
+async def container_properties(
+    container: ContainerProxy,
+    client: CosmosClient | None,
+    meter: RequestMeter,
+    *,
+    database: str,
+    name: str,
+    url: str,
+    endpoint: str,
+    create: bool,
+) -> dict[str, Any]:
+    """The properties of container ``name``; a missing one is created when ``create``
+    (else refused, naming what to check).
+
+    Creating needs ``client`` (a store built on a bare ``ContainerProxy`` has
+    none) and an existing database; Entra ID data roles cannot create containers.
+    """
+    try:
+        return dict(await container.read(response_hook=meter.hook))
+    except exceptions.CosmosResourceNotFoundError:
+        if not create:
+            raise BackendUnavailableError(
+                f"container {name!r} does not exist in database "
+                f"{database!r} at {endpoint}; the explorer never creates "
+                "containers: check the names (or let the bot create it)"
+            ) from None
+    except AzureError as exc:
+        raise storage_error(exc, "open the container", url=url, endpoint=endpoint) from exc
+    if client is None:
+        raise BackendUnavailableError(
+            f"container {name!r} does not exist; pass a client or endpoint so it can be created"
+        )
+    db = client.get_database_client(database)
+    try:
+        await db.read(response_hook=meter.hook)
+    except exceptions.CosmosResourceNotFoundError:
+        raise BackendUnavailableError(
+            f"database {database!r} does not exist at {endpoint}; "
+            "create it first (bots create only the container)"
+        ) from None
+    try:
+        created = await db.create_container_if_not_exists(
+            name, PartitionKey(path="/id"), response_hook=meter.hook
+        )
+        return dict(await created.read(response_hook=meter.hook))
+    except exceptions.CosmosHttpResponseError as exc:
+        if exc.status_code == 403:  # Entra ID data roles cannot create containers
+            raise BackendUnavailableError(
+                f"not allowed to create container {name!r} in "
+                f"{database!r}: Entra ID data roles cannot create containers; "
+                "create it (partition key /id) in the portal or with the account key"
+            ) from exc
+        raise storage_error(exc, "create the container", url=url, endpoint=endpoint) from exc
+    except AzureError as exc:
+        raise storage_error(exc, "create the container", url=url, endpoint=endpoint) from exc
