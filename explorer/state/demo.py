@@ -7,8 +7,9 @@ never executed); js bodies compact with trailing ``/`` keys; .NET bodies with
 ``$type`` first and lists wrapped in ``$values``; Agents SDK app keys
 (``{channel}/{agent}/users/{user}``), sign-in and proactive keys. Channels:
 msteams, webchat, slack, directline, msteams:COPILOT. Ids are the odd real
-kinds: Teams ``29:1AbC…`` / ``a:1…;messageid=17`` / ``19:…@thread.tacv2``,
-Web Chat ``…|livechat`` suffixes, unicode, spaces, ``?#*\\`` and literal
+kinds: Teams ``29:1AbC…`` / ``a:1…`` / ``19:<hex>@thread.tacv2;messageid=…``,
+Direct Line ``dl_…`` or GUID users and ``<22 chars>-us`` conversations, Web
+Chat ``…|livechat`` suffixes, Slack ``U0…:T0…``, unicode, spaces, ``?#*\\`` and literal
 ``%`` sequences that are not escapes.
 
 Deterministic: the same seed gives the same items, byte for byte. Personal
@@ -41,7 +42,8 @@ _LAST = (
     "Lovelace", "Hopper", "Turing", "Núñez", "Okafor", "Tanaka", "Müller", "Singh",
     "O'Brien", "Kowalski", "Zhang", "Haddad", "Rossi", "Nakamura", "Silva",
 )  # fmt: skip
-_B64 = string.ascii_letters + string.digits + "-_"
+_ALNUM = string.ascii_letters + string.digits
+_B64 = _ALNUM + "-_"
 _PY_DIALOG = "botbuilder.dialogs.dialog_state.DialogState"
 _PY_INSTANCE = "botbuilder.dialogs.dialog_instance.DialogInstance"
 _NET_ASM = "Microsoft.Bot.Builder.Dialogs"
@@ -72,7 +74,18 @@ class _Gen:
         self.clock = 1714564800  # 2024-05-01T12:00:00Z, advanced per item
 
     def run(self, n: int) -> str:
-        return "".join(self.rng.choice(_B64) for _ in range(n))
+        """``n`` base64url characters, the first one a letter or digit (as real ids)."""
+        return self.rng.choice(_ALNUM) + "".join(self.rng.choice(_B64) for _ in range(n - 1))
+
+    def alnum(self, n: int) -> str:
+        return "".join(self.rng.choice(_ALNUM) for _ in range(n))
+
+    def hex(self, n: int) -> str:
+        return f"{self.rng.randrange(16**n):0{n}x}"
+
+    def guid(self) -> str:
+        h = self.hex(32)
+        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:]}"
 
     def when(self) -> str:
         self.clock += self.rng.randrange(30, 4000)
@@ -82,25 +95,33 @@ class _Gen:
         return f"2024-{5 + month % 7:02d}-{1 + day:02d}T{hms}Z"
 
     def user_id(self, channel: str, i: int) -> str:
+        """Ids of the shape each channel sends (Teams AAD-bound ``29:1…``, Direct Line
+        ``dl_…`` from Web Chat or a GUID from other clients, Slack ``U…:T…``)."""
         if channel.startswith("msteams"):
-            return "29:1" + self.run(40)
+            return "29:1" + self.run(43)
         if channel == "webchat":
-            return f"dl_{self.rng.randrange(16**12):012x}"
+            return f"dl_{self.hex(32)}" if i % 3 else self.guid()
         if channel == "slack":
-            return f"U{self.run(8).upper()}:T{self.run(8).upper()}"
-        return f"{self.run(22)}-{i}"
+            return f"U0{self.alnum(8).upper()}:T0{self.alnum(8).upper()}"
+        return self.guid() if i % 2 else f"dl_{self.alnum(20)}"
 
     def conversation_id(self, channel: str) -> str:
+        """Teams personal ``a:1…`` and channel ``19:…@thread.tacv2`` (with a reply
+        chain's ``;messageid=``), Direct Line ``<22>-<region>`` and Web Chat /
+        Omnichannel ``…|livechat`` forms, Slack ``B…:T…:C…``."""
         r = self.rng.random()
+        region = self.rng.choice(("us", "eu", "in", "jp"))
         if channel.startswith("msteams"):
             if r < 0.5:
-                return f"a:1{self.run(60)};messageid={self.rng.randrange(10, 10**13)}"
-            return f"19:{self.run(32)}@thread.tacv2;messageid={self.rng.randrange(10**12, 10**13)}"
+                return "a:1" + self.run(86)
+            return f"19:{self.hex(32)}@thread.tacv2;messageid={self.rng.randrange(10**12, 10**13)}"
         if channel == "webchat":
-            return f"{self.run(22)}|livechat" if r < 0.7 else f"{self.run(22)}-in|webchat"
+            if r < 0.7:
+                return f"{self.alnum(22)}-{region}|livechat"
+            return f"{self.alnum(22)}-{region}"
         if channel == "slack":
-            return f"B{self.run(8).upper()}:T{self.run(8).upper()}:C{self.run(8).upper()}"
-        return self.run(22) + "-in"
+            return f"B0{self.alnum(8).upper()}:T0{self.alnum(8).upper()}:C0{self.alnum(8).upper()}"
+        return f"{self.alnum(22)}-{region}"
 
     def person(self) -> dict[str, Any]:
         first, last = self.rng.choice(_FIRST), self.rng.choice(_LAST)

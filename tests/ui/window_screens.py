@@ -30,10 +30,11 @@ async def _settle(seconds: float = 0.3) -> None:
 
 
 def _conversation_with_stack(root: Any) -> Any:
+    """A Teams conversation stored by the python bot (its stack has a prompt)."""
     for node in root.walk():
-        if node.kind is NodeKind.CONVERSATION and node.key and node.key.startswith("msteams/"):
-            if not node.key.endswith("/") and "|" not in node.key:
-                return node
+        key = node.key or ""
+        if node.kind is NodeKind.CONVERSATION and key.startswith("msteams/") and key[-1] != "/":
+            return node
     return None
 
 
@@ -96,7 +97,9 @@ async def shoot(outdir: Path, data: Path, prefix: str) -> list[Path]:
     review.close()
 
     # someone else writes meanwhile: the save meets a conflict
-    theirs = session.store.encode(session.key, {**session.document, "visits": 99}, like=session.loaded)
+    theirs = session.store.encode(
+        session.key, {**session.document, "visits": 99}, like=session.loaded
+    )
     await session.store.write_raw(theirs)
     await session.fetch_theirs()
     conflict = ConflictDialog(session, detail.redaction, window)
