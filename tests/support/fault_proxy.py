@@ -47,6 +47,8 @@ import aiohttp
 from aiohttp import web
 from multidict import CIMultiDict
 
+from tests.support.loop_thread import LoopThreadServer
+
 HERE = Path(__file__).resolve().parent
 #: the cosmos emulator's own certificate and key (self-signed, for 127.0.0.1/localhost)
 EMULATOR_CERT = HERE / "node" / "node_modules" / "@vercel" / "cosmosdb-server" / "cert.pem"
@@ -103,7 +105,10 @@ class Rule:
         return True
 
 
-class FaultProxy:
+class FaultProxy(LoopThreadServer):
+    THREAD_NAME = "fault-proxy"
+    START_TIMEOUT = 15.0
+
     def __init__(
         self,
         upstream_port: int,
@@ -112,11 +117,11 @@ class FaultProxy:
         tls: bool = False,
         listen_host: str = "127.0.0.1",
     ) -> None:
+        super().__init__()
         self.upstream_host = upstream_host
         self.upstream_port = upstream_port
         self.tls = tls
         self.listen_host = listen_host
-        self.port = 0
         #: every request seen, and how many each kind of fault answered
         self.requests = 0
         self.faults: Counter[str] = Counter()
@@ -125,10 +130,8 @@ class FaultProxy:
         self.log: list[tuple[str, str, str]] = []  # (method, path, what happened)
         self._rules: list[Rule] = []
         self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
-        self._thread: threading.Thread | None = None
 
     # -- control (from any thread) ------------------------------------------------
 
@@ -155,32 +158,6 @@ class FaultProxy:
 
     # -- lifecycle -------------------------------------------------------------------
 
-    def start(self) -> FaultProxy:
-        ready = threading.Event()
-        failure: list[BaseException] = []
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            try:
-                loop.run_until_complete(self._serve())
-            except BaseException as exc:  # reported to start()
-                failure.append(exc)
-                ready.set()
-                return
-            ready.set()
-            loop.run_forever()
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.close()
-
-        self._thread = threading.Thread(target=run, name="fault-proxy", daemon=True)
-        self._thread.start()
-        if not ready.wait(15):
-            raise RuntimeError("the fault proxy did not start within 15 s")
-        if failure:
-            raise failure[0]
-        return self
-
     async def _serve(self) -> None:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._handle)
@@ -201,29 +178,17 @@ class FaultProxy:
             timeout=aiohttp.ClientTimeout(total=None, connect=5),
         )
 
+    async def _shutdown(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+        if self._session is not None:
+            await self._session.close()
+
     def stop(self) -> None:
-        loop = self._loop
-        if loop is None:
-            return
-        self.clear()
-
-        async def shutdown() -> None:
-            if self._runner is not None:
-                await self._runner.cleanup()
-            if self._session is not None:
-                await self._session.close()
-            loop.stop()
-
-        asyncio.run_coroutine_threadsafe(shutdown(), loop)
-        if self._thread is not None:
-            self._thread.join(15)
-        self._loop = None
-
-    def __enter__(self) -> FaultProxy:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        """Release stalled requests, then close the server and its client session."""
+        if self._loop is not None:
+            self.clear()
+        super().stop()
 
     # -- the proxy ---------------------------------------------------------------------
 

@@ -20,16 +20,19 @@ import contextlib
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 from tests.support import processes
+from tests.support.loop_thread import LoopThreadServer
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-class LatencyProxy:
+class LatencyProxy(LoopThreadServer):
+    THREAD_NAME = "latency-proxy"
+    START_TIMEOUT = 10.0
+
     def __init__(
         self,
         target_port: int,
@@ -38,63 +41,28 @@ class LatencyProxy:
         target_host: str = "127.0.0.1",
         listen_host: str = "127.0.0.1",
     ) -> None:
+        super().__init__()
         self.target = (target_host, target_port)
         self.delay = delay
         self.listen_host = listen_host
-        self.port = 0
         self.connections = 0
-        self._loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.Server | None = None
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> LatencyProxy:
-        ready = threading.Event()
-        failure: list[BaseException] = []
+    async def _serve(self) -> None:
+        self._server = await asyncio.start_server(self._handle, self.listen_host, 0)
+        self.port = self._server.sockets[0].getsockname()[1]
 
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            try:
-                self._server = loop.run_until_complete(
-                    asyncio.start_server(self._handle, self.listen_host, 0)
-                )
-                self.port = self._server.sockets[0].getsockname()[1]
-            except BaseException as exc:  # reported to start()
-                failure.append(exc)
-                ready.set()
-                return
-            ready.set()
-            loop.run_forever()
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.close()
-
-        self._thread = threading.Thread(target=run, name="latency-proxy", daemon=True)
-        self._thread.start()
-        ready.wait(10)
-        if failure:
-            raise failure[0]
-        return self
+    async def _shutdown(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._server = None
 
     def endpoint(self, scheme: str = "https") -> str:
         return f"{scheme}://{self.listen_host}:{self.port}/"
-
-    def stop(self) -> None:
-        loop, server = self._loop, self._server
-        if loop is None or server is None:
-            return
-
-        async def shutdown() -> None:
-            server.close()
-            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            loop.stop()
-
-        asyncio.run_coroutine_threadsafe(shutdown(), loop)
-        if self._thread is not None:
-            self._thread.join(10)
-        self._loop = self._server = None
 
     async def _handle(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
         self.connections += 1
