@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QRadioButton,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -86,7 +87,7 @@ class ConnectionDialog(QDialog):
         self._presets: dict[str, tuple[Profile, str | None]] = {}
         self._build()
         self._reload_list()
-        self.resize(760, 440)
+        self.resize(840, 440)
 
     # -- layout ---------------------------------------------------------------
 
@@ -122,6 +123,8 @@ class ConnectionDialog(QDialog):
         self._cosmos_page()
         self.pages.addWidget(QLabel("A store in memory filled with demo bot state."))
         self.kind.currentIndexChanged.connect(self.pages.setCurrentIndex)
+        self.pages.currentChanged.connect(self._fit_page)
+        self._fit_page(self.pages.currentIndex())
         form = _form()
         form.addRow("Name", self.name)
         form.addRow("Kind", self.kind)
@@ -151,8 +154,10 @@ class ConnectionDialog(QDialog):
         right = QVBoxLayout()
         right.addLayout(form)
         right.addWidget(self.pages)
+        test_form = _form()  # lined up with the fields it tests, its answer beside it
+        test_form.addRow("", test_row)
+        right.addLayout(test_form)
         right.addStretch(1)
-        right.addLayout(test_row)
         right.addWidget(self.buttons)
         layout = QHBoxLayout(self)
         layout.addLayout(left)
@@ -351,6 +356,15 @@ class ConnectionDialog(QDialog):
         )
         if path:
             self.sqlite_path.setText(path)
+
+    def _fit_page(self, index: int) -> None:
+        """The stack takes the height of the shown page only (no gap under short pages)."""
+        for i in range(self.pages.count()):
+            vertical = QSizePolicy.Policy.Preferred if i == index else QSizePolicy.Policy.Ignored
+            page = self.pages.widget(i)
+            if page is not None:
+                page.setSizePolicy(QSizePolicy.Policy.Preferred, vertical)
+        self.pages.updateGeometry()
 
     def _environment_changed(self) -> None:
         env = str(self.environment.currentData())

@@ -308,3 +308,45 @@ def test_screenshot_exits_without_pending_tasks(tmp_path: Path) -> None:
     assert "Task was destroyed" not in result.stderr, result.stderr[-2000:]
     assert "never awaited" not in result.stderr, result.stderr[-2000:]
     assert (tmp_path / "s.png").stat().st_size > 10_000
+
+
+# -- layout polish seen in the screenshots --------------------------------------------
+
+
+async def test_test_connection_sits_under_the_fields_of_every_kind(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    from explorer.app import check_profile
+    from explorer.ui.connection_dialog import ConnectionDialog
+    from explorer.ui.profiles import ProfileStore
+
+    dialog = ConnectionDialog(
+        ProfileStore(settings_at(tmp_path / "s.ini")), TaskRunner(), check_profile
+    )
+    qtbot.addWidget(dialog)
+    dialog.show()
+    for index in range(dialog.kind.count()):
+        dialog.kind.setCurrentIndex(index)
+        await until(lambda: True)
+        page = dialog.pages.currentWidget()
+        bottom = page.mapTo(dialog, page.childrenRect().bottomLeft()).y()  # its last field
+        top = dialog.test_button.mapTo(dialog, dialog.test_button.rect().topLeft()).y()
+        assert 0 <= top - bottom < 24, (dialog.kind.currentText(), top, bottom)
+        # lined up with the fields, not with their labels
+        field_x = dialog.name.mapTo(dialog, dialog.name.rect().topLeft()).x()
+        assert dialog.test_button.mapTo(dialog, dialog.test_button.rect().topLeft()).x() == field_x
+
+
+async def test_dialog_stack_buttons_stay_right_when_there_is_no_stack(
+    window: Any, tmp_path: Path
+) -> None:
+    url = await make_store(tmp_path / "state.db", KEYS)  # {"Profile": ...}: no DialogState
+    await connect(window, url)
+    await open_state(window, KEYS[2])
+    detail = window.detail
+    detail.tabs.setCurrentIndex(2)
+    view = detail.stack_view
+    await until(view.empty_label.isVisible)
+    right = view.clear_button.mapTo(view, view.clear_button.rect().topRight()).x()
+    assert view.width() - right < 16
+    assert view.pop_button.width() < view.width() / 3

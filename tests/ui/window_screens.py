@@ -30,10 +30,17 @@ async def _settle(seconds: float = 0.3) -> None:
 
 
 def _conversation_with_stack(root: Any) -> Any:
-    """A Teams conversation stored by the python bot (its stack has a prompt)."""
+    """A Teams conversation stored by the python bot whose dialog stack has frames."""
     for node in root.walk():
         key = node.key or ""
-        if node.kind is NodeKind.CONVERSATION and key.startswith("msteams/") and key[-1] != "/":
+        entry = node.entry
+        if (
+            node.kind is NodeKind.CONVERSATION
+            and key.startswith("msteams/")
+            and key[-1] != "/"
+            and entry is not None
+            and (entry.size or 0) > 600  # a stack with a prompt, not just ConversationData
+        ):
             return node
     return None
 

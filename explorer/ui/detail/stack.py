@@ -87,7 +87,8 @@ class DialogStackView(QWidget):
         self.property_label = QLabel("Property")
         bar.addWidget(self.property_label)
         bar.addWidget(self.property_box)
-        bar.addWidget(self.form_label, 1)
+        bar.addWidget(self.form_label)
+        bar.addStretch(1)  # the buttons stay on the right when the note is hidden
         bar.addWidget(self.pop_button)
         bar.addWidget(self.clear_button)
         splitter = QSplitter(Qt.Orientation.Vertical)
