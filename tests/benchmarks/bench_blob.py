@@ -26,11 +26,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from azure.storage.blob.aio import ContainerClient
 
@@ -185,15 +183,10 @@ asyncio.run(main(sys.argv[1], sys.argv[2], json.loads(sys.stdin.read())))
 
 
 def _botbuilder_read(connection_string: str, container: str, keys: list[str]) -> float:
-    done = subprocess.run(
-        [str(botbuilder_venv.ensure()), "-c", PEER, connection_string, container],
-        input=json.dumps(keys),
-        capture_output=True,
-        text=True,
-        timeout=1800,
-        check=True,
+    done = botbuilder_venv.run(
+        "-c", PEER, connection_string, container, stdin=json.dumps(keys), timeout=1800
     )
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    result = botbuilder_venv.last_json(done.stdout)
     assert result["count"] == len(keys), result
     return float(result["seconds"])
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, replace
@@ -249,15 +248,10 @@ asyncio.run(main(*sys.argv[1:5], json.loads(sys.stdin.read())))
 
 
 def _botbuilder_read(endpoint: str, key: str, keys: list[str]) -> float:
-    done = subprocess.run(
-        [str(botbuilder_venv.ensure()), "-c", PEER, endpoint, key, DATABASE, CONTAINER],
-        input=json.dumps(keys),
-        capture_output=True,
-        text=True,
-        timeout=1800,
-        check=True,
+    done = botbuilder_venv.run(
+        "-c", PEER, endpoint, key, DATABASE, CONTAINER, stdin=json.dumps(keys), timeout=1800
     )
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    result = botbuilder_venv.last_json(done.stdout)
     assert result["count"] == len(keys), result
     return float(result["seconds"])
 

@@ -17,8 +17,6 @@ nothing.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -35,18 +33,8 @@ pytestmark = pytest.mark.peer
 
 @pytest.fixture(scope="module")
 def observed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    python = botbuilder_venv.ensure()
-    env = {**os.environ, "PYTHONPATH": str(botbuilder_venv.ROOT)}
     db = tmp_path_factory.mktemp("peer") / "shared.db"
-    done = subprocess.run(
-        [str(python), str(SCRIPT), str(db)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    done = botbuilder_venv.run(SCRIPT, db, pythonpath=botbuilder_venv.ROOT)
     result: dict[str, Any] = json.loads(done.stdout)
     return result
 

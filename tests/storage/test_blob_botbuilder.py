@@ -34,77 +34,23 @@ USER = "msteams/users/29:1AbC-x_y"
 CONVERSATION = "msteams/conversations/a:1Xyz;messageid=1700000000000"
 PRIVATE = f"{CONVERSATION}/users/29:1AbC-x_y/"  # botbuilder-python's own suffix
 
-MODELS = """
-class UserProfile:
-    def __init__(self):
-        self.name = None
-        self.age = None
-        self.turns = 0
-
-
-class ConversationData:
-    def __init__(self):
-        self.messages = []
-"""
+#: the bot's state classes and turns, shared with the cosmos bot (``peer/bbturns.py``)
+PEER = Path(__file__).resolve().parent / "peer"
 
 BOT = """
 import asyncio, json, sys
 
 from botbuilder.azure import BlobStorage, BlobStorageSettings
-from botbuilder.core import ConversationState, PrivateConversationState, UserState
-from botbuilder.core.adapters import TestAdapter
-from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
 
-from bbmodels import ConversationData, UserProfile
-
-TEMPLATE = Activity(
-    channel_id="msteams",
-    service_url="https://smba.trafficmanager.net/emea/",
-    from_property=ChannelAccount(id="29:1AbC-x_y", name="Ada"),
-    recipient=ChannelAccount(id="28:bot-id", name="Bot"),
-    conversation=ConversationAccount(id="a:1Xyz;messageid=1700000000000"),
-)
+from bbturns import run_turns
 
 
 async def main(connection_string, container, texts):
     storage = BlobStorage(
         BlobStorageSettings(container_name=container, connection_string=connection_string)
     )
-    user_state = UserState(storage)
-    conversation_state = ConversationState(storage)
-    private_state = PrivateConversationState(storage)
-    profile_property = user_state.create_property("UserProfile")
-    data_property = conversation_state.create_property("ConversationData")
-    secret_property = private_state.create_property("secret")
-    seen = []
-
-    async def logic(context):
-        profile = await profile_property.get(context, UserProfile)
-        data = await data_property.get(context, ConversationData)
-        secret = await secret_property.get(context, dict)
-        seen.append({
-            "class": type(profile).__name__,
-            "name": profile.name,
-            "age": profile.age,
-            "turns": profile.turns,
-            "messages": list(data.messages),
-            "secret": dict(secret),
-        })
-        profile.turns += 1
-        if profile.name is None:
-            profile.name, profile.age = "Ada", 38
-        data.messages.append(context.activity.text)
-        secret["token"] = "t%d" % profile.turns
-        await context.send_activity("%s (%s) turn %d" % (profile.name, profile.age, profile.turns))
-        for state in (user_state, conversation_state, private_state):
-            await state.save_changes(context)
-
-    adapter = TestAdapter(logic, TEMPLATE)
-    replies = []
-    for text in texts:
-        flow = await adapter.send(text)
-        replies.append(flow.adapter.get_next_activity().text)
-    print(json.dumps({"seen": seen, "replies": replies}))
+    result = await run_turns(storage, "a:1Xyz;messageid=1700000000000", texts)
+    print(json.dumps(result))
 
 
 asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3:]))
@@ -113,25 +59,14 @@ asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3:]))
 
 @pytest.fixture
 def bot_dir(tmp_path: Path) -> Path:
-    (tmp_path / "bbmodels.py").write_text(MODELS)
     (tmp_path / "bot.py").write_text(BOT)
     return tmp_path
 
 
 def run_bot(bot_dir: Path, azurite: Azurite, container: str, *texts: str) -> dict[str, Any]:
-    python = botbuilder_venv.ensure()
-    done = subprocess.run(
-        [str(python), "bot.py", azurite.connection_string, container, *texts],
-        cwd=bot_dir,
-        env={**os.environ, "PYTHONPATH": str(bot_dir)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    args = (azurite.connection_string, container, *texts)
+    done = botbuilder_venv.run("bot.py", *args, cwd=bot_dir, pythonpath=PEER)
+    return botbuilder_venv.last_json(done.stdout)
 
 
 def cli(azurite: Azurite, *args: str, stdin: str | None = None) -> str:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -28,16 +26,8 @@ PRIVATE = f"{CONVERSATION}/users/29:1AbC-x_y/"  # botbuilder-python's own suffix
 
 
 def run_bot(*args: str) -> dict[str, Any]:
-    python = botbuilder_venv.ensure()
-    done = subprocess.run(
-        [str(python), str(HERE / "botbuilder_dropin_bot.py"), *args],
-        env={**os.environ, "PYTHONPATH": str(botbuilder_venv.ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    script = HERE / "botbuilder_dropin_bot.py"
+    done = botbuilder_venv.run(script, *args, pythonpath=botbuilder_venv.ROOT)
     result: dict[str, Any] = json.loads(done.stdout)
     return result
 

@@ -53,40 +53,19 @@ def private_key(conversation: str) -> str:
 CONVERSATION = conversation_key(LONG_CONVERSATION)
 PRIVATE = private_key(LONG_CONVERSATION)
 
-MODELS = """
-class UserProfile:
-    def __init__(self):
-        self.name = None
-        self.age = None
-        self.turns = 0
-
-
-class ConversationData:
-    def __init__(self):
-        self.messages = []
-"""
+#: the bot's state classes and turns, shared with the blob bot (``peer/bbturns.py``)
+PEER = Path(__file__).resolve().parent / "peer"
 
 BOT = """
 import asyncio, json, sys
 
 from azure.cosmos import documents
 from botbuilder.azure import CosmosDbPartitionedConfig, CosmosDbPartitionedStorage
-from botbuilder.core import ConversationState, PrivateConversationState, UserState
-from botbuilder.core.adapters import TestAdapter
-from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
 
-from bbmodels import ConversationData, UserProfile
+from bbturns import run_turns
 
 endpoint, key, database, container, compat, conversation = sys.argv[1:7]
 texts = sys.argv[7:]
-
-TEMPLATE = Activity(
-    channel_id="msteams",
-    service_url="https://smba.trafficmanager.net/emea/",
-    from_property=ChannelAccount(id="29:1AbC-x_y", name="Ada"),
-    recipient=ChannelAccount(id="28:bot-id", name="Bot"),
-    conversation=ConversationAccount(id=conversation),
-)
 
 
 async def main():
@@ -102,41 +81,7 @@ async def main():
             cosmos_client_options={"connection_policy": policy},
         )
     )
-    user_state = UserState(storage)
-    conversation_state = ConversationState(storage)
-    private_state = PrivateConversationState(storage)
-    profile_property = user_state.create_property("UserProfile")
-    data_property = conversation_state.create_property("ConversationData")
-    secret_property = private_state.create_property("secret")
-    seen = []
-
-    async def logic(context):
-        profile = await profile_property.get(context, UserProfile)
-        data = await data_property.get(context, ConversationData)
-        secret = await secret_property.get(context, dict)
-        seen.append({
-            "class": type(profile).__name__,
-            "name": profile.name,
-            "age": profile.age,
-            "turns": profile.turns,
-            "messages": list(data.messages),
-            "secret": dict(secret),
-        })
-        profile.turns += 1
-        if profile.name is None:
-            profile.name, profile.age = "Ada", 38
-        data.messages.append(context.activity.text)
-        secret["token"] = "t%d" % profile.turns
-        await context.send_activity("%s (%s) turn %d" % (profile.name, profile.age, profile.turns))
-        for state in (user_state, conversation_state, private_state):
-            await state.save_changes(context)
-
-    adapter = TestAdapter(logic, TEMPLATE)
-    replies = []
-    for text in texts:
-        flow = await adapter.send(text)
-        replies.append(flow.adapter.get_next_activity().text)
-    print(json.dumps({"seen": seen, "replies": replies}))
+    print(json.dumps(await run_turns(storage, conversation, texts)))
 
 
 asyncio.run(main())
@@ -156,27 +101,14 @@ print(json.dumps({
 
 @pytest.fixture
 def bot_dir(tmp_path: Path) -> Path:
-    (tmp_path / "bbmodels.py").write_text(MODELS)
     (tmp_path / "bot.py").write_text(BOT)
     (tmp_path / "escapes.py").write_text(ESCAPES)
     return tmp_path
 
 
 def peer(bot_dir: Path, script: str, *args: str, stdin: str | None = None) -> dict[str, Any]:
-    python = botbuilder_venv.ensure()
-    done = subprocess.run(
-        [str(python), script, *args],
-        cwd=bot_dir,
-        env={**os.environ, "PYTHONPATH": str(bot_dir)},
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    done = botbuilder_venv.run(script, *args, cwd=bot_dir, pythonpath=PEER, stdin=stdin)
+    return botbuilder_venv.last_json(done.stdout)
 
 
 def run_bot(

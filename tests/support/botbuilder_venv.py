@@ -1,15 +1,20 @@
 """The botbuilder-python 4.17.1 peer, in its own venv (it pins old Azure SDKs).
 
 ``python -m tests.support.botbuilder_venv`` creates ``.cache/botbuilder-venv``
-if needed and prints its interpreter. Tests and benchmarks call ``ensure()``.
+if needed and prints its interpreter. Tests and benchmarks call ``ensure()``,
+or ``run(...)`` to run a script with it and ``last_json(stdout)`` to read what
+the script printed last.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 import venv
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV = ROOT / ".cache" / "botbuilder-venv"
@@ -40,6 +45,42 @@ def ensure() -> Path:
     )
     _MARKER.write_text(wanted)
     return python()
+
+
+def run(
+    *args: str | Path,
+    pythonpath: Path | None = None,
+    cwd: Path | None = None,
+    stdin: str | None = None,
+    timeout: float = 300,
+) -> subprocess.CompletedProcess[str]:
+    """Run the venv's python with ``args`` (a script and its arguments, or ``-c CODE ...``).
+
+    ``pythonpath``: set as ``PYTHONPATH`` (the repository ``ROOT`` to import our
+    stdlib-only packages, or a folder of the script's own modules); ``None``
+    keeps the environment as it is. ``stdin`` is fed as text. Fails (an
+    ``AssertionError`` carrying its stderr) when the script does not exit 0;
+    ``subprocess.TimeoutExpired`` after ``timeout`` seconds.
+    """
+    env = None if pythonpath is None else {**os.environ, "PYTHONPATH": str(pythonpath)}
+    done = subprocess.run(
+        [str(ensure()), *map(str, args)],
+        cwd=cwd,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def last_json(stdout: str) -> dict[str, Any]:
+    """The JSON object on the last line of ``stdout`` (earlier lines: the libraries' chatter)."""
+    result: dict[str, Any] = json.loads(stdout.strip().splitlines()[-1])
+    return result
 
 
 if __name__ == "__main__":
