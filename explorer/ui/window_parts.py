@@ -362,15 +362,40 @@ def _focus(edit: QLineEdit) -> Any:
     return focus
 
 
-def _about(window: QWidget) -> None:
+def about_box(window: QWidget) -> QMessageBox:
+    """The About box: version, what the tool does, where its history is kept."""
+    import platform
+
+    from PySide6 import __version__ as pyside_version
+
     from explorer import __version__
 
-    QMessageBox.about(
-        window,
-        "About Bot State Explorer",
+    try:
+        from explorer.app import data_dir
+
+        folder = str(data_dir())
+    except Exception:  # a data dir that cannot be found must not break About
+        folder = "(unknown)"
+    box = QMessageBox(window)
+    box.setWindowTitle("About Bot State Explorer")
+    box.setIconPixmap(window.windowIcon().pixmap(64, 64))
+    box.setTextFormat(Qt.TextFormat.RichText)
+    box.setText(
         f"<h3>Bot State Explorer {__version__}</h3>"
         "<p>Browse and edit Bot Framework and Microsoft 365 Agents SDK bot state in "
         "SQLite, Azure Blob Storage and Azure Cosmos DB.</p>"
         "<p>Production stores open read-only; every save is etag-checked, backed up "
-        "and audited.</p>",
+        "and written to the audit log.</p>"
     )
+    box.setInformativeText(
+        f"<small>Backups and audit log: {folder}<br>"
+        f"Python {platform.python_version()} · Qt {pyside_version}</small>"
+    )
+    box.setStandardButtons(QMessageBox.StandardButton.Close)
+    return box
+
+
+def _about(window: QWidget) -> None:
+    box = about_box(window)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()  # not exec(): no nested event loop under qasync

@@ -350,3 +350,38 @@ async def test_dialog_stack_buttons_stay_right_when_there_is_no_stack(
     right = view.clear_button.mapTo(view, view.clear_button.rect().topRight()).x()
     assert view.width() - right < 16
     assert view.pop_button.width() < view.width() / 3
+
+
+def test_a_pickled_enum_reads_as_its_type_and_value_not_as_an_empty_object() -> None:
+    from explorer.ui.detail.values import preview
+
+    prompt = {
+        "py/object": "botbuilder.schema._models_py3.Activity",
+        "type": {
+            "py/reduce": [
+                {"py/type": "botbuilder.schema._models_py3.ActivityTypes"},
+                {"py/tuple": ["message"]},
+            ]
+        },
+        "text": "Where to?",
+    }
+    assert preview(prompt) == '{type: ‹ActivityTypes "message"›, text: "Where to?"}'
+    assert preview({"ref": {"py/id": 3}, "empty": {}}) == "{ref: ‹py/id 3›, empty: {}}"
+
+
+async def test_about_names_the_version_and_the_data_dir(
+    window: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from explorer import __version__
+    from explorer.ui.window_parts import about_box
+
+    monkeypatch.setenv("BOTSTATE_EXPLORER_DATA_DIR", str(tmp_path / "data"))
+    box = about_box(window)
+    assert f"Bot State Explorer {__version__}" in box.text()
+    assert str(tmp_path / "data") in box.informativeText()
+    menu_actions(window)["Help"]["About Bot State Explorer"].trigger()
+    shown = await until(
+        lambda: next((w for w in QApplication.topLevelWidgets()
+                      if w.isVisible() and w.windowTitle() == "About Bot State Explorer"), None)
+    )  # fmt: skip
+    shown.close()

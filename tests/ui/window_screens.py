@@ -5,7 +5,7 @@
 stack), ``review.png`` (a pending edit and the Review & save dialog),
 ``conflict.png`` / ``conflict-compare.png``, ``connect.png`` (the connection
 dialog), ``audit.png`` (the audit log after that save), ``prod.png`` (a
-PROD store, read-only), ``redacted.png`` and ``redaction-rules.png``.
+PROD store, read-only), ``redacted.png``, ``redaction-rules.png`` and ``about.png``.
 With ``--dark`` (or ``BOTSTATE_EXPLORER_THEME=dark``) file names start with
 ``dark-``. The run uses the qasync loop, as the app does, and a throw-away
 data dir, so it never touches the user's history.
@@ -135,6 +135,11 @@ async def shoot(outdir: Path, data: Path, prefix: str) -> list[Path]:
     await grab(rules, "redaction-rules.png")
     rules.close()
     detail.redaction.set_enabled(False)
+    from explorer.ui.window_parts import about_box
+
+    about = about_box(window)
+    await grab(about, "about.png")
+    about.close()
     window.close()
     await shutdown(window)
 

@@ -60,10 +60,37 @@ def type_badge(value: Any) -> Badge:
     return Badge(type(value).__name__)
 
 
+def _tag_only(value: dict[str, Any]) -> str | None:
+    """A short text for a dict made only of type tags (else None).
+
+    A pickled enum (``py/reduce`` of ``[{py/type: T}, {py/tuple: [v]}]``, as
+    botbuilder-python stores ``ActivityTypes.message``) reads ``‹ActivityTypes
+    "message"›``; any other tag-only dict names its tag (``‹py/id 3›``), so a
+    summary never shows a misleading ``{}``. Text only: nothing is resolved.
+    """
+    if not value or any(name not in TAG_MEMBERS for name in value):
+        return None
+    reduce = value.get("py/reduce")
+    if isinstance(reduce, list) and len(reduce) == 2:
+        kind, args = reduce
+        type_name = kind.get("py/type") if isinstance(kind, dict) else None
+        tuple_args = args.get("py/tuple") if isinstance(args, dict) else None
+        if isinstance(type_name, str) and isinstance(tuple_args, list):
+            shown = ", ".join(json.dumps(a, ensure_ascii=False) for a in tuple_args[:3])
+            return f"‹{type_name.rsplit('.', 1)[-1]} {shown}›"
+    name, member = next(iter(value.items()))
+    if isinstance(member, (str, int, float)) and not isinstance(member, bool):
+        return f"‹{name} {member}›"
+    return f"‹{name}›"
+
+
 def _render(value: Any, budget: int) -> str:
     if isinstance(value, dict):
         if "$values" in value and "$type" in value:
             return _render(value["$values"], budget)
+        tagged = _tag_only(value)
+        if tagged is not None:
+            return tagged
         parts: list[str] = []
         used = 2
         for name, member in value.items():

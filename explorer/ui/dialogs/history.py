@@ -185,6 +185,8 @@ def table_view(model: QAbstractTableModel | QSortFilterProxyModel) -> QTableView
     view.verticalHeader().hide()
     view.setAlternatingRowColors(True)
     view.setWordWrap(False)
+    # keys and etags differ at their ends: keep both ends (a channel and an id) visible
+    view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
     header = view.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     header.setStretchLastSection(True)

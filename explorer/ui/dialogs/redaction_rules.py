@@ -132,7 +132,7 @@ class RedactionRulesDialog(QDialog):
         layout.addLayout(form, 1)
         layout.addWidget(self.error_label)
         layout.addWidget(buttons)
-        self.resize(640, 460)
+        self.resize(820, 480)
         self.show_rules(redaction.rules)
 
     def show_rules(self, rules: RedactionRules) -> None:
