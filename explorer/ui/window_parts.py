@@ -371,7 +371,7 @@ def about_box(window: QWidget) -> QMessageBox:
     from explorer import __version__
 
     try:
-        from explorer.app import data_dir
+        from explorer.cli.context import data_dir
 
         folder = str(data_dir())
     except Exception:  # a data dir that cannot be found must not break About
