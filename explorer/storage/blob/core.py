@@ -1,0 +1,143 @@
+"""The state every part of ``BlobStorage`` shares, and its small helpers.
+
+``BlobStorage`` (store.py: lifecycle, dialect sampling) combines three parts
+that each use only what ``BlobCore`` defines here (client, container profile,
+name cache, concurrency limit, dialect detection, error mapping):
+
+    BlobListing (listing.py), BlobReads (reads.py), BlobWrites (writes.py: codec too)
+
+Only ``BlobStorage`` is meant to be used; the others are never instantiated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from azure.storage.blob.aio import ContainerClient
+
+from explorer.core.errors import InvalidKeyError, StorageError
+from explorer.storage import blob_dialects as dialects
+from explorer.storage.base import StorageBase
+from explorer.storage.blob.errors import storage_error
+from explorer.storage.blob_dialects import BlobDialect
+
+PAGE_SIZE = 5000
+DEFAULT_CONCURRENCY = 48
+_NAME_CACHE_LIMIT = 200_000
+#: content settings kept (as ``$name`` in ``RawItem.meta``) besides the content type
+EXTRA_SETTINGS = ("content_encoding", "content_language", "content_disposition", "cache_control")
+_T = TypeVar("_T")
+
+
+def etag(value: str | None) -> str | None:
+    """A blob's ETag without its quotes (``None`` for none)."""
+    return value.strip('"') if value else None
+
+
+def quoted(value: str) -> str:
+    """An etag as the service wants it in If-Match: quoted."""
+    return value if value.startswith('"') else f'"{value}"'
+
+
+async def gather(coros: Iterable[Coroutine[Any, Any, _T]]) -> list[_T]:
+    """Run concurrently; the first failure cancels the rest and is raised as itself
+    (callers and users see one typed ``StorageError``, not an ``ExceptionGroup``)."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(c) for c in coros]
+    except BaseExceptionGroup as failed:
+        first = failed.exceptions[0]
+        while isinstance(first, BaseExceptionGroup):
+            first = first.exceptions[0]
+        raise first from None
+    return [t.result() for t in tasks]
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerProfile:
+    """What a sample of the container shows: its main dialect and the tie-breakers."""
+
+    main: BlobDialect
+    python_hint: str = "python"
+    json_hint: str = "js"
+    sampled: int = 0
+
+
+class BlobCore(StorageBase):
+    """Client, profile, name cache and limits of one container; see ``BlobStorage``."""
+
+    def __init__(
+        self,
+        container: ContainerClient,
+        *,
+        read_only: bool = False,
+        dialect: str = "python",
+        create_container: bool = False,
+        max_concurrency: int = DEFAULT_CONCURRENCY,
+        page_size: int = PAGE_SIZE,
+        owns_client: bool = False,
+        closers: Sequence[Any] = (),
+    ) -> None:
+        super().__init__(read_only=read_only)
+        self._container = container
+        self.url = f"blob://{container.container_name}"
+        self._default = dialects.dialect(dialect)
+        self._profile = ContainerProfile(
+            self._default, python_hint=self._python_default(), json_hint=self._json_default()
+        )
+        self._page_size = max(1, min(page_size, PAGE_SIZE))
+        self._create = create_container
+        self._limit = asyncio.Semaphore(max(1, max_concurrency))
+        self._owns = owns_client
+        self._closers = list(closers)
+        self._names: dict[str, tuple[str, str]] = {}
+
+    def _python_default(self) -> str:
+        return self._default.name if self._default.name in dialects.PYTHON_FAMILY else "python"
+
+    def _json_default(self) -> str:
+        return self._default.name if self._default.name in ("js", "dotnet") else "js"
+
+    @property
+    def container_name(self) -> str:
+        return str(self._container.container_name)
+
+    @property
+    def profile(self) -> ContainerProfile:
+        """The container's detected dialects (the configured default until opened)."""
+        return self._profile
+
+    def _error(self, exc: BaseException, key: str | None, operation: str) -> StorageError:
+        return storage_error(exc, key, operation, self.container_name)
+
+    def _candidates(self, key: str) -> list[tuple[str, BlobDialect]]:
+        """Names under which ``key`` may be stored, the likeliest first (deduplicated)."""
+        found: dict[str, BlobDialect] = {}
+        cached = self._names.get(key)
+        if cached:
+            found[cached[0]] = dialects.DIALECTS[cached[1]]
+        main = self._profile.main
+        for candidate in (main, *dialects.ALL):
+            try:
+                name = candidate.name_of(key)
+            except InvalidKeyError:
+                continue
+            found.setdefault(name, candidate)
+        return list(found.items())
+
+    def _remember(self, key: str, name: str, dialect: str) -> None:
+        if len(self._names) >= _NAME_CACHE_LIMIT:
+            self._names.clear()
+        self._names[key] = (name, dialect)
+
+    def _detect(self, name: str, content_type: str | None, body: bytes | None) -> BlobDialect:
+        profile = self._profile
+        found, certain = dialects.guess(
+            name, content_type, python_hint=profile.python_hint, json_hint=profile.json_hint
+        )
+        if body is None:
+            return found
+        return dialects.refine(found, certain, body, python_hint=profile.python_hint)

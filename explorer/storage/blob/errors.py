@@ -1,0 +1,61 @@
+"""Blob SDK errors as the explorer's typed errors.
+
+``storage_error`` turns an ``AzureError`` into a ``BackendUnavailableError``
+(missing container, refused credentials, no connection) or a ``StorageError``
+(any other answer, with status, reason and error code). Every message names
+the operation, the key and the container and says what to do. Etag conflicts
+(412, 409, a 404 on a conditional write) are mapped where they happen
+(``writes.py``): only the caller knows what a 404 or 409 means there.
+"""
+
+from __future__ import annotations
+
+from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
+
+from explorer.core.errors import BackendUnavailableError, StorageError
+
+
+def storage_error(
+    exc: BaseException, key: str | None, operation: str, container: str
+) -> StorageError:
+    """The typed error for ``exc`` raised by ``operation`` on ``key`` in ``container``.
+
+    A failed connection during a write or delete says the change may or may not
+    have been applied.
+    """
+    where = f"{key!r} in " if key is not None else ""
+    target = f"{where}blob container {container!r}"
+    code = getattr(exc, "error_code", None)
+    code = getattr(code, "value", code)  # StorageErrorCode is a str enum
+    if code == "ContainerNotFound":
+        return BackendUnavailableError(
+            f"cannot {operation} {target}: the container does not exist; "
+            "check the name, or create it (option create_container)",
+            key=key,
+        )
+    if isinstance(exc, ClientAuthenticationError) or code in (
+        "AuthenticationFailed",
+        "AuthorizationFailure",
+        "AuthorizationPermissionMismatch",
+    ):
+        return BackendUnavailableError(
+            f"cannot {operation} {target}: the credentials were refused ({code or exc}); "
+            "check the connection string, key, SAS or role assignment",
+            key=key,
+        )
+    if isinstance(exc, HttpResponseError) and exc.status_code:
+        return StorageError(
+            f"cannot {operation} {target}: {exc.status_code} {exc.reason} ({code}); "
+            "try again, or check the storage account",
+            key=key,
+        )
+    unknown = (
+        " (the connection failed mid-request: the change may or may not have been "
+        "applied; reload before changing anything)"
+        if operation in ("write", "delete")
+        else ""
+    )
+    return BackendUnavailableError(
+        f"cannot {operation} {target}: {exc}{unknown}; check the network and the account URL",
+        key=key,
+    )

@@ -1,0 +1,126 @@
+"""Listing a blob container: flat by key prefix, or one ``/``-level at a time.
+
+- A key prefix becomes each dialect's name prefix; the listings are chained
+  (a prefix that extends another is dropped, so no name is listed twice).
+- Names stream in pages of up to 5,000 (``page_size``).
+- A name that cannot be decoded as a key is still listed, as an ``Entry`` whose
+  ``error`` says why (its ``key`` is the raw name).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from azure.core.exceptions import AzureError
+from azure.storage.blob import BlobProperties
+from azure.storage.blob.aio import BlobPrefix
+
+from explorer.core.errors import InvalidKeyError
+from explorer.core.items import Entry
+from explorer.storage import blob_dialects as dialects
+from explorer.storage.blob.core import BlobCore, etag
+
+
+class BlobListing(BlobCore):
+    """``iter_entries`` and ``iter_children``; see ``BlobStorage``."""
+
+    def _entry(self, props: BlobProperties) -> Entry:
+        name = props.name
+        found = self._detect(name, props.content_settings.content_type, None)
+        try:
+            key = found.key_of(name)
+            error = None
+        except ValueError as exc:
+            key, error = name, f"blob name {name!r} cannot be decoded as a {found.label} key: {exc}"
+        return Entry(
+            key=key,
+            name=name,
+            size=props.size,
+            last_modified=props.last_modified,
+            etag=etag(props.etag),
+            dialect=found.name,
+            error=error,
+        )
+
+    def _name_prefixes(self, prefix: str) -> list[str]:
+        if not prefix:
+            return [""]
+        found: set[str] = set()
+        for candidate in dialects.ALL:
+            try:
+                found.add(candidate.name_prefix_of(prefix))
+            except InvalidKeyError:
+                continue
+        # a prefix that extends another one would list the same names twice
+        return sorted(p for p in found if not any(p != q and p.startswith(q) for q in found))
+
+    async def _list(self, name_prefix: str) -> AsyncIterator[BlobProperties]:
+        pages = self._container.list_blobs(
+            name_starts_with=name_prefix or None, results_per_page=self._page_size
+        ).by_page()
+        try:
+            async for page in pages:
+                async for props in page:
+                    yield props
+        except AzureError as exc:
+            raise self._error(exc, None, "list") from None
+
+    async def iter_entries(self, prefix: str = "") -> AsyncIterator[Entry]:
+        """Every blob whose key starts with ``prefix``, one 5,000-name page at a time.
+
+        A non-empty prefix is translated into each dialect's name prefix and the
+        listings are chained. A name that cannot be decoded is still listed, as
+        an ``Entry`` whose ``error`` says why (its ``key`` is the raw name).
+        """
+        for name_prefix in self._name_prefixes(prefix):
+            async for props in self._list(name_prefix):
+                entry = self._entry(props)
+                if entry.error or entry.key.startswith(prefix):
+                    yield entry
+
+    async def iter_children(self, prefix: str = "") -> AsyncIterator[str | Entry]:
+        """The direct children of a ``/``-delimited key prefix (``""`` or ending in ``/``).
+
+        Yields ``str`` child prefixes (each ends with ``/``, each once) and
+        ``Entry`` items whose key has no further ``/`` after ``prefix``. Python
+        names are walked server-side (one page per 5,000 children); flat names
+        (js, .NET, agents-js) have no folders, so the ones under ``prefix`` are
+        listed and grouped here. A python private-state blob ``c/conversations/x/
+        users/u/`` is the single child of the prefix of the same name. Undecodable
+        names come as error entries.
+        """
+        if prefix and not prefix.endswith("/"):
+            raise ValueError(f"a hierarchy prefix ends with '/', not {prefix!r}")
+        seen: set[str] = set()
+        sources: list[AsyncIterator[Any]] = [self._walk(prefix)]
+        if prefix:
+            flat = {
+                d.name_prefix_of(prefix) for d in (dialects.JS, dialects.DOTNET, dialects.AGENTS_JS)
+            }
+            sources.extend(self._list(p) for p in sorted(flat))
+        for source in sources:
+            async for item in source:
+                if isinstance(item, str):
+                    child: str | Entry = item
+                else:
+                    entry = self._entry(item)
+                    if not entry.error and not entry.key.startswith(prefix):
+                        continue
+                    rest = "" if entry.error else entry.key[len(prefix) :]
+                    head, slash, tail = rest.partition("/")
+                    child = f"{prefix}{head}/" if slash and tail else entry
+                if isinstance(child, str):
+                    if child in seen:
+                        continue
+                    seen.add(child)
+                yield child
+
+    async def _walk(self, prefix: str) -> AsyncIterator[str | BlobProperties]:
+        try:
+            async for item in self._container.walk_blobs(
+                name_starts_with=prefix or None, delimiter="/", results_per_page=self._page_size
+            ):
+                yield item.name if isinstance(item, BlobPrefix) else item
+        except AzureError as exc:
+            raise self._error(exc, None, "list") from None

@@ -1,0 +1,119 @@
+"""``BlobStorage`` itself: lifecycle and the dialect sample taken on open; and
+``from_url``, which the registry calls for ``blob://CONTAINER``.
+
+The class's parts live beside it (see ``core``); the package docstring
+(``explorer.storage.blob``) states the invariants.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from azure.core.exceptions import AzureError, ResourceExistsError
+
+from explorer.storage import blob_dialects as dialects
+from explorer.storage.base import Capability
+from explorer.storage.blob.client import connect
+from explorer.storage.blob.core import ContainerProfile, gather
+from explorer.storage.blob.listing import BlobListing
+from explorer.storage.blob.reads import BlobReads
+from explorer.storage.blob.writes import BlobWrites
+
+SAMPLE_NAMES = 200
+SAMPLE_BODIES = 8
+#: bytes of a sampled body read to find tags (a python body's e_tag comes last)
+SAMPLE_BODY_BYTES = 1 << 16
+
+
+class BlobStorage(BlobListing, BlobReads, BlobWrites):
+    """One blob container. Use ``from_url`` or pass an SDK ``ContainerClient``.
+
+    ``dialect``: form for new items when the container has none yet.
+    ``create_container``: create a missing container on open (not when read-only).
+    ``max_concurrency``: requests at a time; ``page_size``: names per listing page
+    (at most 5,000). A client passed in is not closed by ``close()``; one made
+    here is (``owns_client``), and so are ``closers`` (credentials made for it).
+    """
+
+    capabilities = frozenset(
+        {Capability.HIERARCHY, Capability.PERSISTENT, Capability.MULTI_PROCESS}
+    )
+
+    async def open(self) -> None:
+        """Check the container (creating it if asked) and sample its dialect."""
+        if self._create and not self.read_only:
+            try:
+                await self._container.create_container()
+            except ResourceExistsError:
+                pass
+            except AzureError as exc:
+                raise self._error(exc, None, "create the container") from None
+        await self.detect_profile()
+
+    async def close(self) -> None:
+        if self._owns:
+            await self._container.close()
+            self._owns = False
+        for closer in self._closers:
+            await closer.close()
+        self._closers.clear()
+
+    async def detect_profile(self) -> ContainerProfile:
+        """Sample up to 200 names (and 8 bodies) to learn the main dialect."""
+        sample: list[tuple[str, str | None]] = []
+        try:
+            pages = self._container.list_blobs(results_per_page=SAMPLE_NAMES).by_page()
+            async for page in pages:
+                async for props in page:
+                    sample.append((props.name, props.content_settings.content_type))
+                break
+        except AzureError as exc:
+            raise self._error(exc, None, "list") from None
+        guesses = [dialects.guess(n, ct) for n, ct in sample]
+        unsure = [
+            (n, d) for (n, _), (d, certain) in zip(sample, guesses, strict=True) if not certain
+        ]
+        unsure = unsure[:SAMPLE_BODIES]
+        bodies = await gather(self._peek(n) for n, _ in unsure)
+        main, python_hint, json_hint = dialects.vote(
+            guesses,
+            [(d, b) for (_, d), b in zip(unsure, bodies, strict=True)],
+            python_default=self._python_default(),
+            json_default=self._json_default(),
+            fallback=self._default,
+        )
+        self._profile = ContainerProfile(main, python_hint, json_hint, len(sample))
+        return self._profile
+
+    async def _peek(self, name: str) -> bytes:
+        async with self._limit:
+            try:
+                stream = await self._container.download_blob(
+                    name, offset=0, length=SAMPLE_BODY_BYTES
+                )
+                return bytes(await stream.readall())
+            except AzureError:
+                return b""  # gone or unreadable: it just does not vote
+
+
+def from_url(url: str, *, read_only: bool = False, **options: Any) -> BlobStorage:
+    """``blob://CONTAINER``; how to reach the account comes from ``options``.
+
+    - ``container_client``: an SDK ``ContainerClient`` (used as is, not closed);
+    - ``connection_string``, else ``$AZURE_STORAGE_CONNECTION_STRING``;
+    - ``account_url`` with ``sas_token``, or ``account_key`` (+ ``account_name``),
+      or ``credential`` (any SDK credential), else Entra ID through
+      ``azure.identity.aio.DefaultAzureCredential``.
+
+    Also ``dialect`` (form for new items in an empty container),
+    ``create_container``, ``max_concurrency``, ``page_size`` and the client's
+    ``connection_timeout``, ``read_timeout`` and ``retries`` (``client_settings``).
+    Other options are ignored.
+    """
+    names = ("dialect", "create_container", "max_concurrency", "page_size")
+    settings = {k: options[k] for k in names if k in options}
+    client = options.get("container_client")
+    if client is not None:
+        return BlobStorage(client, read_only=read_only, **settings)
+    client, closers = connect(url, options)
+    return BlobStorage(client, read_only=read_only, owns_client=True, closers=closers, **settings)
