@@ -224,6 +224,7 @@ def build_window(settings: Any = None, data: Path | None = None) -> Any:
         manager, runner, detail, pending=pending, settings=settings, connect_dialog=connect_dialog
     )
     pending.dialog_parent = window
+    window.data_folder = str(folder)  # named in Help → About
     runner.setParent(window)
     manager.setParent(window)
     pending.setParent(window)

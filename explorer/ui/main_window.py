@@ -441,6 +441,8 @@ class MainWindow(QMainWindow):
     unlock_action: QAction
     #: the opt-in update check (None without settings: nothing to remember the choice in)
     update_checker: Any
+    #: folder of the backups and audit log (set by the composition root; named in About)
+    data_folder: str | None = None
     shortcuts: dict[str, QKeySequence]
 
 

@@ -370,12 +370,8 @@ def about_box(window: QWidget) -> QMessageBox:
 
     from explorer import __version__
 
-    try:
-        from explorer.cli.context import data_dir
-
-        folder = str(data_dir())
-    except Exception:  # a data dir that cannot be found must not break About
-        folder = "(unknown)"
+    # set by the composition root (explorer.app.build_window): the ui layer does not ask
+    folder = getattr(window, "data_folder", None) or "(not kept in this session)"
     box = QMessageBox(window)
     box.setWindowTitle("About Bot State Explorer")
     box.setIconPixmap(window.windowIcon().pixmap(64, 64))

@@ -369,14 +369,11 @@ def test_a_pickled_enum_reads_as_its_type_and_value_not_as_an_empty_object() -> 
     assert preview({"ref": {"py/id": 3}, "empty": {}}) == "{ref: ‹py/id 3›, empty: {}}"
 
 
-async def test_about_names_the_version_and_the_data_dir(
-    window: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_about_names_the_version_and_the_data_dir(window: Any, tmp_path: Path) -> None:
     from explorer import __version__
     from explorer.ui.window_parts import about_box
 
-    monkeypatch.setenv("BOTSTATE_EXPLORER_DATA_DIR", str(tmp_path / "data"))
-    box = about_box(window)
+    box = about_box(window)  # the window fixture keeps its history in tmp_path / "data"
     assert f"Bot State Explorer {__version__}" in box.text()
     assert str(tmp_path / "data") in box.informativeText()
     menu_actions(window)["Help"]["About Bot State Explorer"].trigger()
