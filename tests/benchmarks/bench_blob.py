@@ -29,11 +29,13 @@ import json
 import sys
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from azure.storage.blob.aio import ContainerClient
 
 from explorer.storage.blob import DEFAULT_CONCURRENCY, from_url
 from tests.benchmarks.run import Context, Result, benchmark, median
+from tests.benchmarks.timing import repeats, rounds
 from tests.support import azurite as azurite_support
 from tests.support import botbuilder_venv, latency_proxy
 
@@ -83,31 +85,26 @@ async def _bench(ctx: Context) -> Bench:
     return bench
 
 
-def _repeats(ctx: Context) -> int:
-    return 3 if ctx.quick else 5
-
-
 @benchmark("blob_list_vs_raw")
 async def list_vs_raw(ctx: Context) -> Result:
     bench = await _bench(ctx)
     cs, url = bench.azurite.connection_string, f"blob://{bench.container}"
-    ours: list[float] = []
-    raw: list[float] = []
     async with ContainerClient.from_connection_string(cs, bench.container) as client:
         opened = time.perf_counter()
         async with from_url(url, connection_string=cs, read_only=True) as store:
             open_s = time.perf_counter() - opened
-            for repeat in range(_repeats(ctx) + 1):  # the first round warms both up
-                started = time.perf_counter()
-                count = sum([1 async for _ in client.list_blobs(results_per_page=5000)])
-                raw_s = time.perf_counter() - started
-                started = time.perf_counter()
-                listed = sum([1 async for _ in store.iter_keys()])
-                ours_s = time.perf_counter() - started
+
+            async def raw_list() -> int:
+                return sum([1 async for _ in client.list_blobs(results_per_page=5000)])
+
+            async def our_list() -> int:
+                return sum([1 async for _ in store.iter_keys()])
+
+            def same(listed: int, count: int) -> None:
                 assert count == listed == len(bench.keys), (count, listed)
-                if repeat:
-                    raw.append(raw_s)
-                    ours.append(ours_s)
+
+            times = await rounds(repeats(ctx), ours=our_list, theirs=raw_list, check=same)
+    ours, raw = times.ours, times.theirs
     return Result(
         round(median(ours) / median(raw), 3),
         "x (ours / raw SDK, lower is better)",
@@ -136,23 +133,21 @@ async def _raw_read(client: ContainerClient, names: list[str]) -> int:
 async def read_vs_raw(ctx: Context) -> Result:
     bench = await _bench(ctx)
     cs, url = bench.azurite.connection_string, f"blob://{bench.container}"
-    ours: list[float] = []
-    raw: list[float] = []
     async with (
         ContainerClient.from_connection_string(cs, bench.container) as client,
         from_url(url, connection_string=cs, read_only=True) as store,
     ):
-        for repeat in range(_repeats(ctx) + 1):
-            started = time.perf_counter()
-            count = await _raw_read(client, bench.reads)
-            raw_s = time.perf_counter() - started
-            started = time.perf_counter()
-            documents = await store.read(bench.reads)
-            ours_s = time.perf_counter() - started
+
+        def same(documents: dict[str, Any], count: int) -> None:
             assert count == len(documents) == len(bench.reads)
-            if repeat:
-                raw.append(raw_s)
-                ours.append(ours_s)
+
+        times = await rounds(
+            repeats(ctx),
+            ours=lambda: store.read(bench.reads),
+            theirs=lambda: _raw_read(client, bench.reads),
+            check=same,
+        )
+    ours, raw = times.ours, times.theirs
     return Result(
         round(median(ours) / median(raw), 3),
         "x (ours / raw concurrent SDK, lower is better)",

@@ -36,6 +36,7 @@ from explorer.storage.cosmos import CosmosStorage, from_url
 from explorer.storage.cosmos_docs import LIST_FIELDS
 from explorer.storage.cosmos_keys import compute_id
 from tests.benchmarks.run import Context, Result, benchmark, median
+from tests.benchmarks.timing import repeats, rounds
 from tests.support import botbuilder_venv
 from tests.support import cosmos_emulator as emulator_support
 from tests.support.latency_proxy import spawn, stop_process
@@ -99,10 +100,6 @@ async def _bench(ctx: Context) -> Bench:
     return bench
 
 
-def _repeats(ctx: Context) -> int:
-    return 3 if ctx.quick else 5
-
-
 def _store(bench: Bench, endpoint: str | None = None) -> CosmosStorage:
     return from_url(
         bench.url,
@@ -130,24 +127,23 @@ async def _raw_list(container: ContainerProxy, page_size: int) -> int:
 @benchmark("cosmos_list_vs_raw")
 async def list_vs_raw(ctx: Context) -> Result:
     bench = await _bench(ctx)
-    ours: list[float] = []
-    raw: list[float] = []
     async with _raw_client(bench) as client, _store(bench) as store:
         container = client.get_database_client(DATABASE).get_container_client(CONTAINER)
-        for repeat in range(_repeats(ctx) + 1):  # the first round warms both up
-            timed: dict[str, float] = {}
-            for side in ("raw", "ours") if repeat % 2 else ("ours", "raw"):
-                started = time.perf_counter()
-                if side == "raw":
-                    count = await _raw_list(container, store.page_size)
-                else:
-                    listed = sum([1 async for _ in store.iter_entries()])
-                timed[side] = time.perf_counter() - started
-            raw_s, ours_s = timed["raw"], timed["ours"]
+
+        async def our_list() -> int:
+            return sum([1 async for _ in store.iter_entries()])
+
+        def same(listed: int, count: int) -> None:
             assert count == listed == len(bench.keys), (count, listed)
-            if repeat:
-                raw.append(raw_s)
-                ours.append(ours_s)
+
+        times = await rounds(
+            repeats(ctx),
+            ours=our_list,
+            theirs=lambda: _raw_list(container, store.page_size),
+            check=same,
+            alternate=True,
+        )
+        ours, raw = times.ours, times.theirs
         charge = store.last_request_charge
     return Result(
         round(median(ours) / median(raw), 3),
@@ -178,25 +174,21 @@ async def _raw_read(container: ContainerProxy, keys: list[str], concurrency: int
 @benchmark("cosmos_read_vs_raw")
 async def read_vs_raw(ctx: Context) -> Result:
     bench = await _bench(ctx)
-    ours: list[float] = []
-    raw: list[float] = []
     async with _raw_client(bench) as client, _store(bench) as store:
         container = client.get_database_client(DATABASE).get_container_client(CONTAINER)
         await container.read()  # the SDK caches the container's properties, as the store does
-        for repeat in range(_repeats(ctx) + 1):  # the first round warms both up
-            timed: dict[str, float] = {}
-            for side in ("raw", "ours") if repeat % 2 else ("ours", "raw"):
-                started = time.perf_counter()
-                if side == "raw":
-                    count = await _raw_read(container, bench.reads, store.max_concurrency)
-                else:
-                    documents = await store.read(bench.reads)
-                timed[side] = time.perf_counter() - started
-            raw_s, ours_s = timed["raw"], timed["ours"]
+
+        def same(documents: dict[str, Any], count: int) -> None:
             assert count == len(documents) == len(bench.reads)
-            if repeat:
-                raw.append(raw_s)
-                ours.append(ours_s)
+
+        times = await rounds(
+            repeats(ctx),
+            ours=lambda: store.read(bench.reads),
+            theirs=lambda: _raw_read(container, bench.reads, store.max_concurrency),
+            check=same,
+            alternate=True,
+        )
+        ours, raw = times.ours, times.theirs
         charge = store.last_request_charge
         # for comparison: the SDK's own read-many of the same ids (what ours uses)
         started = time.perf_counter()
