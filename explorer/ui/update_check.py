@@ -216,7 +216,7 @@ def install_status_note(checker: UpdateChecker, status_bar: QStatusBar) -> QLabe
 
 def make_toggle_action(checker: UpdateChecker, parent: QObject) -> QAction:
     """Checkable "Check for updates automatically" action bound to the setting."""
-    action = QAction("Check for Updates Automatically", parent)
+    action = QAction("Check for updates automatically", parent)  # sentence case, as every menu
     action.setCheckable(True)
     action.setChecked(checker.is_enabled())
     action.setStatusTip("Once a day, ask PyPI whether a newer version exists (off by default)")

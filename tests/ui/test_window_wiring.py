@@ -119,7 +119,7 @@ async def test_menus_reach_redaction_revert_audit_updates_and_about(window: Any)
     assert menus["State"]["Revert last save"] is detail.revert_last_action
     assert not detail.revert_last_action.isEnabled()  # nothing shown, nothing saved
     assert "Audit log…" in menus["State"]
-    toggle = menus["Help"]["Check for Updates Automatically"]
+    toggle = menus["Help"]["Check for updates automatically"]
     assert toggle.isCheckable()
     assert not toggle.isChecked()
     assert menus["Help"]["About Bot State Explorer"].menuRole().name == "AboutRole"
@@ -155,7 +155,7 @@ async def test_update_check_is_off_by_default_and_asks_only_once_turned_on(
         await until(lambda: True)
         assert hits == []
         assert window.settings.value(ENABLED_KEY, False) in (False, "false")
-        menu_actions(window)["Help"]["Check for Updates Automatically"].trigger()
+        menu_actions(window)["Help"]["Check for updates automatically"].trigger()
         await until(lambda: hits)
         note = await until(lambda: window.findChild(object, "updateNote"))
         await until(note.isVisible)

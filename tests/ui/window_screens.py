@@ -135,6 +135,13 @@ async def shoot(outdir: Path, data: Path, prefix: str) -> list[Path]:
     await grab(rules, "redaction-rules.png")
     rules.close()
     detail.redaction.set_enabled(False)
+    for top in window.menuBar().actions():  # the menus, as opened from the bar
+        menu = top.menu()
+        name = top.text().replace("&", "").lower()
+        if menu is not None and name in ("view", "state", "help"):
+            menu.popup(window.mapToGlobal(window.menuBar().actionGeometry(top).bottomLeft()))
+            await grab(menu, f"menu-{name}.png")
+            menu.hide()
     from explorer.ui.window_parts import about_box
 
     about = about_box(window)
