@@ -382,3 +382,17 @@ async def test_about_names_the_version_and_the_data_dir(window: Any, tmp_path: P
                       if w.isVisible() and w.windowTitle() == "About Bot State Explorer"), None)
     )  # fmt: skip
     shown.close()
+
+
+async def test_nothing_selected_shows_a_tip_not_empty_tables(window: Any, tmp_path: Path) -> None:
+    detail = window.detail
+    assert not detail.tabs.isVisible()
+    assert detail.placeholder.isVisible()
+    assert "Go to" in detail.placeholder.text()
+    url = await make_store(tmp_path / "state.db", KEYS)
+    await connect(window, url)
+    await open_state(window, KEYS[0])
+    assert detail.tabs.isVisible()
+    assert not detail.placeholder.isVisible()
+    window.detail_clear()
+    assert not detail.tabs.isVisible()

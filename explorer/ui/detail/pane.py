@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import asyncio
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
+    QLabel,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -128,6 +129,16 @@ class DetailPane(QWidget):
         banners.addWidget(self.aside_banner)
         layout.addLayout(banners)
         layout.addWidget(self.tabs, 1)
+        # nothing selected: a tip instead of empty tables and editors (the header says what to do)
+        self.placeholder = QLabel(
+            "Tip: paste a user id, conversation id or whole key into Go to (Ctrl+L) "
+            "to jump straight to its state."
+        )
+        self.placeholder.setObjectName("detailPlaceholder")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setEnabled(False)  # drawn in the muted text colour
+        layout.addWidget(self.placeholder, 1)
         self.redaction.changed.connect(self._refresh)
         self.clear()
 
@@ -240,6 +251,8 @@ class DetailPane(QWidget):
             if self.tabs.currentWidget() is self.raw_view:
                 self._refresh_raw()
         self.stack_view.set_session(session)
+        self.tabs.setVisible(self.key is not None)
+        self.placeholder.setVisible(self.key is None)
         editable = self.editable
         self.stack_view.set_editable(editable)
         self.history_view.set_editable(self.store is not None and not self.store.read_only)
