@@ -330,7 +330,7 @@ class DetailPane(QWidget):
             self.banner.hide_message()
         if session.aside is not None:
             self.aside_banner.show_message(
-                "Their version is loaded; your earlier draft is kept aside.",
+                "Your draft from before their version was loaded is kept aside.",
                 "warn",
                 ("Use my draft again", self._restore_aside),
             )
