@@ -34,6 +34,7 @@ from explorer.state.backups import BackupStore
 from explorer.state.safe_write import SafeWriter
 from tests.support import azurite as azurite_support
 from tests.support import cosmos_emulator as cosmos_support
+from tests.support import processes
 
 
 @dataclass
@@ -77,10 +78,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 
 # -- emulators this test may kill ----------------------------------------------------
-
-
-def _fail(what: str, exc: BaseException) -> None:
-    pytest.fail(f"{what} could not be started: {exc}", pytrace=False)
 
 
 class RestartableAzurite:
@@ -140,28 +137,14 @@ class RestartableCosmos:
 
 @pytest.fixture
 def own_azurite() -> Iterator[RestartableAzurite]:
-    try:
-        emulator = RestartableAzurite()
-    except azurite_support.AzuriteError as exc:
-        _fail("Azurite", exc)
-        raise
-    try:
-        yield emulator
-    finally:
-        emulator.stop()
+    yield from processes.running("Azurite", RestartableAzurite, azurite_support.AzuriteError)
 
 
 @pytest.fixture
 def own_cosmos() -> Iterator[RestartableCosmos]:
-    try:
-        emulator = RestartableCosmos()
-    except cosmos_support.EmulatorError as exc:
-        _fail("the cosmos emulator", exc)
-        raise
-    try:
-        yield emulator
-    finally:
-        emulator.stop()
+    yield from processes.running(
+        "the cosmos emulator", RestartableCosmos, cosmos_support.EmulatorError
+    )
 
 
 @pytest.fixture

@@ -34,6 +34,7 @@ from tests.faults.support import (
     trail,
 )
 from tests.support import azurite as azurite_support
+from tests.support import processes
 from tests.support.fault_proxy import FaultProxy, Rule
 
 SUITE = "blob"
@@ -87,10 +88,7 @@ class Seeded:
 @pytest.fixture(scope="module")
 def seeded_module() -> Iterator[Seeded]:
     """One Azurite with ITEMS items for the kill tests (a restart keeps the data)."""
-    try:
-        azurite = RestartableAzurite()
-    except azurite_support.AzuriteError as exc:
-        pytest.fail(f"Azurite could not be started: {exc}", pytrace=False)
+    azurite = processes.started("Azurite", RestartableAzurite, azurite_support.AzuriteError)
 
     async def fill() -> dict[str, bytes]:
         async with blob_store(azurite.connection_string) as store:

@@ -173,14 +173,7 @@ def unique_container(prefix: str = "c") -> str:
 @pytest.fixture(scope="session")
 def azurite() -> Iterator[Azurite]:
     """A running Azurite for the whole session; a start failure fails the test (never skips)."""
-    try:
-        emulator = from_env_or_start()
-    except AzuriteError as exc:
-        pytest.fail(f"Azurite: {exc}", pytrace=False)
-    try:
-        yield emulator
-    finally:
-        emulator.stop()
+    yield from processes.running("Azurite", from_env_or_start, AzuriteError)
 
 
 @pytest.fixture

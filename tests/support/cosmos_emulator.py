@@ -142,16 +142,9 @@ def unique_name(prefix: str = "db") -> str:
 @pytest.fixture(scope="session")
 def cosmos_emulator() -> Iterator[Emulator]:
     """A running cosmos emulator for the whole session (fails in CI if it cannot start)."""
-    try:
-        emulator = from_env_or_start()
-    except EmulatorError as exc:
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(f"cosmos emulator: {exc}", pytrace=False)
-        pytest.skip(f"cosmos emulator unavailable: {exc}")
-    try:
-        yield emulator
-    finally:
-        emulator.stop()
+    yield from processes.running(
+        "the cosmos emulator", from_env_or_start, EmulatorError, skip_outside_ci=True
+    )
 
 
 @pytest.fixture

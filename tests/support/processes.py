@@ -14,6 +14,11 @@ latency proxy:
 - ``require_node(what, error)``: the ``node`` binary, or ``error`` saying to
   install Node.js.
 - ``serve_until_interrupted(...)``: the body of ``python -m tests.support.X``.
+- ``started(what, start, error)`` / ``running(...)`` (for fixtures): a server
+  that cannot start (``start()`` raises ``error``) FAILS the test with the
+  reason, never a silent skip; ``running`` also stops it afterwards.
+  ``skip_outside_ci=True`` lets it skip instead when ``CI`` is not set
+  (``CI=true``, ``1`` or ``yes``: it always fails there).
 """
 
 from __future__ import annotations
@@ -26,10 +31,20 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Protocol, TypeVar
+
+import pytest
 
 #: lines of a server's output kept for an error message
 KEPT_LINES = 200
+
+
+class Stoppable(Protocol):
+    def stop(self) -> None: ...
+
+
+S = TypeVar("S", bound=Stoppable)
 
 
 def require_node(what: str, error: type[Exception]) -> str:
@@ -127,3 +142,30 @@ def serve_until_interrupted(
     finally:
         stop_server()
     return 0
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def started(
+    what: str, start: Callable[[], S], error: type[Exception], *, skip_outside_ci: bool = False
+) -> S:
+    """``start()``, or fail the test naming ``what`` and the reason (see the module docstring)."""
+    try:
+        return start()
+    except error as exc:
+        if skip_outside_ci and not in_ci():
+            pytest.skip(f"{what} unavailable: {exc}")
+        pytest.fail(f"{what} could not be started: {exc}", pytrace=False)
+
+
+def running(
+    what: str, start: Callable[[], S], error: type[Exception], *, skip_outside_ci: bool = False
+) -> Iterator[S]:
+    """``started(...)`` for a yield fixture: yields the server, stops it afterwards."""
+    server = started(what, start, error, skip_outside_ci=skip_outside_ci)
+    try:
+        yield server
+    finally:
+        server.stop()
