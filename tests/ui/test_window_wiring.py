@@ -396,3 +396,25 @@ async def test_nothing_selected_shows_a_tip_not_empty_tables(window: Any, tmp_pa
     assert not detail.placeholder.isVisible()
     window.detail_clear()
     assert not detail.tabs.isVisible()
+
+
+async def test_shutdown_leaves_no_window_task_running(qtbot: Any, tmp_path: Path) -> None:
+    import asyncio
+
+    from explorer.app import shutdown
+
+    url = await make_store(tmp_path / "state.db", KEYS)
+    win = await _window(qtbot, tmp_path)
+    await connect(win, url)
+    node = win.manager.connections[-1].node.by_key[KEYS[0]]
+    win.select_node(node)  # opening the state and loading its History starts now
+    win.detail.show_audit_log()  # and an audit log viewer loads in the background
+    assert win.runner.active
+    win.close()
+    await shutdown(win)
+    current = asyncio.current_task()
+    left = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
+    assert not win.runner.active
+    assert not win.detail._tasks
+    assert not win.manager.connections
+    assert not [t for t in left if "explorer" in repr(t.get_coro())], left
