@@ -29,7 +29,7 @@ import pytest
 from azure.cosmos import PartitionKey
 from azure.cosmos.aio import CosmosClient
 
-from explorer.storage.cosmos import from_url
+from explorer.storage.cosmos import CosmosStorage, from_url
 from explorer.storage.cosmos_keys import compute_id
 from tests.support import botbuilder_venv
 from tests.support.cosmos_emulator import Emulator, unique_name
@@ -147,6 +147,16 @@ def listed_kinds(output: str) -> list[tuple[str, str]]:
     return sorted(tuple(line.split("\t", 1)) for line in output.splitlines() if line)  # type: ignore[misc]
 
 
+def open_store(
+    emulator: Emulator, database: str, container: str, *, read_only: bool = False
+) -> CosmosStorage:
+    """Our store on the bot's container (TLS checks off for the emulator)."""
+    url = f"cosmos://{database}/{container}"
+    return from_url(
+        url, endpoint=emulator.endpoint, key=emulator.key, insecure=True, read_only=read_only
+    )
+
+
 async def raw_documents(emulator: Emulator, database: str, container: str) -> list[dict[str, Any]]:
     async with CosmosClient(emulator.endpoint, emulator.key, connection_verify=False) as client:
         proxy = client.get_database_client(database).get_container_client(container)
@@ -177,12 +187,7 @@ async def test_python_bot_reads_our_edit_and_keeps_working(
     )
 
     # the library reads them decoded; one property edited with If-Match on the bot's etag
-    async with from_url(
-        f"cosmos://{database}/{container}",
-        endpoint=cosmos_emulator.endpoint,
-        key=cosmos_emulator.key,
-        insecure=True,
-    ) as store:
+    async with open_store(cosmos_emulator, database, container) as store:
         assert store.dialect == "python"
         documents = await store.read([USER, conv, private])
         assert documents[USER]["UserProfile"] == {
@@ -216,13 +221,7 @@ async def test_python_bot_reads_our_edit_and_keeps_working(
         "secret": {"token": "t2"},
     }
     assert second["replies"] == ["Ada (99) turn 3", "Ada (99) turn 4"]
-    async with from_url(
-        f"cosmos://{database}/{container}",
-        endpoint=cosmos_emulator.endpoint,
-        key=cosmos_emulator.key,
-        insecure=True,
-        read_only=True,
-    ) as store:
+    async with open_store(cosmos_emulator, database, container, read_only=True) as store:
         final = await store.read([USER, conv])
     assert final[USER]["UserProfile"]["turns"] == 4
     assert final[conv]["ConversationData"]["messages"][-2:] == ["third", "fourth"]
@@ -252,13 +251,7 @@ async def test_a_container_used_in_both_modes_shows_both_documents(
     assert listed.count(("private", PRIVATE)) == 2
     assert listed.count(("user", USER)) == 1
     assert "2 documents hold key" in err
-    async with from_url(
-        f"cosmos://{database}/{container}",
-        endpoint=cosmos_emulator.endpoint,
-        key=cosmos_emulator.key,
-        insecure=True,
-        read_only=True,
-    ) as store:
+    async with open_store(cosmos_emulator, database, container, read_only=True) as store:
         assert store.profile.modes_mixed
         assert any("both compatibility modes" in w for w in store.warnings)
         raw = (await store.read_raw([CONVERSATION]))[CONVERSATION]
