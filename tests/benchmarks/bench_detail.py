@@ -13,32 +13,14 @@ with qasync); the value is the median of the runs, the load average in detail.
 
 from __future__ import annotations
 
-import asyncio
-import json
 import os
-import sys
 from typing import Any
 
-from tests.benchmarks.run import ROOT, Context, Result, benchmark, median
+from tests.benchmarks.run import Context, Result, benchmark, median, probe
 
 
 async def _probe(items: int) -> dict[str, Any]:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "tests.benchmarks.detail_probe",
-        str(items),
-        cwd=str(ROOT),
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await proc.communicate()
-    if proc.returncode != 0:
-        raise RuntimeError(f"detail_probe failed: {err.decode()[-1500:]}")
-    result: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
-    return result
+    return await probe("detail_probe", str(items))
 
 
 @benchmark("detail_large_item_max_stall_ms")

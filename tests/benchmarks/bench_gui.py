@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -31,7 +30,7 @@ from typing import Any
 
 from explorer.core.items import RawItem
 from explorer.storage.sqlite import SqliteStorage
-from tests.benchmarks.run import ROOT, Context, Result, benchmark, median
+from tests.benchmarks.run import Context, Result, benchmark, median, probe
 
 CHANNELS = ("msteams", "webchat", "slack", "directline", "msteams:COPILOT")
 BODY = json.dumps({"UserProfile": {"name": "Ada", "age": 37}, "prefs": {"lang": "fr"}}).encode()
@@ -52,23 +51,7 @@ def bench_keys(count: int) -> list[str]:
 
 
 async def _probe(url: str, *extra: str) -> dict[str, Any]:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "tests.benchmarks.gui_probe",
-        url,
-        *extra,
-        cwd=str(ROOT),
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await proc.communicate()
-    if proc.returncode != 0:
-        raise RuntimeError(f"gui_probe failed: {err.decode()[-1500:]}")
-    result: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
-    return result
+    return await probe("gui_probe", url, *extra)
 
 
 def _repeats(ctx: Context) -> int:

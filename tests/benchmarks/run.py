@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import importlib
 import json
+import os
 import sys
 import time
 import traceback
@@ -63,6 +64,31 @@ def median(values: list[float]) -> float:
     ordered = sorted(values)
     mid = len(ordered) // 2
     return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+async def probe(module: str, *args: str) -> dict[str, Any]:
+    """Run ``python -m tests.benchmarks.<module> ARGS`` in a fresh offscreen-Qt process.
+
+    The repository is its working directory and ``PYTHONPATH``. Returns the
+    JSON object on the last line of its stdout; a non-zero exit raises
+    ``RuntimeError`` with the end of its stderr.
+    """
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        f"tests.benchmarks.{module}",
+        *args,
+        cwd=str(ROOT),
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await proc.communicate()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{module} failed: {err.decode()[-1500:]}")
+    result: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
+    return result
 
 
 def _load_modules() -> None:
