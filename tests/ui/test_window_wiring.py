@@ -418,3 +418,28 @@ async def test_shutdown_leaves_no_window_task_running(qtbot: Any, tmp_path: Path
     assert not win.detail._tasks
     assert not win.manager.connections
     assert not [t for t in left if "explorer" in repr(t.get_coro())], left
+
+
+async def test_conflict_dialog_says_once_what_is_still_pending(qtbot: Any, tmp_path: Path) -> None:
+    from explorer.core.items import RawItem
+    from explorer.state.session import EditSession
+    from explorer.ui.dialogs.conflict import ConflictDialog
+
+    async with SqliteStorage(tmp_path / "s.db") as store:
+        stored = await store.write_raw(RawItem(key="webchat/users/u1", body=b'{"a": 1}'))
+        session = EditSession(store, stored)
+        session.set_property("a", 2)
+        session.add_property("b", 3)
+        await store.write_raw(RawItem(key="webchat/users/u1", body=b'{"a": 5}'))
+        await session.fetch_theirs()
+        dialog = ConflictDialog(session)
+        qtbot.addWidget(dialog)
+        text = dialog.detail.text()
+        assert "Nothing was written: your 2 edits (" in text
+        assert text.endswith("are still pending.")
+        assert text.count("pending") == 1
+        session.revert()
+        session.delete_state()
+        dialog = ConflictDialog(session)
+        qtbot.addWidget(dialog)
+        assert dialog.detail.text().endswith("the deletion of this state is still pending.")

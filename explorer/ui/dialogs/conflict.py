@@ -48,6 +48,17 @@ LAST_WRITER_WINS = (
 )
 
 
+def _kept(session: EditSession) -> str:
+    """``"your 2 edits (Edit prefs, Add note) are still pending."`` and the like."""
+    if session.deleted:
+        return "the deletion of this state is still pending."
+    summary = edits_summary(session)
+    if summary[:1].isdigit():  # "2 pending edits (…)"
+        count, _, rest = summary.partition(" pending ")
+        return f"your {count} {rest} {'are' if count != '1' else 'is'} still pending."
+    return "your changes are still pending."
+
+
 def _when(item: RawItem | None) -> str:
     if item is None or item.last_modified is None:
         return ""
@@ -89,8 +100,8 @@ class ConflictDialog(QDialog):
             else f"It is now etag {self.theirs.etag}{_when(self.theirs)}."
         )
         self.detail = QLabel(
-            f"You loaded etag {loaded.etag}{_when(loaded)}. {now} Nothing was written; "
-            f"your edits are still pending: {edits_summary(session)}."
+            f"You loaded etag {loaded.etag}{_when(loaded)}. {now} Nothing was written: "
+            f"{_kept(session)}"
         )
         self.detail.setWordWrap(True)
         self.detail.setTextFormat(Qt.TextFormat.PlainText)
