@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.state.redact import RedactionRules
+from explorer.ui.detail import style
 from explorer.ui.detail.redaction import Redaction
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,13 @@ def parse_values(text: str) -> dict[str, str]:
     return values
 
 
+def _hint(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setStyleSheet(f"color: {style.muted().name()}")
+    return label
+
+
 class RedactionRulesDialog(QDialog):
     """Edit the shared ``Redaction``'s rules; OK applies and saves them."""
 
@@ -115,7 +123,21 @@ class RedactionRulesDialog(QDialog):
 
         form = QFormLayout()
         form.addRow("Property names:", self.names_edit)
+        form.addRow(
+            "",
+            _hint(
+                "One regular expression per line, matched against the whole name; "
+                "case, _, - and spaces are ignored (first_name = firstName)."
+            ),
+        )
         form.addRow("Values:", self.values_edit)
+        form.addRow(
+            "",
+            _hint(
+                "One 'label: regular expression' per line, searched in every "
+                "text value, whatever its property is called."
+            ),
+        )
         form.addRow("Mask:", self.mask_edit)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok
@@ -132,7 +154,7 @@ class RedactionRulesDialog(QDialog):
         layout.addLayout(form, 1)
         layout.addWidget(self.error_label)
         layout.addWidget(buttons)
-        self.resize(820, 480)
+        self.resize(820, 520)
         self.show_rules(redaction.rules)
 
     def show_rules(self, rules: RedactionRules) -> None:
