@@ -33,6 +33,7 @@ from explorer.state.audit import AuditLog
 from explorer.state.backups import Backup, BackupStore
 from explorer.state.session import EditSession
 from explorer.storage.base import Storage
+from explorer.ui.detail import style
 from explorer.ui.detail.banner import Banner
 from explorer.ui.detail.header import ItemHeader
 from explorer.ui.detail.history import HistoryView
@@ -137,7 +138,7 @@ class DetailPane(QWidget):
         self.placeholder.setObjectName("detailPlaceholder")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setWordWrap(True)
-        self.placeholder.setEnabled(False)  # drawn in the muted text colour
+        self.placeholder.setStyleSheet(f"color: {style.muted().name()}")
         layout.addWidget(self.placeholder, 1)
         self.redaction.changed.connect(self._refresh)
         self.clear()
