@@ -17,8 +17,8 @@ definition empties it; ids are not length-checked.
 
 - pytest: the session fixture ``cosmos_emulator`` (an ``Emulator`` with
   ``endpoint`` and ``key``); ``cosmos_database`` gives a fresh database name on
-  it. With ``CI=true`` an emulator that cannot start fails the test, otherwise
-  it skips with the reason.
+  it. An emulator that cannot start fails the test with the reason (never a
+  skip), as Azurite's fixture does.
 - ``BOTSTATE_COSMOS_ENDPOINT`` (+ ``BOTSTATE_COSMOS_KEY``) set: use that
   running emulator instead of starting one (``.ci/run`` can share one).
 - ``python -m tests.support.cosmos_emulator``: start one, print
@@ -141,10 +141,8 @@ def unique_name(prefix: str = "db") -> str:
 
 @pytest.fixture(scope="session")
 def cosmos_emulator() -> Iterator[Emulator]:
-    """A running cosmos emulator for the whole session (fails in CI if it cannot start)."""
-    yield from processes.running(
-        "the cosmos emulator", from_env_or_start, EmulatorError, skip_outside_ci=True
-    )
+    """A running cosmos emulator for the whole session (fails if it cannot start)."""
+    yield from processes.running("the cosmos emulator", from_env_or_start, EmulatorError)
 
 
 @pytest.fixture
