@@ -16,9 +16,7 @@ latency proxy:
 - ``serve_until_interrupted(...)``: the body of ``python -m tests.support.X``.
 - ``started(what, start, error)`` / ``running(...)`` (for fixtures): a server
   that cannot start (``start()`` raises ``error``) FAILS the test with the
-  reason, never a silent skip; ``running`` also stops it afterwards.
-  ``skip_outside_ci=True`` lets it skip instead when ``CI`` is not set
-  (``CI=true``, ``1`` or ``yes``: it always fails there).
+  reason, never a skip; ``running`` also stops it afterwards.
 """
 
 from __future__ import annotations
@@ -144,27 +142,17 @@ def serve_until_interrupted(
     return 0
 
 
-def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
-def started(
-    what: str, start: Callable[[], S], error: type[Exception], *, skip_outside_ci: bool = False
-) -> S:
+def started(what: str, start: Callable[[], S], error: type[Exception]) -> S:
     """``start()``, or fail the test naming ``what`` and the reason (see the module docstring)."""
     try:
         return start()
     except error as exc:
-        if skip_outside_ci and not in_ci():
-            pytest.skip(f"{what} unavailable: {exc}")
         pytest.fail(f"{what} could not be started: {exc}", pytrace=False)
 
 
-def running(
-    what: str, start: Callable[[], S], error: type[Exception], *, skip_outside_ci: bool = False
-) -> Iterator[S]:
+def running(what: str, start: Callable[[], S], error: type[Exception]) -> Iterator[S]:
     """``started(...)`` for a yield fixture: yields the server, stops it afterwards."""
-    server = started(what, start, error, skip_outside_ci=skip_outside_ci)
+    server = started(what, start, error)
     try:
         yield server
     finally:
