@@ -19,7 +19,10 @@ from explorer.storage.blob.listing import BlobListing
 from explorer.storage.blob.reads import BlobReads
 from explorer.storage.blob.writes import BlobWrites
 
-SAMPLE_NAMES = 200
+#: names sampled on open to learn the container's dialect: names alone decide
+#: almost always, and the sample's page is parsed on the caller's event loop
+#: (a window opening a store), so it stays small
+SAMPLE_NAMES = 40
 SAMPLE_BODIES = 8
 #: bytes of a sampled body read to find tags (a python body's e_tag comes last)
 SAMPLE_BODY_BYTES = 1 << 16
@@ -59,7 +62,7 @@ class BlobStorage(BlobListing, BlobReads, BlobWrites):
         self._closers.clear()
 
     async def detect_profile(self) -> ContainerProfile:
-        """Sample up to 200 names (and 8 bodies) to learn the main dialect."""
+        """Sample up to ``SAMPLE_NAMES`` names (and 8 bodies) to learn the main dialect."""
         sample: list[tuple[str, str | None]] = []
         try:
             pages = self._container.list_blobs(results_per_page=SAMPLE_NAMES).by_page()
