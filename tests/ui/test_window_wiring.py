@@ -443,3 +443,24 @@ async def test_conflict_dialog_says_once_what_is_still_pending(qtbot: Any, tmp_p
         dialog = ConflictDialog(session)
         qtbot.addWidget(dialog)
         assert dialog.detail.text().endswith("the deletion of this state is still pending.")
+
+
+async def test_a_save_refreshes_the_shown_history_and_enables_revert_last_save(
+    window: Any, tmp_path: Path
+) -> None:
+    url = await make_store(tmp_path / "state.db", KEYS)
+    await connect(window, url)
+    await open_state(window, KEYS[0])
+    detail = window.detail
+    assert detail.history_view.backups_model.rowCount() == 0
+    assert not detail.revert_last_action.isEnabled()
+    session = detail.session
+    session.set_property("Profile", {"n": 7})
+    assert await window.pending.save_session(session)
+    await until(lambda: detail.history_view.backups_model.rowCount() == 1)
+    await until(detail.revert_last_action.isEnabled)
+    assert detail.history_view.audit_model.rowCount() == 1
+    detail.revert_last_action.trigger()  # the version before the save becomes the draft
+    await until(lambda: session.is_dirty)
+    assert session.draft["Profile"] == {"n": 0}
+    window.pending.discard_all()  # else closing the window asks about the pending revert

@@ -4,7 +4,7 @@
 ``window.png`` (first user state), ``stack.png`` (a conversation's dialog
 stack), ``review.png`` (a pending edit and the Review & save dialog),
 ``conflict.png`` / ``conflict-compare.png``, ``connect.png`` (the connection
-dialog), ``audit.png`` (the audit log after that save), ``prod.png`` (a
+dialog), ``history.png`` and ``audit.png`` (after that save), ``prod.png`` (a
 PROD store, read-only), ``redacted.png``, ``redaction-rules.png`` and ``about.png``.
 With ``--dark`` (or ``BOTSTATE_EXPLORER_THEME=dark``) file names start with
 ``dark-``. The run uses the qasync loop, as the app does, and a throw-away
@@ -51,7 +51,7 @@ async def shoot(outdir: Path, data: Path, prefix: str) -> list[Path]:
     from explorer.app import build_window, check_profile, shutdown
     from explorer.state.demo import ensure_demo_store_async
     from explorer.ui.connection_dialog import ConnectionDialog
-    from explorer.ui.detail.pane import TAB_STACK
+    from explorer.ui.detail.pane import TAB_HISTORY, TAB_STACK
     from explorer.ui.dialogs.conflict import ConflictDialog
     from explorer.ui.dialogs.history import AuditDialog
     from explorer.ui.dialogs.redaction_rules import RedactionRulesDialog
@@ -117,6 +117,12 @@ async def shoot(outdir: Path, data: Path, prefix: str) -> list[Path]:
     await session.reload_theirs()
     session.set_property("supportNote", "reset on request #4471")
     await window.pending.save_session(session)  # something for the audit log
+
+    window.select_node(user)
+    await window.runner.wait_idle(10)
+    detail.tabs.setCurrentIndex(TAB_HISTORY)
+    await grab(window, "history.png")
+    detail.tabs.setCurrentIndex(0)
 
     dialog = ConnectionDialog(ProfileStore(settings), window.runner, check_profile, window)
     await grab(dialog, "connect.png")

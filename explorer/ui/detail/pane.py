@@ -141,6 +141,7 @@ class DetailPane(QWidget):
         self.placeholder.setStyleSheet(f"color: {style.muted().name()}")
         layout.addWidget(self.placeholder, 1)
         self.redaction.changed.connect(self._refresh)
+        self.pending.saved.connect(self._saved)
         self.clear()
 
     # -- opening -------------------------------------------------------------------
@@ -283,6 +284,23 @@ class DetailPane(QWidget):
             self.error.emit("No audit log in this session")
             return
         task = asyncio.ensure_future(show_audit_log(audit, self.window()))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _saved(self, session: EditSession) -> None:
+        """A save of the shown state landed: its History (and Revert last save) follow."""
+        if session is not self.session or self.store is None or self.key is None:
+            return
+        store, key, request = self.store, self.key, self._request
+
+        async def reload() -> None:
+            try:
+                await self.history_view.load(store, key)
+            except StorageError as exc:
+                if request == self._request:
+                    self.error.emit(f"History of {key} cannot be read: {exc}")
+
+        task = asyncio.ensure_future(reload())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
