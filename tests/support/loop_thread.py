@@ -35,12 +35,16 @@ class LoopThreadServer:
     async def _shutdown(self) -> None:
         """Close what ``_serve`` opened (on the server's loop, before it stops)."""
 
+    def new_loop(self) -> asyncio.AbstractEventLoop:
+        """The loop the server runs on (a subclass may pick a faster one)."""
+        return asyncio.new_event_loop()
+
     def start(self) -> Self:
         ready = threading.Event()
         failure: list[BaseException] = []
 
         def run() -> None:
-            loop = asyncio.new_event_loop()
+            loop = self.new_loop()
             self._loop = loop
             try:
                 loop.run_until_complete(self._serve())
