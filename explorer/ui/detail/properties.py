@@ -17,13 +17,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont
 
 from explorer.state.session import EditSession
 from explorer.ui.detail import style
 from explorer.ui.detail.redaction import Redaction
 from explorer.ui.detail.values import preview, type_badge
+from explorer.ui.models.columns import ColumnsTableModel
 
 _BASE = int(Qt.ItemDataRole.UserRole) + 100
 #: the property name of a row (str)
@@ -38,7 +39,7 @@ PENDING_MARK = "●"
 Index = QModelIndex | QPersistentModelIndex
 
 
-class PropertiesModel(QAbstractTableModel):
+class PropertiesModel(ColumnsTableModel):
     """Rows: draft properties in stored order, then pending removals."""
 
     COLUMNS = ("Property", "Type", "Value")
@@ -88,20 +89,6 @@ class PropertiesModel(QAbstractTableModel):
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(self.COLUMNS)
-        ):
-            return self.COLUMNS[section]
-        return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():

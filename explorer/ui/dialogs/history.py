@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from explorer.state.audit import AuditEntry, AuditLog
 from explorer.state.backups import Backup
 from explorer.ui.detail import style
+from explorer.ui.models.columns import ColumnsTableModel
 
 Index = QModelIndex | QPersistentModelIndex
 _BASE = int(Qt.ItemDataRole.UserRole) + 120
@@ -64,7 +65,7 @@ def _short(etag: str | None) -> str:
     return etag if len(etag) <= 18 else etag[:8] + "…" + etag[-8:]
 
 
-class _ListModel(QAbstractTableModel):
+class _ListModel(ColumnsTableModel):
     COLUMNS: tuple[str, ...] = ()
 
     def __init__(self) -> None:
@@ -81,20 +82,6 @@ class _ListModel(QAbstractTableModel):
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._records)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(self.COLUMNS)
-        ):
-            return self.COLUMNS[section]
-        return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
