@@ -143,8 +143,9 @@ async def make_lister(profile: Profile, secret: str | None) -> Any:
 
     options = profile.store_options(secret)
     if profile.kind == "blob":
-        # the XML of a page is parsed in C holding the GIL: 1,000 names keep that short
-        options.setdefault("page_size", 1000)
+        # the XML of a page is parsed in C holding the GIL: 400 names keep each hold short
+        # (1,000: window stall on Azurite 20k median ~50 ms; 400: ~38 ms, same listing time)
+        options.setdefault("page_size", 400)
     return await ThreadedLister.start(lambda: open_store(profile.url(), read_only=True, **options))
 
 
