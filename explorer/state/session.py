@@ -400,6 +400,7 @@ class EditSession:
             else:
                 await writer.delete_raw(self.store, self.key, if_match=etag)
             self.gone = True
+            self._drop_aside()
             self._history = _History()
             self._notify()
             return None
@@ -408,8 +409,14 @@ class EditSession:
             stored = await self.store.write_raw(item, if_match=etag)
         else:
             stored = await writer.write_raw(self.store, item, if_match=etag)
+        self._drop_aside()
         self._rebase(stored)
         return stored
+
+    def _drop_aside(self) -> None:
+        """A save settles a conflict: the draft kept aside before it is not offered again."""
+        self.aside = None
+        self.aside_deleted = False
 
     def refresh(self, stored: RawItem) -> bool:
         """Take a freshly read stored form as the snapshot, if nothing is pending.

@@ -203,6 +203,7 @@ async def test_reload_theirs_keeps_my_draft_aside(store: StorageBase) -> None:
     session.set_property("prefs", {"n": "again"})
     await session.save()  # now based on their etag: no conflict
     assert (await stored(store, KEY))["prefs"] == {"n": "again"}  # type: ignore[index]
+    assert session.aside is None  # the save settled it: not offered again
 
 
 async def test_reload_theirs_after_delete_is_typed(store: StorageBase) -> None:
