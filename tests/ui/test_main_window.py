@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
-import keyring
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
@@ -19,7 +17,6 @@ from explorer.storage.sqlite import SqliteStorage
 from explorer.ui.models import roles
 from explorer.ui.profiles import Profile
 from tests.ui.window_support import (
-    MemoryKeyring,
     first_of,
     labels,
     make_store,
@@ -37,25 +34,6 @@ KEYS = [
     "msteams:COPILOT/28:bot-app/users/u2",
     "auth/agent/sign-in",
 ]
-
-
-@pytest.fixture(autouse=True)
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
-
-
-@pytest.fixture
-async def window(qtbot: Any, tmp_path: Path) -> AsyncIterator[Any]:
-    win = build_window(settings_at(tmp_path / "settings.ini"), tmp_path / "data")
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.runner.cancel_all()
-    await win.manager.close_all()  # stores and listing threads
 
 
 def sqlite_profile(url: str, environment: str = "dev") -> Profile:

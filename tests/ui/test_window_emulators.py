@@ -7,19 +7,15 @@ escaped ``*2f``) and then opened through a saved-profile path, as a user would.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
-import keyring
 import pytest
 
-from explorer.app import build_window
 from explorer.state.tree import LoadState, Node, NodeKind
 from explorer.storage.registry import open_store
 from explorer.ui.models import roles
 from explorer.ui.profiles import Profile
-from tests.ui.window_support import MemoryKeyring, settings_at, until
+from tests.ui.window_support import until
 
 pytestmark = pytest.mark.emulator
 
@@ -31,25 +27,6 @@ KEYS = [
     "webchat/users/dl_42",
     "webchat/conversations/Kx1|livechat",
 ]
-
-
-@pytest.fixture(autouse=True)
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
-
-
-@pytest.fixture
-async def window(qtbot: Any, tmp_path: Path) -> AsyncIterator[Any]:
-    win = build_window(settings_at(tmp_path / "settings.ini"), tmp_path / "data")
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.runner.cancel_all()
-    await win.manager.close_all()  # stores and listing threads
 
 
 async def fill(url: str, **options: Any) -> None:

@@ -10,11 +10,10 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import keyring
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -30,7 +29,7 @@ from explorer.ui.profiles import Profile
 from explorer.ui.tasks import TaskRunner
 from explorer.ui.update_check import ENABLED_KEY
 from explorer.ui.window_parts import REDACTION_SHORTCUT
-from tests.ui.window_support import MemoryKeyring, make_store, settings_at, until
+from tests.ui.window_support import make_store, settings_at, until
 
 KEYS = [
     "msteams/users/29:1AbC-long-teams-user-id-0123456789",
@@ -38,15 +37,6 @@ KEYS = [
     "msteams/conversations/a:1Q;messageid=17",
     "webchat/users/dl_42",
 ]
-
-
-@pytest.fixture(autouse=True)
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 async def _window(qtbot: Any, tmp_path: Path) -> Any:
