@@ -25,7 +25,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from explorer.ui.profiles import Profile
+from explorer.profiles import Profile
 
 APP_NAME = "Bot State Explorer"
 ORG_NAME = "botstate-explorer"
@@ -58,7 +58,14 @@ def data_dir() -> Path:
 
 
 def profile_from_url(url: str, args: argparse.Namespace) -> tuple[Profile, str | None]:
-    """A one-off profile for a store URL given on the command line."""
+    """A one-off profile for a store URL given on the command line; ``@NAME`` is
+    the saved connection NAME with its secret from the keychain."""
+    if url.startswith("@"):
+        from explorer.cli.context import profiles_path
+        from explorer.profiles import ProfileStore
+
+        profiles = ProfileStore(profiles_path(data_dir()))
+        return profiles.named(url[1:]), profiles.secret(url[1:])
     scheme, _, rest = url.partition(":")
     name = Path(rest).name or url if scheme == "sqlite" else rest.lstrip("/") or url
     if scheme == "sqlite":
@@ -118,13 +125,6 @@ async def open_profile(profile: Profile, secret: str | None, read_only: bool) ->
         store.read_only = read_only
         return store
     options = profile.store_options(secret)
-    if profile.kind == "blob" and profile.auth == "entra" and not options.get("account_url"):
-        from explorer.core.errors import BackendUnavailableError
-
-        raise BackendUnavailableError(
-            f"{profile.name}: Entra ID sign-in needs the account URL "
-            "(https://ACCOUNT.blob.core.windows.net); fill it in and try again"
-        )
     if profile.kind == "blob":
         # the SDK parses each listing page on the event loop: 1,000 names keep
         # that under the 50 ms a person notices (5,000 take ~100 ms or more)
@@ -178,6 +178,7 @@ def build_window(settings: Any = None, data: Path | None = None) -> Any:
     ``settings``: a QSettings for profiles and layout (None: nothing saved);
     ``data``: folder of the backups and audit log (default: the user data dir).
     """
+    from explorer.profiles import ProfileStore
     from explorer.state.audit import AuditLog
     from explorer.state.backups import BackupStore
     from explorer.state.safe_write import SafeWriter
@@ -187,13 +188,12 @@ def build_window(settings: Any = None, data: Path | None = None) -> Any:
     from explorer.ui.detail import DetailPane
     from explorer.ui.main_window import MainWindow
     from explorer.ui.pending import PendingEdits
-    from explorer.ui.profiles import ProfileStore
     from explorer.ui.tasks import TaskRunner
 
     folder = data_dir() if data is None else data
     runner = TaskRunner()
     manager = ConnectionManager(StateTree(), runner, open_profile, lister_factory=make_lister)
-    from explorer.cli.context import audit_path, backups_path
+    from explorer.cli.context import audit_path, backups_path, profiles_path
 
     backups, audit = BackupStore(backups_path(folder)), AuditLog(audit_path(folder))
 
@@ -210,7 +210,7 @@ def build_window(settings: Any = None, data: Path | None = None) -> Any:
     redaction.setParent(detail)
     detail.error.connect(runner.error)
     pending.error.connect(runner.error)
-    profiles = ProfileStore(settings) if settings is not None else None
+    profiles = ProfileStore(profiles_path(folder)) if settings is not None else None
 
     def connect_dialog(window: MainWindow) -> None:
         from explorer.ui.connection_dialog import ConnectionDialog
@@ -292,7 +292,13 @@ async def _show(options: argparse.Namespace, window: Any, screenshot: str | None
 
         url = await ensure_demo_store_async(demo_store_path(data_dir()))
     if url:
-        profile, secret = profile_from_url(url, options)
+        from explorer.core.errors import UnknownStoreError
+
+        try:
+            profile, secret = profile_from_url(url, options)
+        except UnknownStoreError as exc:
+            print(f"{APP_NAME}: error: {exc}", file=sys.stderr)
+            return 2
         read_only = True if options.read_only else None
         if screenshot:
             return await _screenshot(window, profile, secret, read_only, screenshot)

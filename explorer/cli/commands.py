@@ -18,7 +18,7 @@ import json
 import sys
 from typing import Any
 
-from explorer.cli.context import Context, escape_key, json_line
+from explorer.cli.context import EXIT_ERROR, Context, escape_key, json_line, profiles_path
 from explorer.core.errors import DecodeError, ETagConflictError, ItemNotFoundError
 from explorer.core.items import Entry, JsonObject, RawItem
 from explorer.state.keys import parse_key
@@ -186,4 +186,23 @@ async def cmd_demo(ctx: Context, args: Any) -> int:
     skipped = len(items) - len(fresh)
     extra = f" ({skipped} keys already present, left unchanged)" if skipped else ""
     ctx.note(f"wrote {len(fresh)} demo items to {args.store}{extra}")
+    return 0
+
+
+async def cmd_connections(ctx: Context, args: Any) -> int:
+    """NAME<TAB>ENVIRONMENT<TAB>KIND<TAB>STORE per saved connection (never a secret)."""
+    from explorer.profiles import ProfileStore
+
+    profiles = ProfileStore(profiles_path(ctx.data))
+    for profile in profiles.profiles():
+        if args.json:
+            fields = {"name": profile.name, "environment": profile.environment}
+            fields |= {"kind": profile.kind, "store": profile.url(), "auth": profile.auth}
+            ctx.out.write(json_line(fields) + "\n")
+        else:
+            name = escape_key(profile.name)
+            ctx.out.write(f"{name}\t{profile.environment}\t{profile.kind}\t{profile.url()}\n")
+    if profiles.problem:
+        ctx.note(f"warning: {profiles.problem}")
+        return EXIT_ERROR
     return 0

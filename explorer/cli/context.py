@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from explorer.core.errors import UnknownStoreError
+from explorer.profiles import FILE_NAME
 from explorer.state.audit import AuditLog
 from explorer.state.backups import BackupStore
 from explorer.state.redact import redact_secrets, remember_secret
@@ -67,6 +69,11 @@ def audit_path(base: Path) -> Path:
 
 def demo_store_path(base: Path) -> Path:
     return base / "demo.db"
+
+
+def profiles_path(base: Path) -> Path:
+    """The saved connections, shared with the window (``explorer.profiles``)."""
+    return base / FILE_NAME
 
 
 _ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
@@ -137,6 +144,8 @@ class Context:
     out: TextIO
     err: TextIO
     audit_values: bool = False
+    #: writes through a prod saved connection are allowed (``--unlock``)
+    unlock: bool = False
     _writer: SafeWriter | None = None
     _opened: list[Storage] = field(default_factory=list)
 
@@ -163,16 +172,50 @@ class Context:
             out=out or sys.stdout,
             err=err or sys.stderr,
             audit_values=bool(getattr(args, "audit_values", False)),
+            unlock=bool(getattr(args, "unlock", False)),
         )
 
     def open(self, url: str, *, read_only: bool | None = None) -> Storage:
-        """An unopened store; read commands pass ``read_only=True``."""
+        """An unopened store; read commands pass ``read_only=True``.
+
+        ``@NAME`` opens the saved connection NAME (the window's list): its store,
+        its secret from the keychain (options given here win), read-only if it is
+        a production one unless ``--unlock``; NAME is the audit log's profile.
+        """
         from explorer.storage.registry import open_store
 
         ro = self.read_only if read_only is None else (read_only or self.read_only)
-        store = open_store(url, read_only=ro, **self.store_options)
+        options = self.store_options
+        if url.startswith("@"):
+            url, options = self._saved(url[1:], writing=not ro)
+        store = open_store(url, read_only=ro, **options)
         self._opened.append(store)
         return store
+
+    def _saved(self, name: str, *, writing: bool) -> tuple[str, dict[str, Any]]:
+        from explorer.profiles import ProductionReadOnlyError, ProfileStore
+
+        profiles = ProfileStore(profiles_path(self.data))
+        profile = profiles.named(name)
+        if profile.kind == "memory":
+            raise UnknownStoreError(
+                f"{name!r} is the window's in-memory demo; it has no store to open here"
+            )
+        if writing and profile.is_prod and not self.unlock:
+            raise ProductionReadOnlyError(name, "add --unlock to write through it")
+        secret = profiles.secret(name)
+        remember_secret(secret)
+        if secret is None and profile.auth == "secret" and profile.kind in ("blob", "cosmos"):
+            self.note(
+                f"note: this system's keychain holds no secret for {name!r}; save it again "
+                "in the window (Connect…) or pass it with --connection-string / --key"
+            )
+        options = {**profile.store_options(secret), **self.store_options}
+        if options.get("insecure") and not self.store_options.get("insecure"):
+            self.note(f"warning: TLS certificate checks are OFF for {name!r} (a local emulator)")
+        if self.profile is None:
+            self.profile = name
+        return profile.url(), options
 
     def store_warnings(self) -> list[str]:
         """What the opened stores say the user must know (scan mode, legacy container,

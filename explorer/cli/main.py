@@ -9,7 +9,8 @@ unreachable, 130 interrupted.
 
 Global options are accepted after any subcommand: ``--read-only``,
 ``--connection-string``, ``--insecure``, ``--endpoint``, ``--key`` (Cosmos
-account key; ``--account-key`` too), ``--profile``, ``--data-dir``, ``--debug``.
+account key; ``--account-key`` too), ``--profile``, ``--unlock``, ``--data-dir``,
+``--debug``.
 """
 
 from __future__ import annotations
@@ -72,7 +73,12 @@ def _common(*, cosmos_key: bool = True) -> argparse.ArgumentParser:
     if cosmos_key:
         g.add_argument("--key", "--account-key", dest="account_key", metavar="KEY",
                        help="Cosmos DB account key (else COSMOS_KEY)")  # fmt: skip
-    g.add_argument("--profile", metavar="NAME", help="profile name recorded in the audit log")
+    g.add_argument(
+        "--profile", metavar="NAME", help="name recorded in the audit log (default for @NAME: NAME)"
+    )
+    g.add_argument(
+        "--unlock", action="store_true", help="allow writes through a production @connection"
+    )
     g.add_argument(
         "--data-dir", metavar="DIR", help=f"backups and audit log (else ${c.DATA_DIR_ENV})"
     )
@@ -92,8 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
         description="Browse and edit bot state in memory:, sqlite:PATH, blob://CONTAINER and "
-        "cosmos://DATABASE/CONTAINER stores. With no subcommand (or `gui [STORE]`, "
-        "`--demo`) the desktop app opens.",
+        "cosmos://DATABASE/CONTAINER stores, or @NAME: a connection saved in the window "
+        "(its secret from the keychain; production ones read-only unless --unlock). With no "
+        "subcommand (or `gui [STORE]`, `--demo`) the desktop app opens.",
         epilog=__doc__.split("\n\n", 1)[1].replace("``", "") if __doc__ else None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -153,6 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
     key_args(p)
     p.add_argument("--to", type=int, metavar="N", help="the version to restore (see history)")
     p.add_argument("--if-match", metavar="ETAG", help="revert even if changed since: its etag now")
+    p = add("connections", cmd.cmd_connections, "list the saved connections (@NAME)")
+    p.add_argument("--json", action="store_true", help="one JSON object per connection")
     p = add("audit", safety.cmd_audit, "show the audit log", audit_common)
     p.add_argument("--store", metavar="STORE")
     p.add_argument("--key", metavar="KEY")

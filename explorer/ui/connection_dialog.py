@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.ui.profiles import (
+from explorer.profiles import (
     ENVIRONMENTS,
     KINDS,
     Profile,
@@ -311,6 +311,8 @@ class ConnectionDialog(QDialog):
         self.list.setCurrentRow(self.list.row(matches[0]) if matches else 0)
         if self.list.currentItem() is header:
             self.list.setCurrentRow(self.list.row(header) + 1)
+        if self.store.problem:  # an unreadable connections file: say so (it is kept)
+            self.test_result.setText(f"⚠ {self.store.problem}.")
 
     def _selected(self, item: QListWidgetItem | None, _previous: object = None) -> None:
         if item is None:
@@ -339,8 +341,9 @@ class ConnectionDialog(QDialog):
         profile = self.profile()
         self.store.save(profile, self.secret())
         self._reload_list(select=profile.name)
-        if self.store.keychain_problem:
-            self.test_result.setText(f"⚠ Saved, but {self.store.keychain_problem}.")
+        problems = [p for p in (self.store.keychain_problem, self.store.problem) if p]
+        if problems:
+            self.test_result.setText(f"⚠ Saved, but {'; '.join(problems)}.")
 
     def _connect(self) -> None:
         self._save()

@@ -19,10 +19,10 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from explorer.profiles import Profile
 from explorer.state.tree import ConnectionNode, StateTree
 from explorer.state.tree_load import expand_node, is_lazy_store, list_connection
 from explorer.storage.base import Capability, Storage
-from explorer.ui.profiles import Profile
 from explorer.ui.tasks import TaskHandle, TaskRunner
 
 log = logging.getLogger(__name__)

@@ -195,7 +195,7 @@ class MainWindow(QMainWindow):
 
     def open_demo(self) -> None:
         """Open the built-in demo bot state (in memory: nothing to lose)."""
-        from explorer.ui.profiles import Profile
+        from explorer.profiles import Profile
 
         self.connect_profile(Profile("Demo", "memory", "dev"), None)
 

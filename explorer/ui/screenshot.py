@@ -12,8 +12,8 @@ import time
 from typing import Any
 
 from explorer.core.errors import StorageError
+from explorer.profiles import Profile
 from explorer.state.tree import LoadState, Node, NodeKind
-from explorer.ui.profiles import Profile
 
 
 def first_user_state(root: Node) -> Node | None:

@@ -6,21 +6,19 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
-import keyring
 import pytest
 
 from explorer.app import build_window
-from tests.ui.window_support import MemoryKeyring, settings_at
+from tests.support import keyrings
+from tests.support.keyrings import MemoryKeyring
+from tests.ui.window_support import settings_at
 
 
 @pytest.fixture(autouse=True)
 def memory_keyring() -> Iterator[MemoryKeyring]:
     """Secrets go to a keychain in memory: the tests never touch the OS keychain."""
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
+    with keyrings.memory_keyring() as backend:
+        yield backend
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from PySide6.QtGui import QImage
 
+from explorer.profiles import Profile, ProfileStore
 from tests.ui.window_support import make_store
 
 
@@ -40,6 +41,20 @@ async def test_screenshot_of_a_store_shows_its_first_user(tmp_path: Path) -> Non
     assert result.returncode == 0, result.stderr[-2000:]
     image = QImage(str(png))
     assert (image.width(), image.height()) == (1200, 760)
+
+
+async def test_gui_opens_a_saved_connection_by_name(tmp_path: Path) -> None:
+    url = await make_store(tmp_path / "state.db", ["webchat/users/u1"])
+    profiles = ProfileStore(tmp_path / "data" / "connections.json")
+    profiles.save(Profile("customer copy", "sqlite", "prod", {"path": url[len("sqlite:") :]}))
+    png = tmp_path / "shot.png"
+    result = run(tmp_path, "gui", "@customer copy", "--screenshot", str(png))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert png.stat().st_size > 10_000
+    missing = run(tmp_path, "gui", "@nobody", "--screenshot", str(png))
+    assert missing.returncode == 2
+    assert "no saved connection named 'nobody'; saved: 'customer copy'" in missing.stderr
+    assert "Traceback" not in missing.stderr
 
 
 def test_screenshot_of_a_missing_store_fails_with_a_message(tmp_path: Path) -> None:

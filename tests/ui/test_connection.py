@@ -9,18 +9,19 @@ import pytest
 from PySide6.QtWidgets import QDialog
 
 from explorer.app import build_window, check_profile, open_profile
+from explorer.profiles import KEYRING_SERVICE, Profile, ProfileStore
 from explorer.state.tree import LoadState
 from explorer.ui.connection_dialog import ConnectionDialog
-from explorer.ui.profiles import KEYRING_SERVICE, Profile, ProfileStore
 from explorer.ui.tasks import TaskRunner
-from tests.ui.window_support import MemoryKeyring, make_store, settings_at, until
+from tests.support.keyrings import MemoryKeyring
+from tests.ui.window_support import make_store, settings_at, until
 
 SECRET = "DefaultEndpointsProtocol=https;AccountName=contoso;AccountKey=c2VjcmV0LWtleQ==;"
 
 
 @pytest.fixture
 def profiles(tmp_path: Path) -> ProfileStore:
-    return ProfileStore(settings_at(tmp_path / "settings.ini"))
+    return ProfileStore(tmp_path / "connections.json")
 
 
 @pytest.fixture
@@ -31,13 +32,13 @@ def dialog(qtbot: Any, profiles: ProfileStore) -> ConnectionDialog:
     return widget
 
 
-def test_secrets_go_to_the_keychain_never_to_the_settings_file(
+def test_secrets_go_to_the_keychain_never_to_the_connections_file(
     profiles: ProfileStore, memory_keyring: MemoryKeyring, tmp_path: Path
 ) -> None:
     profile = Profile("contoso-prod", "blob", "prod", {"container": "botstate"})
     profiles.save(profile, SECRET)
     assert memory_keyring.passwords[(KEYRING_SERVICE, "contoso-prod")] == SECRET
-    text = (tmp_path / "settings.ini").read_text()
+    text = (tmp_path / "connections.json").read_text()
     assert "contoso-prod" in text
     assert "AccountKey" not in text
     assert "c2VjcmV0LWtleQ" not in text
@@ -116,7 +117,7 @@ async def test_connect_saves_the_profile_and_opens_it(qtbot: Any, tmp_path: Path
     await until(lambda: conn.node.load_state is LoadState.LOADED)
     assert conn.node.count == 2
     assert conn.store.read_only  # prod
-    saved = ProfileStore(settings_at(tmp_path / "settings.ini")).get("customer copy")
+    saved = ProfileStore(tmp_path / "data" / "connections.json").get("customer copy")
     assert saved is not None
     assert saved.environment == "prod"
     await window.manager.close_all()
@@ -143,8 +144,8 @@ def test_without_a_keychain_the_secret_stays_in_memory_only(
     assert profiles.keychain_problem is not None
     assert "session only" in profiles.keychain_problem
     assert profiles.secret("no-keychain") == "the-cosmos-key"
-    assert "the-cosmos-key" not in (tmp_path / "settings.ini").read_text()
-    assert ProfileStore(settings_at(tmp_path / "settings.ini")).secret("no-keychain") is None
+    assert "the-cosmos-key" not in (tmp_path / "connections.json").read_text()
+    assert ProfileStore(tmp_path / "connections.json").secret("no-keychain") is None
     profiles.delete("no-keychain")
     assert profiles.secret("no-keychain") is None
 
@@ -155,3 +156,12 @@ async def test_entra_blob_profile_without_account_url_says_what_is_missing() -> 
     profile = Profile("entra", "blob", "prod", {"container": "c"}, auth="entra")
     with pytest.raises(BackendUnavailableError, match="needs the account URL"):
         await open_profile(profile, None, True)
+
+
+def test_an_unreadable_connections_file_is_reported_and_kept(qtbot: Any, tmp_path: Path) -> None:
+    path = tmp_path / "connections.json"
+    path.write_text("{not json", encoding="utf-8")
+    dialog = ConnectionDialog(ProfileStore(path), TaskRunner(), check_profile)
+    qtbot.addWidget(dialog)
+    assert "cannot be read" in dialog.test_result.text()
+    assert path.read_text() == "{not json"  # showing the dialog changed nothing

@@ -21,11 +21,11 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QDialog, QMenu
 
 from explorer.app import build_window
+from explorer.profiles import Profile
 from explorer.state.tree import LoadState
 from explorer.storage.sqlite import SqliteStorage
 from explorer.ui.dialogs.redaction_rules import SETTINGS_KEY, RedactionRulesDialog
 from explorer.ui.models import roles
-from explorer.ui.profiles import Profile
 from explorer.ui.tasks import TaskRunner
 from explorer.ui.update_check import ENABLED_KEY
 from explorer.ui.window_parts import REDACTION_SHORTCUT
@@ -307,11 +307,11 @@ async def test_test_connection_sits_under_the_fields_of_every_kind(
     qtbot: Any, tmp_path: Path
 ) -> None:
     from explorer.app import check_profile
+    from explorer.profiles import ProfileStore
     from explorer.ui.connection_dialog import ConnectionDialog
-    from explorer.ui.profiles import ProfileStore
 
     dialog = ConnectionDialog(
-        ProfileStore(settings_at(tmp_path / "s.ini")), TaskRunner(), check_profile
+        ProfileStore(tmp_path / "connections.json"), TaskRunner(), check_profile
     )
     qtbot.addWidget(dialog)
     dialog.show()

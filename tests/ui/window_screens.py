@@ -21,8 +21,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from explorer.profiles import Profile
 from explorer.state.tree import NodeKind
-from explorer.ui.profiles import Profile
 
 
 async def _settle(seconds: float = 0.3) -> None:
@@ -49,6 +49,7 @@ async def shoot(outdir: Path, data: Path, prefix: str) -> list[Path]:
     from PySide6.QtWidgets import QWidget
 
     from explorer.app import build_window, check_profile, shutdown
+    from explorer.profiles import ProfileStore
     from explorer.state.demo import ensure_demo_store_async
     from explorer.ui.connection_dialog import ConnectionDialog
     from explorer.ui.detail.pane import TAB_HISTORY, TAB_STACK
@@ -56,7 +57,6 @@ async def shoot(outdir: Path, data: Path, prefix: str) -> list[Path]:
     from explorer.ui.dialogs.history import AuditDialog
     from explorer.ui.dialogs.redaction_rules import RedactionRulesDialog
     from explorer.ui.dialogs.save import SaveDialog
-    from explorer.ui.profiles import ProfileStore
     from explorer.ui.screenshot import show_first_user_state
     from tests.ui.window_support import settings_at
 
@@ -124,7 +124,9 @@ async def shoot(outdir: Path, data: Path, prefix: str) -> list[Path]:
     await grab(window, "history.png")
     detail.tabs.setCurrentIndex(0)
 
-    dialog = ConnectionDialog(ProfileStore(settings), window.runner, check_profile, window)
+    dialog = ConnectionDialog(
+        ProfileStore(data / "connections.json"), window.runner, check_profile, window
+    )
     await grab(dialog, "connect.png")
     dialog.close()
 

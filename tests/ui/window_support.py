@@ -16,33 +16,12 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-import keyring.backend
-import keyring.errors
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from explorer.core.items import RawItem
 from explorer.state.tree import Node, NodeKind
 from explorer.storage.sqlite import SqliteStorage
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.passwords.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if (service, username) not in self.passwords:
-            raise keyring.errors.PasswordDeleteError(username)
-        del self.passwords[(service, username)]
 
 
 async def until(condition: Callable[[], Any], within: float = 15.0) -> Any:
