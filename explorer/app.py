@@ -90,7 +90,14 @@ def profile_from_url(url: str, args: argparse.Namespace) -> tuple[Profile, str |
         }
         secret = args.key or os.environ.get("COSMOS_KEY")
         return Profile(name, "cosmos", args.environment, settings, insecure=args.insecure), secret
-    return Profile(name, "memory", args.environment), None
+    if scheme == "memory":
+        return Profile(name, "memory", args.environment), None
+    from explorer.core.errors import UnknownStoreError
+
+    raise UnknownStoreError(
+        f"{url!r} is not a store the window opens; use memory:, sqlite:PATH, "
+        "blob://CONTAINER, cosmos://DATABASE/CONTAINER or @NAME (a saved connection)"
+    )
 
 
 #: backend modules by profile kind; imported off the event loop (Azure SDKs take
