@@ -66,38 +66,25 @@ def profile_from_url(url: str, args: argparse.Namespace) -> tuple[Profile, str |
 
         profiles = ProfileStore(profiles_path(data_dir()))
         return profiles.named(url[1:]), profiles.secret(url[1:])
-    scheme, _, rest = url.partition(":")
-    name = Path(rest).name or url if scheme == "sqlite" else rest.lstrip("/") or url
-    if scheme == "sqlite":
-        return Profile(name, "sqlite", args.environment, {"path": rest}), None
-    if scheme == "blob":
-        return (
-            Profile(
-                name,
-                "blob",
-                args.environment,
-                {"container": rest.lstrip("/")},
-                insecure=args.insecure,
-            ),
-            args.connection_string or os.environ.get("AZURE_STORAGE_CONNECTION_STRING"),
-        )
-    if scheme == "cosmos":
-        database, _, container = rest.lstrip("/").partition("/")
-        settings = {
-            "endpoint": args.endpoint or os.environ.get("COSMOS_ENDPOINT", ""),
-            "database": database,
-            "container": container,
-        }
-        secret = args.key or os.environ.get("COSMOS_KEY")
-        return Profile(name, "cosmos", args.environment, settings, insecure=args.insecure), secret
-    if scheme == "memory":
-        return Profile(name, "memory", args.environment), None
     from explorer.core.errors import UnknownStoreError
+    from explorer.profiles import profile_for_url
 
-    raise UnknownStoreError(
-        f"{url!r} is not a store the window opens; use memory:, sqlite:PATH, "
-        "blob://CONTAINER, cosmos://DATABASE/CONTAINER or @NAME (a saved connection)"
+    scheme, _, rest = url.partition(":")
+    if scheme not in ("sqlite", "blob", "cosmos", "memory"):
+        raise UnknownStoreError(
+            f"{url!r} is not a store the window opens; use memory:, sqlite:PATH, "
+            "blob://CONTAINER, cosmos://DATABASE/CONTAINER or @NAME (a saved connection)"
+        )
+    name = Path(rest).name or url if scheme == "sqlite" else rest.lstrip("/") or url
+    endpoint = args.endpoint or os.environ.get("COSMOS_ENDPOINT", "")
+    profile = profile_for_url(
+        name, url, args.environment, endpoint=endpoint, insecure=args.insecure
     )
+    if scheme == "blob":
+        return profile, args.connection_string or os.environ.get("AZURE_STORAGE_CONNECTION_STRING")
+    if scheme == "cosmos":
+        return profile, args.key or os.environ.get("COSMOS_KEY")
+    return profile, None
 
 
 #: backend modules by profile kind; imported off the event loop (Azure SDKs take

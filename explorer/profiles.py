@@ -146,6 +146,29 @@ class Profile:
         )
 
 
+def profile_for_url(
+    name: str, url: str, environment: str = "dev", *, endpoint: str = "", insecure: bool = False
+) -> Profile:
+    """The profile of a store URL (``sqlite:PATH``, ``blob://CONTAINER``,
+    ``cosmos://DATABASE/CONTAINER``, ``memory:``); ``endpoint`` is Cosmos DB's."""
+    scheme, _, rest = url.partition(":")
+    if scheme == "sqlite":
+        return Profile(name, "sqlite", environment, {"path": rest})
+    if scheme == "blob":
+        settings = {"container": rest.lstrip("/")}
+        return Profile(name, "blob", environment, settings, insecure=insecure)
+    if scheme == "cosmos":
+        database, _, container = rest.lstrip("/").partition("/")
+        settings = {"endpoint": endpoint, "database": database, "container": container}
+        return Profile(name, "cosmos", environment, settings, insecure=insecure)
+    if scheme == "memory":
+        return Profile(name, "memory", environment)
+    raise UnknownStoreError(
+        f"{url!r} is not a store URL; use memory:, sqlite:PATH, "
+        "blob://CONTAINER or cosmos://DATABASE/CONTAINER"
+    )
+
+
 def azurite_preset(port: int = 10000, container: str = "botstate") -> tuple[Profile, str]:
     """A profile (and its public development secret) for a local Azurite."""
     secret = AZURITE_CONNECTION_STRING.replace(":10000/", f":{port}/")

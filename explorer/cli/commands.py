@@ -15,6 +15,7 @@ bot's write; ``--if-match`` overrides it (``--if-match '*'``: unconditional).
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import Any
 
@@ -190,10 +191,18 @@ async def cmd_demo(ctx: Context, args: Any) -> int:
 
 
 async def cmd_connections(ctx: Context, args: Any) -> int:
-    """NAME<TAB>ENVIRONMENT<TAB>KIND<TAB>STORE per saved connection (never a secret)."""
+    """List (NAME<TAB>ENVIRONMENT<TAB>KIND<TAB>STORE, never a secret), add or remove."""
     from explorer.profiles import ProfileStore
 
     profiles = ProfileStore(profiles_path(ctx.data))
+    if args.action == "add":
+        return _add_connection(ctx, profiles, args)
+    if args.action == "rm":
+        if not args.name or profiles.get(args.name) is None:
+            profiles.named(args.name or "")  # raises, naming the saved ones
+        profiles.delete(args.name)
+        ctx.note(f"removed {args.name!r} and its secret")
+        return 0
     for profile in profiles.profiles():
         if args.json:
             fields = {"name": profile.name, "environment": profile.environment}
@@ -206,3 +215,36 @@ async def cmd_connections(ctx: Context, args: Any) -> int:
         ctx.note(f"warning: {profiles.problem}")
         return EXIT_ERROR
     return 0
+
+
+def _add_connection(ctx: Context, profiles: Any, args: Any) -> int:
+    from pathlib import Path
+
+    from explorer.profiles import profile_for_url
+
+    if not args.name or not args.target:
+        raise ValueError("connections add needs NAME and STORE, e.g. `connections add contoso "
+                         "blob://botstate --env prod --connection-string CS`")  # fmt: skip
+    if args.name.startswith("@") or args.target.startswith("@"):
+        raise ValueError("NAME and STORE are given without the @ (it only marks a saved name)")
+    url = args.target
+    if url.startswith("sqlite:"):  # a path that works from any folder
+        url = f"sqlite:{Path(url[len('sqlite:') :]).expanduser().resolve()}"
+    options = ctx.store_options
+    profile = profile_for_url(
+        args.name,
+        url,
+        args.env,
+        endpoint=options.get("endpoint") or os.environ.get("COSMOS_ENDPOINT", ""),
+        insecure=bool(options.get("insecure")),
+    )
+    secret = options.get("connection_string") if profile.kind == "blob" else options.get("key")
+    replaced = profiles.get(args.name) is not None
+    profiles.save(profile, secret)
+    kept = "the secret in the system keychain" if secret else "no secret"
+    ctx.note(f"{'replaced' if replaced else 'saved'} {args.name!r}: {profile.url()} "
+             f"({profile.environment}), {kept}")  # fmt: skip
+    for problem in (profiles.keychain_problem, profiles.problem):
+        if problem:
+            ctx.note(f"warning: {problem}")
+    return EXIT_ERROR if profiles.keychain_problem else 0

@@ -160,8 +160,19 @@ def build_parser() -> argparse.ArgumentParser:
     key_args(p)
     p.add_argument("--to", type=int, metavar="N", help="the version to restore (see history)")
     p.add_argument("--if-match", metavar="ETAG", help="revert even if changed since: its etag now")
-    p = add("connections", cmd.cmd_connections, "list the saved connections (@NAME)")
-    p.add_argument("--json", action="store_true", help="one JSON object per connection")
+    p = add(
+        "connections",
+        cmd.cmd_connections,
+        "the saved connections (@NAME), shared with the window: list (the default); "
+        "add NAME STORE (the secret from --connection-string or --key goes to the system "
+        "keychain); rm NAME",
+    )
+    p.add_argument("action", nargs="?", choices=("list", "add", "rm"), default="list")
+    p.add_argument("name", metavar="NAME", nargs="?")
+    p.add_argument("target", metavar="STORE", nargs="?")
+    p.add_argument("--env", choices=("dev", "test", "prod"), default="dev",
+                   help="add: prod connections open read-only (default: dev)")  # fmt: skip
+    p.add_argument("--json", action="store_true", help="list: one JSON object per connection")
     p = add("audit", safety.cmd_audit, "show the audit log", audit_common)
     p.add_argument("--store", metavar="STORE")
     p.add_argument("--key", metavar="KEY")

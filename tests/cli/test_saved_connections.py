@@ -144,3 +144,37 @@ def test_a_blob_connection_takes_its_secret_from_the_keychain(
     lost = cli("ls", "@customer blob")
     assert lost.code != 0
     assert "Traceback" not in lost.err
+
+
+def test_connections_are_added_and_removed_from_the_command_line(
+    cli: Run,
+    data_dir: Path,
+    keychain: MemoryKeyring,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    added = cli("connections", "add", "local", "sqlite:state.db", "--env", "prod")
+    assert added.code == 0, added.err
+    assert "saved 'local'" in added.err
+    assert cli("set", "sqlite:state.db", KEY, "-", stdin=json.dumps(DOC).encode()).code == 0
+    monkeypatch.chdir(data_dir.parent.parent)  # the saved path does not depend on the folder
+    assert cli("ls", "@local").out == f"user\t{KEY}\n"
+    assert cli("rm", "@local", KEY).code == 5  # --env prod: read-only unless --unlock
+    secret = "DefaultEndpointsProtocol=https;AccountName=x;AccountKey=c2VjcmV0;"
+    blob = cli("connections", "add", "cloud", "blob://botstate", "--connection-string", secret)
+    assert blob.code == 0, blob.err
+    assert secret not in blob.err
+    assert keychain.passwords[("botstate-explorer", "cloud")] == secret
+    assert secret not in (data_dir / "connections.json").read_text()
+    listed = cli("connections").out.splitlines()
+    assert listed == [
+        "cloud\tdev\tblob\tblob://botstate",
+        f"local\tprod\tsqlite\tsqlite:{tmp_path / 'state.db'}",
+    ]
+    assert cli("connections", "rm", "cloud").code == 0
+    assert ("botstate-explorer", "cloud") not in keychain.passwords
+    assert "no saved connection named 'cloud'" in one_error_line(cli("connections", "rm", "cloud"))
+    assert cli("connections", "add", "only-a-name").code == 2
+    assert cli("connections", "add", "typo", "sqllite:x.db").code == 2
+    assert [line.split("\t")[0] for line in cli("connections").out.splitlines()] == ["local"]
