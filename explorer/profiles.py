@@ -198,11 +198,21 @@ class ProfileStore:
         self._session_secrets: dict[str, str] = {}
         #: why the last secret could not go to the keychain, for the UI to say
         self.keychain_problem: str | None = None
-        #: why the file could not be read (or where the unreadable one was moved)
-        self.problem: str | None = None
+        #: why the file (or an entry in it) could not be read at the last load
+        self._unreadable: str | None = None
+        #: where the last save moved an unreadable file
+        self._moved_aside: str | None = None
+
+    @property
+    def problem(self) -> str | None:
+        """What the user must know about the file: unreadable, or kept aside."""
+        found = [p for p in (self._moved_aside, self._unreadable) if p]
+        return "; ".join(found) if found else None
 
     def _load(self) -> tuple[list[Profile], bool]:
-        """The saved profiles and whether the file was readable (missing counts as readable)."""
+        """The saved profiles and whether all of the file was readable (a missing
+        file is). A file with anything unreadable in it is never rewritten in place."""
+        self._unreadable = None
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             entries = data["connections"]
@@ -211,16 +221,18 @@ class ProfileStore:
         except FileNotFoundError:
             return [], True
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            self.problem = f"{self.path} cannot be read ({exc}); no connection was loaded"
-            log.warning("%s", self.problem)
+            self._unreadable = f"{self.path} cannot be read ({exc}); no connection was loaded"
+            log.warning("%s", self._unreadable)
             return [], False
         loaded = []
         for entry in entries:
             try:
                 loaded.append(Profile.from_dict(entry))
-            except (ValueError, KeyError, TypeError):
-                log.warning("ignoring an unreadable saved connection in %s", self.path)
-        return loaded, True
+            except (ValueError, KeyError, TypeError, AttributeError):
+                shown = repr(entry)[:120]
+                self._unreadable = f"{self.path}: a saved connection cannot be read: {shown}"
+                log.warning("%s", self._unreadable)
+        return loaded, self._unreadable is None
 
     def profiles(self) -> list[Profile]:
         return sorted(self._load()[0], key=lambda p: p.name.casefold())
@@ -234,8 +246,8 @@ class ProfileStore:
         found = next((p for p in profiles if p.name == name), None)
         if found is not None:
             return found
-        if self.problem:
-            raise UnknownStoreError(self.problem)
+        if self._unreadable:
+            raise UnknownStoreError(self._unreadable)
         saved = ", ".join(repr(p.name) for p in profiles) or "none yet (save one in the window)"
         raise UnknownStoreError(f"no saved connection named {name!r}; saved: {saved}")
 
@@ -244,7 +256,7 @@ class ProfileStore:
         if not readable and self.path.exists():
             aside = self.path.with_name(f"{FILE_NAME}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}")
             os.replace(self.path, aside)
-            self.problem = f"{self.path} could not be read; it was kept as {aside.name}"
+            self._moved_aside = f"{self.path} could not be read; it was kept as {aside.name}"
         document = {
             "format": FORMAT,
             "version": 1,

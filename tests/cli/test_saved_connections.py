@@ -117,6 +117,21 @@ async def _create(connection_string: str, container: str) -> None:
         await client.create_container()
 
 
+def test_one_unreadable_entry_is_kept_too(cli: Run, profiles: ProfileStore, tmp_path: Path) -> None:
+    profiles.path.parent.mkdir(parents=True)
+    good = {"name": "good", "kind": "sqlite", "settings": {"path": str(tmp_path / "g.db")}}
+    bad = {"kind": "blob", "settings": {"container": "no-name-here"}}
+    profiles.path.write_text(json.dumps({"connections": [good, bad]}), encoding="utf-8")
+    listed = cli("connections")
+    assert listed.code == 1  # the good one is listed, the bad one is reported
+    assert listed.out.startswith("good\tdev\tsqlite\t")
+    assert "no-name-here" in listed.err
+    _sqlite(profiles, tmp_path, "new", "dev")
+    [aside] = profiles.path.parent.glob("connections.json.unreadable-*")
+    assert "no-name-here" in aside.read_text()  # nothing lost
+    assert [p.name for p in ProfileStore(profiles.path).profiles()] == ["good", "new"]
+
+
 @pytest.mark.emulator
 def test_a_blob_connection_takes_its_secret_from_the_keychain(
     cli: Run, profiles: ProfileStore, keychain: MemoryKeyring, azurite: Azurite
