@@ -221,7 +221,10 @@ class ProfileStore:
         except FileNotFoundError:
             return [], True
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            self._unreadable = f"{self.path} cannot be read ({exc}); no connection was loaded"
+            self._unreadable = (
+                f"{self.path} cannot be read ({exc}); no connection was loaded, and "
+                "the next save keeps this file aside"
+            )
             log.warning("%s", self._unreadable)
             return [], False
         loaded = []
@@ -230,7 +233,10 @@ class ProfileStore:
                 loaded.append(Profile.from_dict(entry))
             except (ValueError, KeyError, TypeError, AttributeError):
                 shown = repr(entry)[:120]
-                self._unreadable = f"{self.path}: a saved connection cannot be read: {shown}"
+                self._unreadable = (
+                    f"{self.path}: a saved connection cannot be read: {shown}; the next "
+                    "save keeps this file aside"
+                )
                 log.warning("%s", self._unreadable)
         return loaded, self._unreadable is None
 
