@@ -9,7 +9,9 @@
 - ``expand_node`` lists one lazy node on a backend with
   ``Capability.HIERARCHY`` (``iter_children(prefix)`` yielding child
   prefixes ending in ``/`` and ``Entry`` items at that level), or, at the
-  Users and conversation levels, every item under its prefix.
+  Users and conversation levels, every item under its prefix. Child prefixes
+  the store already knows (``known_children(prefix)``, e.g. from the sample a
+  Blob store takes on open) are shown before the listing answers.
 
 Nothing here imports Qt; progress goes to a plain callback.
 """
@@ -141,6 +143,9 @@ async def expand_node(tree: StateTree, node: Node, progress: ProgressCallback | 
     listed = 0
     try:
         if node.kind in _HIERARCHY_KINDS and is_lazy_store(store):
+            known = getattr(conn.store, "known_children", None)
+            for prefix in known(node.prefix) if known is not None else ():
+                _lazy_child(tree, node, prefix)  # shown at once; the listing adds the rest
             batch: list[Entry] = []
             async for child in store.iter_children(node.prefix):
                 if isinstance(child, Entry):

@@ -8,6 +8,7 @@ backend. The .NET body is built from botbuilder-dotnet's documented form.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -568,3 +569,39 @@ async def test_entra_id_is_the_fallback_for_an_account_url(monkeypatch: pytest.M
     assert isinstance(store._container.credential, DefaultAzureCredential)
     assert store._container.account_name == "acct"
     await store.close()  # closes the credential it made; no request was sent
+
+
+# -- the tree's first rows -------------------------------------------------------------
+
+
+async def test_the_tree_shows_sampled_channels_before_the_listing_answers(
+    azurite: Azurite, container: ContainerClient
+) -> None:
+    from explorer.state.tree import LoadState, StateTree
+    from explorer.state.tree_load import expand_node
+    from explorer.storage.blob import SAMPLE_NAMES
+    from tests.support import azurite as azurite_support
+    from tests.support.latency_proxy import LatencyProxy
+
+    names = [f"msteams/users/29:{i:03d}" for i in range(SAMPLE_NAMES + 5)]
+    for name in [*names, "webchat/users/w1"]:  # webchat sorts after the sample
+        await container.upload_blob(name, b'{"a": 1}')
+    proxy = LatencyProxy(azurite.port, delay=0.5).start()  # a lister far away
+    try:
+        slow = azurite_support.connection_string("127.0.0.1", proxy.port)
+        async with (
+            store_of(azurite, container, read_only=True) as store,
+            from_url(f"blob://{container.container_name}", connection_string=slow) as lister,
+        ):
+            tree = StateTree()
+            conn = tree.add_connection("blob", store, lazy=True)
+            conn.lister = lister
+            listing = asyncio.ensure_future(expand_node(tree, conn))
+            await asyncio.sleep(0.2)
+            assert conn.load_state is LoadState.LOADING
+            assert [c.label for c in conn.children] == ["msteams"]  # before the listing
+            await listing
+            assert [c.label for c in conn.children] == ["msteams", "webchat"]
+            assert store.known_children("") == ()  # once: a refresh lists, never guesses
+    finally:
+        proxy.stop()

@@ -85,7 +85,8 @@ class BlobStorage(BlobListing, BlobReads, BlobWrites):
             json_default=self._json_default(),
             fallback=self._default,
         )
-        self._profile = ContainerProfile(main, python_hint, json_hint, len(sample))
+        names = tuple(n for n, _ in sample)
+        self._profile = ContainerProfile(main, python_hint, json_hint, len(sample), names)
         return self._profile
 
     async def _peek(self, name: str) -> bytes:
