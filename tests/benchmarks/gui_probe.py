@@ -56,9 +56,16 @@ async def measure(url: str, options: argparse.Namespace, data: Path) -> dict[str
             first_rows.append(time.perf_counter())
 
     expanded: set[NodeKind] = set()
+    can_hold = (NodeKind.CONNECTION, NodeKind.CHANNEL)
 
     def expand_users(parent: QModelIndex, first: int, last: int) -> None:
-        # like a user who opens the first channel's Users while the rest streams in
+        # like a user who opens the first channel's Users while the rest streams in;
+        # a user costs the window nothing per row: once both are open, or for rows
+        # that cannot be a channel or a Users group, this returns at once
+        if len(expanded) == 2:
+            return
+        if parent.isValid() and window.model.node(parent).kind not in can_hold:
+            return
         for row in range(first, last + 1):
             index = window.model.index(row, 0, parent)
             node = window.model.node(index)
