@@ -11,9 +11,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from azure.storage.blob.aio import ContainerClient
 from PySide6.QtGui import QImage
 
 from explorer.profiles import Profile, ProfileStore
+from tests.support.azurite import Azurite, unique_container
 from tests.ui.window_support import make_store
 
 
@@ -81,3 +84,27 @@ def test_self_test_passes(tmp_path: Path) -> None:
     result = run(tmp_path, "--self-test")
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().endswith("self-test: ok")
+
+
+@pytest.mark.emulator
+async def test_screenshot_of_a_blob_container_opens_a_user_below_its_channel(
+    tmp_path: Path, azurite: Azurite
+) -> None:
+    # a store listed per node: the channel and its Users group are opened as a user would
+    container = unique_container("shot")
+    async with ContainerClient.from_connection_string(azurite.connection_string, container) as c:
+        await c.create_container()
+        for key in ("webchat/users/u1", "webchat/conversations/c1", "slack/users/u2"):
+            await c.upload_blob(key, b'{"UserProfile": {"name": "Ada"}}')
+    png = tmp_path / "blob.png"
+    result = run(
+        tmp_path,
+        "gui",
+        f"blob://{container}",
+        "--connection-string",
+        azurite.connection_string,
+        "--screenshot",
+        str(png),
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert png.stat().st_size > 10_000
