@@ -129,12 +129,15 @@ class ThreadedLister:
     async def close(self) -> None:
         loop, store = self._loop, self._store
         self._store = None
-        if loop is None or loop.is_closed():
+        if loop is None:
             return
-        if store is not None:
+        if store is not None and not loop.is_closed():
             closing = asyncio.run_coroutine_threadsafe(store.__aexit__(None, None, None), loop)
             with contextlib.suppress(Exception):  # a failed close is not worth an error
                 await asyncio.wrap_future(closing)
-        loop.call_soon_threadsafe(loop.stop)
+        with contextlib.suppress(RuntimeError):  # the thread closed its loop already
+            loop.call_soon_threadsafe(loop.stop)
+        # joined also when its loop is closed: a thread that failed to open the store
+        # may still be on its way out
         if self._thread is not None:
             await asyncio.to_thread(self._thread.join, 10)
