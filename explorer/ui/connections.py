@@ -55,6 +55,11 @@ class Connection:
         return not self.profile.insecure
 
     @property
+    def plain_http(self) -> bool:
+        """The store is reached over HTTP, no TLS at all (a local emulator)."""
+        return getattr(self.store, "transport_scheme", "https") == "http"
+
+    @property
     def request_charge(self) -> float | None:
         if Capability.REQUEST_CHARGE not in self.store.capabilities:
             return None

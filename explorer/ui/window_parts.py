@@ -221,7 +221,10 @@ class StatusArea(QStatusBar):
         self.connection_label.setText(
             f"{conn.profile.name} · {conn.profile.environment.upper()}{keys}"
         )
-        if conn.profile.kind in ("blob", "cosmos"):
+        if conn.profile.kind in ("blob", "cosmos") and conn.plain_http:
+            self.tls_label.setText("⚠ HTTP, no TLS")
+            self.tls_label.setToolTip("Plain HTTP: fine for a local emulator, never for real data")
+        elif conn.profile.kind in ("blob", "cosmos"):
             self.tls_label.setText("TLS ✓" if conn.tls_checked else "⚠ TLS checks off")
             self.tls_label.setToolTip(
                 "Certificates are verified"

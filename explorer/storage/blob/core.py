@@ -112,6 +112,11 @@ class BlobCore(StorageBase):
         return self._default.name if self._default.name in ("js", "dotnet") else "js"
 
     @property
+    def transport_scheme(self) -> str:
+        """``https``, or ``http`` for an endpoint without TLS (a local emulator)."""
+        return str(getattr(self._container, "scheme", "https")).lower()
+
+    @property
     def container_name(self) -> str:
         return str(self._container.container_name)
 
