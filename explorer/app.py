@@ -67,10 +67,10 @@ def profile_from_url(url: str, args: argparse.Namespace) -> tuple[Profile, str |
         profiles = ProfileStore(profiles_path(data_dir()))
         return profiles.named(url[1:]), profiles.secret(url[1:])
     from explorer.core.errors import UnknownStoreError
-    from explorer.profiles import profile_for_url
+    from explorer.profiles import KINDS, profile_for_url
 
     scheme, _, rest = url.partition(":")
-    if scheme not in ("sqlite", "blob", "cosmos", "memory"):
+    if scheme not in KINDS:
         raise UnknownStoreError(
             f"{url!r} is not a store the window opens; use memory:, sqlite:PATH, "
             "blob://CONTAINER, cosmos://DATABASE/CONTAINER or @NAME (a saved connection)"

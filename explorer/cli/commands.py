@@ -198,8 +198,7 @@ async def cmd_connections(ctx: Context, args: Any) -> int:
     if args.action == "add":
         return _add_connection(ctx, profiles, args)
     if args.action == "rm":
-        if not args.name or profiles.get(args.name) is None:
-            profiles.named(args.name or "")  # raises, naming the saved ones
+        profiles.named(args.name or "")  # raises if missing, naming the saved ones
         profiles.delete(args.name)
         ctx.note(f"removed {args.name!r} and its secret")
         return 0

@@ -50,6 +50,17 @@ class RawItem:
         """The name/id under which the backend stores the item (the key if none)."""
         return self.name or self.key
 
+    def entry(self) -> Entry:
+        """This item as a listing would show it (a tree row)."""
+        return Entry(
+            key=self.key,
+            name=self.stored_name,
+            size=self.size,
+            last_modified=self.last_modified,
+            etag=self.etag,
+            dialect=self.dialect,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Entry:

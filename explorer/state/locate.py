@@ -22,7 +22,6 @@ import re
 from collections.abc import Iterable
 from urllib.parse import unquote, unquote_plus
 
-from explorer.core.items import Entry
 from explorer.state.keys import KEY_STYLES, conversation_key, parse_key, user_key
 from explorer.state.tree import ConnectionNode, Node, NodeKind, StateTree, node_matches
 
@@ -109,18 +108,7 @@ async def locate(tree: StateTree, conn: ConnectionNode, text: str) -> list[Node]
         return []
     keys = candidate_keys(text, known_channels(conn), known_agents(conn))
     found = await conn.store.read_raw(keys)
-    entries = [
-        Entry(
-            key=item.key,
-            name=item.stored_name,
-            size=item.size,
-            last_modified=item.last_modified,
-            etag=item.etag,
-            dialect=item.dialect,
-        )
-        for key in keys
-        if (item := found.get(key)) is not None
-    ]
+    entries = [item.entry() for key in keys if (item := found.get(key)) is not None]
     for entry in list(entries):
         info = parse_key(entry.key)
         if info.kind == "conversation" and info.agent is None:

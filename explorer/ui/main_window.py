@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.items import Entry
 from explorer.state.tree import Node, NodeKind
 from explorer.storage.base import Storage
 from explorer.ui.connections import Connection, ConnectionManager
@@ -376,18 +375,7 @@ class MainWindow(QMainWindow):
                 self.model.refresh_dirty([session.key])
             tree.remove_key(conn.node, session.key)
         else:
-            item = session.loaded
-            tree.put_entry(
-                conn.node,
-                Entry(
-                    key=item.key,
-                    name=item.name,
-                    size=item.size,
-                    last_modified=item.last_modified,
-                    etag=item.etag,
-                    dialect=item.dialect,
-                ),
-            )
+            tree.put_entry(conn.node, session.loaded.entry())
         self._pending_changed()
         self._update_status()
 

@@ -15,22 +15,15 @@ from typing import Any
 import pytest
 from azure.cosmos import PartitionKey
 from azure.cosmos.aio import CosmosClient
-from azure.storage.blob.aio import ContainerClient
 
 from explorer.state.demo import demo_items
 from tests.cli.conftest import Run, one_error_line
-from tests.support.azurite import Azurite, unique_container
+from tests.support.azurite import Azurite, create_containers, unique_container
 from tests.support.cosmos_emulator import Emulator, unique_name
 
 pytestmark = pytest.mark.emulator
 DEMO = ("--users", "20", "--conversations", "10")
 N_DEMO = len(demo_items(users=20, conversations=10))
-
-
-async def _blob_containers(connection: str, *names: str) -> None:
-    for name in names:
-        async with ContainerClient.from_connection_string(connection, name) as client:
-            await client.create_container()
 
 
 async def _cosmos_containers(emulator: Emulator, database: str, *names: str) -> None:
@@ -79,7 +72,7 @@ def _journey(cli: Run, store: str, copy: str, opts: tuple[str, ...], tmp: Path) 
 
 def test_blob_cli_journey(cli: Run, azurite: Azurite, tmp_path: Path, data_dir: Path) -> None:
     source, copy = unique_container(), unique_container()
-    asyncio.run(_blob_containers(azurite.connection_string, source, copy))
+    asyncio.run(create_containers(azurite.connection_string, source, copy))
     opts = ("--connection-string", azurite.connection_string)
     _journey(cli, f"blob://{source}", f"blob://{copy}", opts, tmp_path)
     secret = azurite.connection_string.split("AccountKey=")[1].split(";")[0]

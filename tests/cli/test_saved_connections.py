@@ -14,12 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from azure.storage.blob.aio import ContainerClient
 
 from explorer.profiles import Profile, ProfileStore
 from explorer.state.audit import AuditLog
 from tests.cli.conftest import Run, one_error_line
-from tests.support.azurite import Azurite, unique_container
+from tests.support.azurite import Azurite, create_containers, unique_container
 from tests.support.keyrings import MemoryKeyring, memory_keyring
 
 DOC = {"UserProfile": {"name": "Ada", "age": 36}}
@@ -112,11 +111,6 @@ def test_an_unreadable_connections_file_is_never_overwritten(
     assert [p.name for p in ProfileStore(profiles.path).profiles()] == ["fresh"]
 
 
-async def _create(connection_string: str, container: str) -> None:
-    async with ContainerClient.from_connection_string(connection_string, container) as client:
-        await client.create_container()
-
-
 def test_one_unreadable_entry_is_kept_too(cli: Run, profiles: ProfileStore, tmp_path: Path) -> None:
     profiles.path.parent.mkdir(parents=True)
     good = {"name": "good", "kind": "sqlite", "settings": {"path": str(tmp_path / "g.db")}}
@@ -140,7 +134,7 @@ def test_a_blob_connection_takes_its_secret_from_the_keychain(
     profile = Profile("customer blob", "blob", "dev", {"container": container})
     profiles.save(profile, azurite.connection_string)
     assert "AccountKey" not in profiles.path.read_text()  # the secret is in the keychain only
-    asyncio.run(_create(azurite.connection_string, container))
+    asyncio.run(create_containers(azurite.connection_string, container))
     demo = cli("demo", "@customer blob", "--users", "3", "--conversations", "2")
     assert demo.code == 0, demo.err
     listed = cli("ls", "@customer blob")

@@ -162,6 +162,15 @@ def from_env_or_start() -> Azurite:
     return start()
 
 
+async def create_containers(connection_string: str, *names: str) -> None:
+    """Create the containers ``names`` (raw SDK; for tests that then use the CLI or app)."""
+    from azure.storage.blob.aio import ContainerClient
+
+    for name in names:
+        async with ContainerClient.from_connection_string(connection_string, name) as client:
+            await client.create_container()
+
+
 def unique_container(prefix: str = "c") -> str:
     """A container name that is valid (lowercase, 3-63 chars) and unused."""
     return f"{prefix}-{uuid.uuid4().hex[:16]}"

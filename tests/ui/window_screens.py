@@ -69,13 +69,18 @@ async def shoot(outdir: Path, data: Path, prefix: str) -> list[Path]:
         widget.grab().save(str(path))
         written.append(path)
 
+    async def opened(settings: Any, name: str, environment: str) -> Any:
+        """A window on the demo store, its first user state shown."""
+        window = build_window(settings, data)
+        window.resize(1280, 800)
+        window.show()
+        profile = Profile(name, "sqlite", environment, {"path": url[7:]})
+        await show_first_user_state(window, profile, None, None)
+        return window
+
     url = await ensure_demo_store_async(data / "demo.db")
     settings = settings_at(data / "settings.ini")
-    window = build_window(settings, data)
-    window.resize(1280, 800)
-    window.show()
-    profile = Profile("contoso-support-bot (demo)", "sqlite", "dev", {"path": url[7:]})
-    await show_first_user_state(window, profile, None, None)
+    window = await opened(settings, "contoso-support-bot (demo)", "dev")
     await grab(window, "window.png")
 
     conn = window.manager.connections[0]
@@ -158,11 +163,7 @@ async def shoot(outdir: Path, data: Path, prefix: str) -> list[Path]:
     window.close()
     await shutdown(window)
 
-    prod = build_window(None, data)
-    prod.resize(1280, 800)
-    prod.show()
-    profile = Profile("contoso-prod", "sqlite", "prod", {"path": url[7:]})
-    await show_first_user_state(prod, profile, None, None)
+    prod = await opened(None, "contoso-prod", "prod")
     await grab(prod, "prod.png")
     prod.close()
     await shutdown(prod)

@@ -63,9 +63,12 @@ class ContainerProfile:
     main: BlobDialect
     python_hint: str = "python"
     json_hint: str = "js"
-    sampled: int = 0
     #: the sampled blob names, in listing order
     names: tuple[str, ...] = ()
+
+    @property
+    def sampled(self) -> int:
+        return len(self.names)
 
     @property
     def top_prefixes(self) -> tuple[str, ...]:

@@ -86,7 +86,7 @@ class BlobStorage(BlobListing, BlobReads, BlobWrites):
             fallback=self._default,
         )
         names = tuple(n for n, _ in sample)
-        self._profile = ContainerProfile(main, python_hint, json_hint, len(sample), names)
+        self._profile = ContainerProfile(main, python_hint, json_hint, names)
         return self._profile
 
     async def _peek(self, name: str) -> bytes:
