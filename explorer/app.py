@@ -25,7 +25,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from explorer.profiles import Profile
+from explorer.workspace.profiles import Profile
 
 APP_NAME = "Bot State Explorer"
 ORG_NAME = "botstate-explorer"
@@ -62,12 +62,12 @@ def profile_from_url(url: str, args: argparse.Namespace) -> tuple[Profile, str |
     the saved connection NAME with its secret from the keychain."""
     if url.startswith("@"):
         from explorer.cli.context import profiles_path
-        from explorer.profiles import ProfileStore
+        from explorer.workspace.profiles import ProfileStore
 
         profiles = ProfileStore(profiles_path(data_dir()))
         return profiles.named(url[1:]), profiles.secret(url[1:])
     from explorer.core.errors import UnknownStoreError
-    from explorer.profiles import KINDS, profile_for_url
+    from explorer.workspace.profiles import KINDS, profile_for_url
 
     scheme, _, rest = url.partition(":")
     if scheme not in KINDS:
@@ -111,7 +111,7 @@ async def open_profile(profile: Profile, secret: str | None, read_only: bool) ->
         await asyncio.to_thread(importlib.import_module, module)
 
     if profile.kind == "memory":
-        from explorer.state.demo import demo_items, fill_store
+        from explorer.workspace.demo import demo_items, fill_store
 
         store = open_store("memory:")
         await store.__aenter__()
@@ -132,8 +132,8 @@ async def make_lister(profile: Profile, secret: str | None) -> Any:
     """A ``ThreadedLister`` for network stores (their SDKs parse pages on the loop)."""
     if profile.kind not in ("blob", "cosmos"):
         return None
-    from explorer.state.threaded_listing import ThreadedLister
     from explorer.storage.registry import open_store
+    from explorer.workspace.threaded_listing import ThreadedLister
 
     options = profile.store_options(secret)
     if profile.kind == "blob":
@@ -172,17 +172,17 @@ def build_window(settings: Any = None, data: Path | None = None) -> Any:
     ``settings``: a QSettings for profiles and layout (None: nothing saved);
     ``data``: folder of the backups and audit log (default: the user data dir).
     """
-    from explorer.profiles import ProfileStore
-    from explorer.state.audit import AuditLog
-    from explorer.state.backups import BackupStore
-    from explorer.state.safe_write import SafeWriter
-    from explorer.state.tree import StateTree
     from explorer.storage.base import Storage
     from explorer.ui.connections import ConnectionManager
     from explorer.ui.detail import DetailPane
     from explorer.ui.main_window import MainWindow
     from explorer.ui.pending import PendingEdits
     from explorer.ui.tasks import TaskRunner
+    from explorer.workspace.audit import AuditLog
+    from explorer.workspace.backups import BackupStore
+    from explorer.workspace.profiles import ProfileStore
+    from explorer.workspace.safe_write import SafeWriter
+    from explorer.workspace.tree import StateTree
 
     folder = data_dir() if data is None else data
     runner = TaskRunner()
@@ -282,7 +282,7 @@ async def _show(options: argparse.Namespace, window: Any, screenshot: str | None
     url = options.store
     if options.demo and not url:
         from explorer.cli.context import demo_store_path
-        from explorer.state.demo import ensure_demo_store_async
+        from explorer.workspace.demo import ensure_demo_store_async
 
         url = await ensure_demo_store_async(demo_store_path(data_dir()))
     if url:
@@ -361,8 +361,8 @@ async def _self_test() -> int:
 
     from PySide6.QtGui import QImageWriter
 
-    from explorer.state.demo import ensure_demo_store_async
     from explorer.ui.screenshot import show_first_user_state
+    from explorer.workspace.demo import ensure_demo_store_async
 
     problems: list[str] = []
     for module in ("explorer.storage.sqlite", "explorer.storage.blob", "explorer.storage.cosmos"):

@@ -8,4 +8,8 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-pytest_plugins: list[str] = ["tests.support.azurite", "tests.support.cosmos_emulator"]
+pytest_plugins: list[str] = [
+    "tests.support.azurite",
+    "tests.support.cosmos_emulator",
+    "tests.support.local_stores",
+]

@@ -79,7 +79,7 @@ async def cmd_get(ctx: Context, args: Any) -> int:
             return 0
         document: JsonObject = store.decode(item)
     if args.redact:
-        from explorer.state.redact import RedactionRules
+        from explorer.workspace.redact import RedactionRules
 
         document = RedactionRules().redact(document)
     if args.etag:
@@ -170,7 +170,7 @@ async def cmd_rm(ctx: Context, args: Any) -> int:
 
 
 async def cmd_demo(ctx: Context, args: Any) -> int:
-    from explorer.state.demo import demo_items
+    from explorer.workspace.demo import demo_items
 
     items = demo_items(args.seed, users=args.users, conversations=args.conversations)
     async with ctx.open(args.store) as store:
@@ -192,7 +192,7 @@ async def cmd_demo(ctx: Context, args: Any) -> int:
 
 async def cmd_connections(ctx: Context, args: Any) -> int:
     """List (NAME<TAB>ENVIRONMENT<TAB>KIND<TAB>STORE, never a secret), add or remove."""
-    from explorer.profiles import ProfileStore
+    from explorer.workspace.profiles import ProfileStore
 
     profiles = ProfileStore(profiles_path(ctx.data))
     if args.action == "add":
@@ -219,7 +219,7 @@ async def cmd_connections(ctx: Context, args: Any) -> int:
 def _add_connection(ctx: Context, profiles: Any, args: Any) -> int:
     from pathlib import Path
 
-    from explorer.profiles import profile_for_url
+    from explorer.workspace.profiles import profile_for_url
 
     if not args.name or not args.target:
         raise ValueError("connections add needs NAME and STORE, e.g. `connections add contoso "

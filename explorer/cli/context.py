@@ -26,12 +26,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from explorer.core.errors import UnknownStoreError
-from explorer.profiles import FILE_NAME
-from explorer.state.audit import AuditLog
-from explorer.state.backups import BackupStore
-from explorer.state.redact import redact_secrets, remember_secret
-from explorer.state.safe_write import SafeWriter
 from explorer.storage.base import Storage
+from explorer.workspace.audit import AuditLog
+from explorer.workspace.backups import BackupStore
+from explorer.workspace.profiles import FILE_NAME
+from explorer.workspace.redact import redact_secrets, remember_secret
+from explorer.workspace.safe_write import SafeWriter
 
 APP_NAME = "botstate-explorer"
 DATA_DIR_ENV = "BOTSTATE_EXPLORER_DATA_DIR"
@@ -72,7 +72,7 @@ def demo_store_path(base: Path) -> Path:
 
 
 def profiles_path(base: Path) -> Path:
-    """The saved connections, shared with the window (``explorer.profiles``)."""
+    """The saved connections, shared with the window (``explorer.workspace.profiles``)."""
     return base / FILE_NAME
 
 
@@ -193,7 +193,7 @@ class Context:
         return store
 
     def _saved(self, name: str, *, writing: bool) -> tuple[str, dict[str, Any]]:
-        from explorer.profiles import ProductionReadOnlyError, ProfileStore
+        from explorer.workspace.profiles import ProductionReadOnlyError, ProfileStore
 
         profiles = ProfileStore(profiles_path(self.data))
         profile = profiles.named(name)

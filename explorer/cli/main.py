@@ -35,7 +35,7 @@ from explorer.core.errors import (
     StorageError,
     UnknownStoreError,
 )
-from explorer.state.redact import redact_secrets
+from explorer.workspace.redact import redact_secrets
 
 PROG = "botstate-explorer"
 Handler = Callable[[c.Context, Any], Awaitable[int]]

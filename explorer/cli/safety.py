@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from explorer.cli.context import Context, escape_key, json_line
-from explorer.state.audit import entry_as_dict
+from explorer.workspace.audit import entry_as_dict
 
 
 async def cmd_history(ctx: Context, args: Any) -> int:
@@ -52,7 +52,7 @@ async def cmd_revert(ctx: Context, args: Any) -> int:
 async def cmd_audit(ctx: Context, args: Any) -> int:
     store = args.store
     if store is not None and ":" in store:
-        from explorer.state.backups import canonical_store_url
+        from explorer.workspace.backups import canonical_store_url
 
         store = canonical_store_url(store)
     log = ctx.audit_log()

@@ -36,8 +36,8 @@ from typing import IO, Any
 from explorer.cli.context import EXIT_BAD_INPUT, EXIT_ERROR, Context, json_line
 from explorer.core.errors import ETagConflictError, StorageError
 from explorer.core.items import RawItem
-from explorer.state.redact import redact_secrets
 from explorer.storage.registry import scheme_of
+from explorer.workspace.redact import redact_secrets
 
 BATCH = 200
 

@@ -1,4 +1,7 @@
-"""State management: keys, buckets, accessors, dialog stacks, edit sessions, the tree.
+"""The bot state library: keys, buckets, accessors, the turn, dialog stacks.
+
+What a bot imports. The explorer's own services (edit sessions, the tree, write
+safety) live in ``explorer.workspace``, one layer up.
 
 Imports only the standard library, ``explorer.core`` and ``explorer.storage``,
 so a botbuilder-python bot (in its own venv) can use it with the project on

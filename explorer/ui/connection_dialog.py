@@ -35,7 +35,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.profiles import (
+from explorer.ui.tasks import TaskHandle, TaskRunner
+from explorer.ui.theme import environment_colour
+from explorer.workspace.profiles import (
     ENVIRONMENTS,
     KINDS,
     Profile,
@@ -43,8 +45,6 @@ from explorer.profiles import (
     azurite_preset,
     cosmos_emulator_preset,
 )
-from explorer.ui.tasks import TaskHandle, TaskRunner
-from explorer.ui.theme import environment_colour
 
 #: ``(profile, secret) -> one-line result``; raises ``StorageError`` on failure
 Tester = Callable[[Profile, str | None], Awaitable[str]]

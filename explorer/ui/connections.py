@@ -19,11 +19,11 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from explorer.profiles import Profile
-from explorer.state.tree import ConnectionNode, StateTree
-from explorer.state.tree_load import expand_node, is_lazy_store, list_connection
 from explorer.storage.base import Capability, Storage
 from explorer.ui.tasks import TaskHandle, TaskRunner
+from explorer.workspace.profiles import Profile
+from explorer.workspace.tree import ConnectionNode, StateTree
+from explorer.workspace.tree_load import expand_node, is_lazy_store, list_connection
 
 log = logging.getLogger(__name__)
 

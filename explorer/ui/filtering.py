@@ -9,7 +9,7 @@ when there are more. Clearing the filter puts the main model back in the
 view, connections expanded and the current row revealed.
 
 A value search reads every state of the current connection through
-``explorer.state.search`` as one cancellable task and adds matches to the
+``explorer.workspace.search`` as one cancellable task and adds matches to the
 results as they are found; on a store that charges request units it first
 says what it will read and asks.
 """
@@ -22,8 +22,8 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QMessageBox
 
 from explorer.core.items import Entry
-from explorer.state.tree import ConnectionNode, LoadState, Node, StateTree, node_matches
 from explorer.ui.models.state_tree_model import StateTreeModel
+from explorer.workspace.tree import ConnectionNode, LoadState, Node, StateTree, node_matches
 
 if TYPE_CHECKING:
     from explorer.ui.connections import Connection
@@ -140,9 +140,9 @@ class TreeFilter(QObject):
     async def _search_values(
         self, conn: Connection, target: ConnectionNode, text: str, handle: Any
     ) -> None:
-        from explorer.state.search import estimate_cost, search_values
         from explorer.storage.base import Capability
         from explorer.ui.dialogs.modal import run_dialog
+        from explorer.workspace.search import estimate_cost, search_values
 
         entries = [_entry(n) for n in conn.node.by_key.values()]
         if conn.node.prefix is not None or conn.node.load_state is not LoadState.LOADED:

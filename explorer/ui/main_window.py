@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.state.tree import Node, NodeKind
 from explorer.storage.base import Storage
 from explorer.ui.connections import Connection, ConnectionManager
 from explorer.ui.filtering import TreeFilter
@@ -38,6 +37,7 @@ from explorer.ui.models import roles
 from explorer.ui.models.state_tree_model import StateTreeModel
 from explorer.ui.tasks import TaskRunner
 from explorer.ui.window_parts import EmptyState, EnvironmentBand, StatusArea, Toolbar, build_menus
+from explorer.workspace.tree import Node, NodeKind
 
 
 class DetailView(Protocol):
@@ -194,7 +194,7 @@ class MainWindow(QMainWindow):
 
     def open_demo(self) -> None:
         """Open the built-in demo bot state (in memory: nothing to lose)."""
-        from explorer.profiles import Profile
+        from explorer.workspace.profiles import Profile
 
         self.connect_profile(Profile("Demo", "memory", "dev"), None)
 
@@ -208,7 +208,7 @@ class MainWindow(QMainWindow):
         text = self.toolbar.goto_edit.text().strip()
         if not text or not self.manager.connections:
             return
-        from explorer.state.locate import locate
+        from explorer.workspace.locate import locate
 
         current = self.current_connection()
         order = [current] + [c for c in self.manager.connections if c is not current]

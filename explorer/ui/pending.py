@@ -29,12 +29,12 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from explorer.core.errors import ETagConflictError, StorageError
-from explorer.state.session import EditSession, RawWriter
 from explorer.storage.base import Storage
 from explorer.ui.detail.redaction import Redaction
 from explorer.ui.dialogs.conflict import OVERWRITE, RECREATE, RELOAD, ConflictDialog
 from explorer.ui.dialogs.modal import run_dialog
 from explorer.ui.dialogs.save import SaveDialog
+from explorer.workspace.session import EditSession, RawWriter
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ import time
 from typing import Any
 
 from explorer.core.errors import StorageError
-from explorer.profiles import Profile
-from explorer.state.tree import LoadState, Node, NodeKind
+from explorer.workspace.profiles import Profile
+from explorer.workspace.tree import LoadState, Node, NodeKind
 
 
 def first_user_state(root: Node) -> Node | None:

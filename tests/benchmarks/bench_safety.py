@@ -19,11 +19,11 @@ import time
 from pathlib import Path
 
 from explorer.core.items import RawItem
-from explorer.state.audit import AuditLog
-from explorer.state.backups import BackupStore
-from explorer.state.demo import ensure_demo_store_async
-from explorer.state.safe_write import SafeWriter
 from explorer.storage import open_store
+from explorer.workspace.audit import AuditLog
+from explorer.workspace.backups import BackupStore
+from explorer.workspace.demo import ensure_demo_store_async
+from explorer.workspace.safe_write import SafeWriter
 from tests.benchmarks.run import ROOT, Context, Result, benchmark, median
 
 

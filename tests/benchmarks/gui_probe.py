@@ -36,7 +36,7 @@ async def measure(url: str, options: argparse.Namespace, data: Path) -> dict[str
     from PySide6.QtCore import QModelIndex, QTimer
 
     from explorer.app import _parser, build_window, profile_from_url, warm_backends
-    from explorer.state.tree import LoadState, NodeKind
+    from explorer.workspace.tree import LoadState, NodeKind
 
     window = build_window(None, data)
     window.resize(1200, 760)

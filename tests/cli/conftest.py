@@ -19,7 +19,7 @@ import pytest
 
 from explorer.cli.context import DATA_DIR_ENV
 from explorer.cli.main import main
-from explorer.state.redact import forget_secrets
+from explorer.workspace.redact import forget_secrets
 
 ROOT = Path(__file__).resolve().parents[2]
 

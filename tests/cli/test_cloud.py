@@ -16,7 +16,7 @@ import pytest
 from azure.cosmos import PartitionKey
 from azure.cosmos.aio import CosmosClient
 
-from explorer.state.demo import demo_items
+from explorer.workspace.demo import demo_items
 from tests.cli.conftest import Run, one_error_line
 from tests.support.azurite import Azurite, create_containers, unique_container
 from tests.support.cosmos_emulator import Emulator, unique_name

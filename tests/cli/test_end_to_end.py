@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from explorer.state.demo import demo_items
+from explorer.workspace.demo import demo_items
 from tests.cli.conftest import ROOT, Run, one_error_line
 
 

@@ -1,6 +1,6 @@
 """``@NAME``: the connections saved in the window, used from the command line.
 
-The profiles file is the one the window writes (``explorer.profiles``), in the
+The profiles file is the one the window writes (``explorer.workspace.profiles``), in the
 user data directory; secrets come from the keychain (an in-memory one here).
 Production connections are read-only unless ``--unlock``; the audit log names
 the connection; the listing never shows a secret; an unreadable file is kept.
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from explorer.profiles import Profile, ProfileStore
-from explorer.state.audit import AuditLog
+from explorer.workspace.audit import AuditLog
+from explorer.workspace.profiles import Profile, ProfileStore
 from tests.cli.conftest import Run, one_error_line
 from tests.support.azurite import Azurite, create_containers, unique_container
 from tests.support.keyrings import MemoryKeyring, memory_keyring

@@ -29,9 +29,9 @@ from pathlib import Path
 
 import pytest
 
-from explorer.state.audit import AuditLog
-from explorer.state.backups import BackupStore
-from explorer.state.safe_write import SafeWriter
+from explorer.workspace.audit import AuditLog
+from explorer.workspace.backups import BackupStore
+from explorer.workspace.safe_write import SafeWriter
 from tests.support import azurite as azurite_support
 from tests.support import cosmos_emulator as cosmos_support
 from tests.support import processes

@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 from explorer.core.items import Entry, RawItem
-from explorer.state.audit import AuditEntry
-from explorer.state.backups import Backup, store_identity
-from explorer.state.safe_write import SafeWriter
 from explorer.storage.base import StorageBase
+from explorer.workspace.audit import AuditEntry
+from explorer.workspace.backups import Backup, store_identity
+from explorer.workspace.safe_write import SafeWriter
 
 #: how long a killed or stalled server may take to be reported (the backends'
 #: own bound is a few seconds; this leaves room for a busy 2-core CI machine)

@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 
 from explorer.core.errors import BackendUnavailableError, StorageError
-from explorer.state.safe_write import SafeWriter
-from explorer.state.session import EditSession
 from explorer.storage.blob import BlobStorage, from_url
+from explorer.workspace.safe_write import SafeWriter
+from explorer.workspace.session import EditSession
 from tests.faults.conftest import Recorder, RestartableAzurite
 from tests.faults.support import (
     REPORT_WITHIN,

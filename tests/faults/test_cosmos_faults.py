@@ -20,9 +20,9 @@ from azure.cosmos import PartitionKey
 from azure.cosmos.aio import CosmosClient
 
 from explorer.core.errors import BackendUnavailableError, StorageError
-from explorer.state.safe_write import SafeWriter
-from explorer.state.session import EditSession
 from explorer.storage.cosmos import CosmosStorage, from_url
+from explorer.workspace.safe_write import SafeWriter
+from explorer.workspace.session import EditSession
 from tests.faults.conftest import Recorder, RestartableCosmos
 from tests.faults.support import (
     REPORT_WITHIN,

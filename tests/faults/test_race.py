@@ -31,10 +31,10 @@ import pytest
 from azure.cosmos.aio import CosmosClient
 
 from explorer.core.errors import ETagConflictError
-from explorer.state.safe_write import SafeWriter
-from explorer.state.session import EditSession
 from explorer.storage.base import StorageBase
 from explorer.storage.registry import open_store
+from explorer.workspace.safe_write import SafeWriter
+from explorer.workspace.session import EditSession
 from tests.faults.conftest import Recorder
 from tests.faults.support import trail
 from tests.support.azurite import Azurite, unique_container

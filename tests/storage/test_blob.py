@@ -577,9 +577,9 @@ async def test_entra_id_is_the_fallback_for_an_account_url(monkeypatch: pytest.M
 async def test_the_tree_shows_sampled_channels_before_the_listing_answers(
     azurite: Azurite, container: ContainerClient
 ) -> None:
-    from explorer.state.tree import LoadState, StateTree
-    from explorer.state.tree_load import expand_node
     from explorer.storage.blob import SAMPLE_NAMES
+    from explorer.workspace.tree import LoadState, StateTree
+    from explorer.workspace.tree_load import expand_node
     from tests.support import azurite as azurite_support
     from tests.support.latency_proxy import LatencyProxy
 

@@ -98,9 +98,6 @@ async def shoot(outdir: Path, *, dark: bool = False) -> list[Path]:
     """Grab every screen of the detail pane and the dialogs into ``outdir``."""
     from PySide6.QtWidgets import QApplication
 
-    from explorer.state.audit import AuditLog
-    from explorer.state.backups import BackupStore
-    from explorer.state.safe_write import SafeWriter
     from explorer.storage.memory import MemoryStorage
     from explorer.ui.detail.pane import TAB_HISTORY, TAB_RAW, TAB_STACK, DetailPane
     from explorer.ui.detail.redaction import Redaction
@@ -108,6 +105,9 @@ async def shoot(outdir: Path, *, dark: bool = False) -> list[Path]:
     from explorer.ui.dialogs.history import AuditDialog
     from explorer.ui.dialogs.save import SaveDialog
     from explorer.ui.pending import PendingEdits
+    from explorer.workspace.audit import AuditLog
+    from explorer.workspace.backups import BackupStore
+    from explorer.workspace.safe_write import SafeWriter
 
     app = QApplication.instance()
     assert isinstance(app, QApplication)

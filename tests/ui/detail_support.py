@@ -10,11 +10,11 @@ from typing import Any
 from PySide6.QtCore import SignalInstance
 
 from explorer.core.items import RawItem
-from explorer.state.audit import AuditLog
-from explorer.state.backups import BackupStore
-from explorer.state.safe_write import SafeWriter
 from explorer.storage.base import Storage
 from explorer.storage.sqlite import SqliteStorage
+from explorer.workspace.audit import AuditLog
+from explorer.workspace.backups import BackupStore
+from explorer.workspace.safe_write import SafeWriter
 
 
 def sqlite_store(tmp_path: Path, *, read_only: bool = False) -> SqliteStorage:

@@ -15,7 +15,7 @@ import pytest
 from azure.storage.blob.aio import ContainerClient
 from PySide6.QtGui import QImage
 
-from explorer.profiles import Profile, ProfileStore
+from explorer.workspace.profiles import Profile, ProfileStore
 from tests.support.azurite import Azurite, unique_container
 from tests.ui.window_support import make_store
 

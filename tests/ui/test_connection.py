@@ -9,10 +9,10 @@ import pytest
 from PySide6.QtWidgets import QDialog
 
 from explorer.app import build_window, check_profile, open_profile
-from explorer.profiles import KEYRING_SERVICE, Profile, ProfileStore
-from explorer.state.tree import LoadState
 from explorer.ui.connection_dialog import ConnectionDialog
 from explorer.ui.tasks import TaskRunner
+from explorer.workspace.profiles import KEYRING_SERVICE, Profile, ProfileStore
+from explorer.workspace.tree import LoadState
 from tests.support.keyrings import MemoryKeyring
 from tests.ui.window_support import make_store, settings_at, until
 

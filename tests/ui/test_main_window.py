@@ -12,10 +12,10 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 
 from explorer.app import build_window
 from explorer.core.items import RawItem
-from explorer.profiles import Profile
-from explorer.state.tree import LoadState, NodeKind
 from explorer.storage.sqlite import SqliteStorage
 from explorer.ui.models import roles
+from explorer.workspace.profiles import Profile
+from explorer.workspace.tree import LoadState, NodeKind
 from tests.ui.window_support import (
     first_of,
     labels,

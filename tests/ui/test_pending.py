@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from explorer.state.session import EditSession
 from explorer.storage.sqlite import SqliteStorage
 from explorer.ui.detail.pane import DetailPane
 from explorer.ui.dialogs.history import AuditModel, BackupsModel
 from explorer.ui.dialogs.save import SaveDialog
 from explorer.ui.pending import PendingEdits
+from explorer.workspace.session import EditSession
 from tests.ui.detail_demo import CONV_KEY, USER_DOC, USER_KEY, fill
 from tests.ui.detail_support import external_write, next_emit, safe_writer, sqlite_store, stored
 
@@ -210,7 +210,7 @@ async def test_safe_writer_backs_up_and_history_reverts_as_a_pending_edit(
 
 
 def test_models_pass_the_tester_with_records(qtmodeltester: Any, qapp: Any) -> None:
-    from explorer.state.audit import AuditEntry
+    from explorer.workspace.audit import AuditEntry
 
     model = AuditModel()
     model.set_records(

@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 from PySide6.QtCore import QModelIndex, Qt
 
 from explorer.core.items import Entry
-from explorer.state.tree import LoadState, Node, StateTree
 from explorer.ui.models import roles
 from explorer.ui.models.state_tree_model import DIRTY_MARK, StateTreeModel
+from explorer.workspace.tree import LoadState, Node, StateTree
 
 KEYS = [
     "msteams/users/29:1AbC",

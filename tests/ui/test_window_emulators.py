@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from explorer.profiles import Profile
-from explorer.state.tree import LoadState, Node, NodeKind
 from explorer.storage.registry import open_store
 from explorer.ui.models import roles
+from explorer.workspace.profiles import Profile
+from explorer.workspace.tree import LoadState, Node, NodeKind
 from tests.ui.window_support import until
 
 pytestmark = pytest.mark.emulator

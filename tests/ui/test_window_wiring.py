@@ -21,14 +21,14 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QDialog, QMenu
 
 from explorer.app import build_window
-from explorer.profiles import Profile
-from explorer.state.tree import LoadState
 from explorer.storage.sqlite import SqliteStorage
 from explorer.ui.dialogs.redaction_rules import SETTINGS_KEY, RedactionRulesDialog
 from explorer.ui.models import roles
 from explorer.ui.tasks import TaskRunner
 from explorer.ui.update_check import ENABLED_KEY
 from explorer.ui.window_parts import REDACTION_SHORTCUT
+from explorer.workspace.profiles import Profile
+from explorer.workspace.tree import LoadState
 from tests.ui.window_support import make_store, settings_at, until
 
 KEYS = [
@@ -307,8 +307,8 @@ async def test_test_connection_sits_under_the_fields_of_every_kind(
     qtbot: Any, tmp_path: Path
 ) -> None:
     from explorer.app import check_profile
-    from explorer.profiles import ProfileStore
     from explorer.ui.connection_dialog import ConnectionDialog
+    from explorer.workspace.profiles import ProfileStore
 
     dialog = ConnectionDialog(
         ProfileStore(tmp_path / "connections.json"), TaskRunner(), check_profile
@@ -412,8 +412,8 @@ async def test_shutdown_leaves_no_window_task_running(qtbot: Any, tmp_path: Path
 
 async def test_conflict_dialog_says_once_what_is_still_pending(qtbot: Any, tmp_path: Path) -> None:
     from explorer.core.items import RawItem
-    from explorer.state.session import EditSession
     from explorer.ui.dialogs.conflict import ConflictDialog
+    from explorer.workspace.session import EditSession
 
     async with SqliteStorage(tmp_path / "s.db") as store:
         stored = await store.write_raw(RawItem(key="webchat/users/u1", body=b'{"a": 1}'))

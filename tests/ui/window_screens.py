@@ -21,8 +21,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from explorer.profiles import Profile
-from explorer.state.tree import NodeKind
+from explorer.workspace.profiles import Profile
+from explorer.workspace.tree import NodeKind
 
 
 async def _settle(seconds: float = 0.3) -> None:
@@ -49,8 +49,6 @@ async def shoot(outdir: Path, data: Path, prefix: str) -> list[Path]:
     from PySide6.QtWidgets import QWidget
 
     from explorer.app import build_window, check_profile, shutdown
-    from explorer.profiles import ProfileStore
-    from explorer.state.demo import ensure_demo_store_async
     from explorer.ui.connection_dialog import ConnectionDialog
     from explorer.ui.detail.pane import TAB_HISTORY, TAB_STACK
     from explorer.ui.dialogs.conflict import ConflictDialog
@@ -58,6 +56,8 @@ async def shoot(outdir: Path, data: Path, prefix: str) -> list[Path]:
     from explorer.ui.dialogs.redaction_rules import RedactionRulesDialog
     from explorer.ui.dialogs.save import SaveDialog
     from explorer.ui.screenshot import show_first_user_state
+    from explorer.workspace.demo import ensure_demo_store_async
+    from explorer.workspace.profiles import ProfileStore
     from tests.ui.window_support import settings_at
 
     written: list[Path] = []

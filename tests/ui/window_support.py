@@ -20,8 +20,8 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from explorer.core.items import RawItem
-from explorer.state.tree import Node, NodeKind
 from explorer.storage.sqlite import SqliteStorage
+from explorer.workspace.tree import Node, NodeKind
 
 
 async def until(condition: Callable[[], Any], within: float = 15.0) -> Any:

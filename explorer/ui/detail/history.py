@@ -19,10 +19,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.state.audit import AuditLog
-from explorer.state.backups import Backup, BackupStore, store_identity
 from explorer.storage.base import Storage
 from explorer.ui.dialogs.history import AuditModel, BackupsModel, table_view
+from explorer.workspace.audit import AuditLog
+from explorer.workspace.backups import Backup, BackupStore, store_identity
 
 
 class HistoryView(QWidget):

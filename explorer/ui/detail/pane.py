@@ -29,9 +29,6 @@ from PySide6.QtWidgets import (
 
 from explorer.core.errors import DecodeError, StorageError
 from explorer.core.items import RawItem
-from explorer.state.audit import AuditLog
-from explorer.state.backups import Backup, BackupStore
-from explorer.state.session import EditSession
 from explorer.storage.base import Storage
 from explorer.ui.detail import style
 from explorer.ui.detail.banner import Banner
@@ -44,6 +41,9 @@ from explorer.ui.detail.stack import DialogStackView
 from explorer.ui.detail.values import TEXT_LIMIT
 from explorer.ui.dialogs.history import show_audit_log
 from explorer.ui.pending import PendingEdits
+from explorer.workspace.audit import AuditLog
+from explorer.workspace.backups import Backup, BackupStore
+from explorer.workspace.session import EditSession
 
 TAB_PROPERTIES, TAB_RAW, TAB_STACK, TAB_HISTORY = range(4)
 

@@ -20,11 +20,11 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont
 
-from explorer.state.session import EditSession
 from explorer.ui.detail import style
 from explorer.ui.detail.redaction import Redaction
 from explorer.ui.detail.values import preview, type_badge
 from explorer.ui.models.columns import ColumnsTableModel
+from explorer.workspace.session import EditSession
 
 _BASE = int(Qt.ItemDataRole.UserRole) + 100
 #: the property name of a row (str)

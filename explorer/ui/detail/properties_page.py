@@ -30,10 +30,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.state.session import EditSession
 from explorer.ui.detail.editor import PropertyEditor
 from explorer.ui.detail.properties import CHANGE_ROLE, PropertiesModel
 from explorer.ui.detail.redaction import Redaction
+from explorer.workspace.session import EditSession
 
 
 def _is_delete(event: QKeyEvent) -> bool:

@@ -15,12 +15,12 @@ from typing import Any
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from explorer.core.items import RawItem
-from explorer.state.session import EditSession
 from explorer.ui.detail import style
 from explorer.ui.detail.header import human_size
 from explorer.ui.detail.jsonview import JsonView
 from explorer.ui.detail.redaction import Redaction
 from explorer.ui.detail.values import RAW_LINE_LIMIT, TEXT_LIMIT, clip_note
+from explorer.workspace.session import EditSession
 
 MODES = ("Stored, formatted", "Stored, exact bytes", "Draft as it will be written")
 

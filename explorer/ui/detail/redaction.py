@@ -3,7 +3,7 @@
 ``Redaction`` is one shared object (created by the app, passed to every view
 that shows values). While it is enabled, views show ``view_value`` /
 ``view_document`` results: masked copies made by ``RedactionRules`` from
-``explorer.state.redact``. Revealing is per item (store + key) and is undone by
+``explorer.workspace.redact``. Revealing is per item (store + key) and is undone by
 ``hide`` or by switching redaction off and on. A masked value is never
 editable: editors must check ``is_masked`` first, so a mask is never written.
 """
@@ -15,8 +15,8 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 
-from explorer.state.redact import RedactionRules
 from explorer.storage.base import Storage
+from explorer.workspace.redact import RedactionRules
 
 
 class Redaction(QObject):

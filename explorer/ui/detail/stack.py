@@ -25,11 +25,11 @@ from PySide6.QtWidgets import (
 
 from explorer.core.errors import DialogStackError
 from explorer.state.dialogs import DIALOG_STATE, stack_form
-from explorer.state.session import EditSession
 from explorer.ui.detail import style
 from explorer.ui.detail.jsonview import JsonView
 from explorer.ui.detail.redaction import Redaction
 from explorer.ui.detail.values import preview
+from explorer.workspace.session import EditSession
 
 FORM_NOTES = {
     "python": "botbuilder-python form (active first as stored)",

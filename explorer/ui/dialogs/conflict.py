@@ -31,11 +31,11 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core.items import RawItem
-from explorer.state.session import EditSession
 from explorer.ui.detail import style
 from explorer.ui.detail.redaction import Redaction
 from explorer.ui.dialogs.diff import CompareView, DiffView
 from explorer.ui.dialogs.review import diff_texts, document_text, edits_summary
+from explorer.workspace.session import EditSession
 
 RELOAD = "reload"
 OVERWRITE = "overwrite"

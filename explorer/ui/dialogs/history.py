@@ -34,10 +34,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.state.audit import AuditEntry, AuditLog
-from explorer.state.backups import Backup
 from explorer.ui.detail import style
 from explorer.ui.models.columns import ColumnsTableModel
+from explorer.workspace.audit import AuditEntry, AuditLog
+from explorer.workspace.backups import Backup
 
 Index = QModelIndex | QPersistentModelIndex
 _BASE = int(Qt.ItemDataRole.UserRole) + 120

@@ -1,6 +1,6 @@
 """``RedactionRulesDialog``: edit which values Redaction mode masks; kept in QSettings.
 
-The rules are ``explorer.state.redact.RedactionRules``: property-name patterns
+The rules are ``explorer.workspace.redact.RedactionRules``: property-name patterns
 (one regex per line, matched against the whole name with case, ``_``, ``-``
 and spaces ignored), value patterns (``label: regex`` per line, searched in
 string values anywhere) and the mask text. OK checks every regex first: a bad
@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.state.redact import RedactionRules
 from explorer.ui.detail import style
 from explorer.ui.detail.redaction import Redaction
+from explorer.workspace.redact import RedactionRules
 
 log = logging.getLogger(__name__)
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from explorer.core.items import RawItem
-from explorer.state.session import EditSession, canonical, pretty_body
 from explorer.ui.detail.redaction import Redaction
 from explorer.ui.detail.values import TEXT_LIMIT, clip
+from explorer.workspace.session import EditSession, canonical, pretty_body
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,12 +25,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.state.session import EditSession
 from explorer.ui.detail import style
 from explorer.ui.detail.properties import PENDING_MARK
 from explorer.ui.detail.redaction import Redaction
 from explorer.ui.dialogs.diff import DiffView
 from explorer.ui.dialogs.review import diff_texts, edits_summary
+from explorer.workspace.session import EditSession
 
 Request = tuple[str, list[EditSession]]
 

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 
 _BASE = int(Qt.ItemDataRole.UserRole)
 
-#: the ``explorer.state.tree.Node`` behind a row
+#: the ``explorer.workspace.tree.Node`` behind a row
 NODE_ROLE = _BASE + 1
 #: the storage key of a state row (``None`` for group rows)
 KEY_ROLE = _BASE + 2

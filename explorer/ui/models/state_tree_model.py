@@ -1,4 +1,4 @@
-"""``StateTreeModel``: a Qt item model adapting ``explorer.state.tree.StateTree``.
+"""``StateTreeModel``: a Qt item model adapting ``explorer.workspace.tree.StateTree``.
 
 Invariants (checked by ``qtmodeltester`` in the tests):
 
@@ -35,8 +35,8 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QFont, QPalette
 from PySide6.QtWidgets import QApplication, QStyle
 
-from explorer.state.tree import ConnectionNode, LoadState, Node, NodeKind, StateTree
 from explorer.ui.models import roles
+from explorer.workspace.tree import ConnectionNode, LoadState, Node, NodeKind, StateTree
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Name", "Items")

@@ -1,6 +1,6 @@
 """Plain values of the explicit-save core: edits, changes, the exact diff, JSON equality.
 
-Used by ``explorer.state.session`` (and re-exported there). No I/O.
+Used by ``explorer.workspace.session`` (and re-exported there). No I/O.
 
 Invariants: a ``SessionDiff`` holds the stored bytes and the bytes a save
 would write, exactly; its texts are those bytes formatted for reading, made

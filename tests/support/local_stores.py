@@ -1,4 +1,4 @@
-"""Stores for the state tests: every bucket rule runs over memory and SQLite."""
+"""The `storage` fixture: every state and workspace rule runs over memory and SQLite."""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from urllib.parse import unquote, unquote_plus
 
 from explorer.state.keys import KEY_STYLES, conversation_key, parse_key, user_key
-from explorer.state.tree import ConnectionNode, Node, NodeKind, StateTree, node_matches
+from explorer.workspace.tree import ConnectionNode, Node, NodeKind, StateTree, node_matches
 
 #: channels tried for a bare id when the tree knows none yet
 COMMON_CHANNELS = ("msteams", "webchat", "emulator", "directline", "test", "slack")

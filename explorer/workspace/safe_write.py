@@ -34,9 +34,9 @@ from dataclasses import replace
 
 from explorer.core.errors import ETagConflictError, ReadOnlyError, StorageError
 from explorer.core.items import RawItem
-from explorer.state.audit import AuditEntry, AuditLog
-from explorer.state.backups import Backup, BackupState, BackupStore, store_identity
 from explorer.storage.base import Storage
+from explorer.workspace.audit import AuditEntry, AuditLog
+from explorer.workspace.backups import Backup, BackupState, BackupStore, store_identity
 
 #: how often an unconditional write is retried after losing a race
 RETRIES = 3

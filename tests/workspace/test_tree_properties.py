@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from explorer.core.items import Entry
-from explorer.state.tree import ConnectionNode, Node, NodeKind, StateTree
-from tests.state.test_tree import Recorder
+from explorer.workspace.tree import ConnectionNode, Node, NodeKind, StateTree
+from tests.workspace.test_tree import Recorder
 
 CHANNELS = ["msteams", "webchat", "msteams:COPILOT", "auth"]
 IDS = ["29:1AbC", "a:1Q;messageid=17", "u/x", "Kx1|livechat", "ü ?#*\\"]

@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 
 from explorer.core.errors import StorageError
 from explorer.core.items import RawItem
-from explorer.state.redact import redact_secrets
+from explorer.workspace.redact import redact_secrets
 
 T = TypeVar("T")
 BackupState = Literal["pending", "applied", "unknown"]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from explorer.core.items import Entry, RawItem
-from explorer.state.search import estimate_cost, search_values
 from explorer.storage.base import Capability
 from explorer.storage.memory import MemoryStorage
+from explorer.workspace.search import estimate_cost, search_values
 
 
 async def test_matches_values_and_tags_case_insensitively_in_chunks() -> None:

@@ -20,10 +20,10 @@ from explorer.core.errors import (
     ReadOnlyError,
 )
 from explorer.core.items import RawItem
-from explorer.state.session import EditSession
 from explorer.storage import MemoryStorage, StorageBase
 from explorer.storage.base import Storage
 from explorer.storage.sqlite import SqliteStorage
+from explorer.workspace.session import EditSession
 
 KEY = "msteams/users/29:1AbC"
 USER = {"UserProfile": {"py/object": "bbmodels.UserProfile", "name": "Ada"}, "prefs": {"n": 1}}

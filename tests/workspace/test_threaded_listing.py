@@ -11,9 +11,9 @@ import pytest
 
 from explorer.core.errors import BackendUnavailableError, StorageError
 from explorer.core.items import Entry, RawItem
-from explorer.state.threaded_listing import ThreadedLister
 from explorer.storage.base import Capability
 from explorer.storage.sqlite import SqliteStorage
+from explorer.workspace.threaded_listing import ThreadedLister
 
 
 async def filled(path: Path, count: int) -> None:

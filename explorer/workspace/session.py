@@ -33,7 +33,8 @@ from explorer.core.errors import ETagConflictError, ItemNotFoundError, StorageEr
 from explorer.core.items import JsonObject, RawItem
 from explorer.state._json import json_copy
 from explorer.state.dialogs import DIALOG_STATE, Frame, clear_stack, pop_active, read_stack
-from explorer.state.session_values import (
+from explorer.storage.base import Storage
+from explorer.workspace.session_values import (
     MISSING,
     TYPE_MEMBER,
     TYPE_MEMBERS,
@@ -45,7 +46,6 @@ from explorer.state.session_values import (
     pretty_body,
     same_json,
 )
-from explorer.storage.base import Storage
 
 __all__ = [
     "MISSING",

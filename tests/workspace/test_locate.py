@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 import pytest
 
 from explorer.core.items import Entry
-from explorer.state.locate import candidate_keys, locate, unescape_candidates
-from explorer.state.tree import NodeKind, StateTree
 from explorer.storage.memory import MemoryStorage
+from explorer.workspace.locate import candidate_keys, locate, unescape_candidates
+from explorer.workspace.tree import NodeKind, StateTree
 
 KEY = "msteams/conversations/a:1Q;messageid=17"
 

@@ -24,8 +24,8 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from explorer.core.items import Entry
-from explorer.state.tree import ConnectionNode, LoadState, Node, NodeKind, StateTree
 from explorer.storage.base import Capability
+from explorer.workspace.tree import ConnectionNode, LoadState, Node, NodeKind, StateTree
 
 #: (items listed so far, estimated total or None)
 ProgressCallback = Callable[[int, int | None], None]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from explorer.state.redact import (
+from explorer.workspace.redact import (
     RedactionRules,
     forget_secrets,
     redact_documents,

@@ -6,10 +6,10 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from explorer.state.demo import CHANNELS, demo_items, ensure_demo_store, ensure_demo_store_async
 from explorer.state.dialogs import read_stack, stack_form
 from explorer.state.keys import parse_key
 from explorer.storage import open_store
+from explorer.workspace.demo import CHANNELS, demo_items, ensure_demo_store, ensure_demo_store_async
 
 
 def test_deterministic_per_seed() -> None:

@@ -6,7 +6,7 @@ import json
 import multiprocessing
 from pathlib import Path
 
-from explorer.state.audit import AuditLog, diff_hash
+from explorer.workspace.audit import AuditLog, diff_hash
 
 
 def _append_many(path: str, worker: int) -> None:

@@ -15,10 +15,10 @@ from explorer.core.errors import (
     StorageError,
 )
 from explorer.core.items import RawItem
-from explorer.state.audit import AuditLog
-from explorer.state.backups import BackupStore
-from explorer.state.safe_write import SafeWriter
 from explorer.storage import MemoryStorage, StorageBase
+from explorer.workspace.audit import AuditLog
+from explorer.workspace.backups import BackupStore
+from explorer.workspace.safe_write import SafeWriter
 
 KEY = "msteams/users/29:1AbC"
 

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from explorer.core.items import Entry
-from explorer.state.tree import ConnectionNode, LoadState, Node, NodeKind, StateTree
-from explorer.state.tree_load import expand_node, list_connection
 from explorer.storage.base import Capability
 from explorer.storage.memory import MemoryStorage
+from explorer.workspace.tree import ConnectionNode, LoadState, Node, NodeKind, StateTree
+from explorer.workspace.tree_load import expand_node, list_connection
 
 KEYS = [
     "msteams/users/29:1AbC",

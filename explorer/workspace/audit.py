@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from explorer.core.errors import StorageError
-from explorer.state.backups import same_store
-from explorer.state.redact import redact_secrets
+from explorer.workspace.backups import same_store
+from explorer.workspace.redact import redact_secrets
 
 #: bodies above this size are hashed whole instead of diffed (a diff would be slow)
 DIFF_LIMIT = 256 * 1024

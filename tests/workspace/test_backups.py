@@ -10,7 +10,7 @@ import pytest
 
 from explorer.core.errors import StorageError
 from explorer.core.items import RawItem
-from explorer.state.backups import BackupStore, canonical_store_url
+from explorer.workspace.backups import BackupStore, canonical_store_url
 
 
 async def test_record_history_and_exact_form(tmp_path: Path) -> None:
@@ -87,7 +87,7 @@ class _Account:
 
 
 def test_store_identity_tells_accounts_apart_without_secrets() -> None:
-    from explorer.state.backups import same_store, store_identity
+    from explorer.workspace.backups import same_store, store_identity
 
     prod = store_identity(_Account("cosmos://db/state", "https://prod.documents.azure.com:443/"))
     test = store_identity(_Account("cosmos://db/state", "https://test.documents.azure.com/"))
