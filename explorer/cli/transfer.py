@@ -25,18 +25,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 from typing import IO, Any
 
 from explorer.cli.context import EXIT_BAD_INPUT, EXIT_ERROR, Context, json_line
 from explorer.core.errors import ETagConflictError, StorageError
 from explorer.core.items import RawItem
 from explorer.storage.registry import scheme_of
+from explorer.workspace.files import atomic_file
 from explorer.workspace.redact import redact_secrets
 
 BATCH = 200
@@ -140,30 +139,9 @@ async def cmd_export(ctx: Context, args: Any) -> int:
     return 0
 
 
-class _atomic_output:  # noqa: N801 - used like a function
-    """Write to a temporary file beside ``path`` and move it into place on success."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.tmp: str | None = None
-        self.file: IO[str] | None = None
-
-    def __enter__(self) -> IO[str]:
-        if self.path == "-":
-            return sys.stdout
-        target = Path(self.path)
-        fd, self.tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
-        self.file = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
-        return self.file
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        if self.file is None or self.tmp is None:
-            return
-        self.file.close()
-        if exc_type is None:
-            os.replace(self.tmp, self.path)
-        else:
-            os.unlink(self.tmp)
+def _atomic_output(path: str) -> contextlib.AbstractContextManager[IO[str]]:
+    """Standard output for ``-``, else a file that replaces ``path`` on success."""
+    return contextlib.nullcontext(sys.stdout) if path == "-" else atomic_file(path)
 
 
 def _lines(path: str) -> Iterator[tuple[int, str]]:

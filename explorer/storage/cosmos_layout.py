@@ -7,7 +7,7 @@
   key path is refused: bot state containers are partitioned by ``/id``.
 - ``NOTES``: the sentences the UI and CLI show for those facts (``warnings``).
 - ``RequestMeter``: sums the request charge (RU) of one operation.
-- ``parse_url`` / ``is_local`` / ``certificates_checked``: store URLs and TLS.
+- ``is_local`` / ``certificates_checked``: endpoints and TLS.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from explorer.core.errors import BackendUnavailableError, UnknownStoreError
+from explorer.core.errors import BackendUnavailableError
 
 LEGACY_PATHS = ("/_partitionKey", "/partitionKey")
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
@@ -115,17 +115,6 @@ class RequestMeter:
         headers = getattr(exc, "headers", None)
         if isinstance(headers, Mapping) and "x-ms-request-charge" in headers:
             self.hook(headers, None)
-
-
-def parse_url(url: str) -> tuple[str, str]:
-    """``cosmos://DATABASE/CONTAINER`` -> (database, container)."""
-    scheme, sep, rest = url.partition("://")
-    database, _, container = rest.strip("/").partition("/")
-    if scheme.lower() != "cosmos" or not sep or not database or not container or "/" in container:
-        raise UnknownStoreError(
-            f"{url!r} is not a Cosmos DB store URL; use cosmos://DATABASE/CONTAINER"
-        )
-    return database, container
 
 
 def is_local(endpoint: str) -> bool:

@@ -17,6 +17,7 @@ from typing import Any
 
 from explorer.core.errors import UnknownStoreError
 from explorer.storage.base import Storage
+from explorer.storage.url import StoreUrl
 
 ENTRY_POINT_GROUP = "botstate_explorer.backends"
 
@@ -38,13 +39,7 @@ def register_backend(scheme: str, factory: StoreFactory) -> None:
 
 
 def scheme_of(url: str) -> str:
-    scheme, sep, _ = url.partition(":")
-    if not sep or not scheme or not scheme.replace("+", "").replace("-", "").isalnum():
-        raise UnknownStoreError(
-            f"{url!r} is not a store URL; use memory:, sqlite:PATH, "
-            "blob://CONTAINER or cosmos://DATABASE/CONTAINER"
-        )
-    return scheme.lower()
+    return StoreUrl.parse(url).scheme
 
 
 def _factory(scheme: str) -> StoreFactory:

@@ -44,7 +44,6 @@ from explorer.core.errors import (
     BackendUnavailableError,
     ETagConflictError,
     StorageError,
-    UnknownStoreError,
 )
 from explorer.core.items import Entry, JsonObject, RawItem
 from explorer.storage.base import (
@@ -76,6 +75,7 @@ from explorer.storage.sqlite_sql import (
     transaction,
     valid_key,
 )
+from explorer.storage.url import StoreUrl
 
 T = TypeVar("T")
 
@@ -384,12 +384,6 @@ def from_url(url: str, *, read_only: bool = False, **options: Any) -> SqliteStor
     Options ``timeout``, ``synchronous`` and ``page_size`` are passed on;
     others (meant for other backends) are ignored.
     """
-    scheme, _, path = url.partition(":")
-    if scheme.lower() != "sqlite":
-        raise UnknownStoreError(f"{url!r} is not a SQLite store URL; use sqlite:PATH")
-    if path.startswith("///"):
-        path = path[2:]
-    if not path:
-        raise UnknownStoreError(f"{url!r} names no file; use sqlite:PATH, e.g. sqlite:state.db")
+    path = StoreUrl.parse(url).sqlite_path
     known = {k: v for k, v in options.items() if k in ("timeout", "synchronous", "page_size")}
     return SqliteStorage(path, read_only=read_only, **known)

@@ -20,7 +20,6 @@ import contextlib
 import json
 import logging
 import os
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -32,6 +31,7 @@ from explorer.core.errors import (
     StorageError,
     UnknownStoreError,
 )
+from explorer.workspace.files import atomic_file
 
 log = logging.getLogger(__name__)
 
@@ -268,18 +268,9 @@ class ProfileStore:
             "version": 1,
             "connections": [p.to_dict() for p in sorted(profiles, key=lambda p: p.name)],
         }
-        fd, tmp = tempfile.mkstemp(prefix=f".{FILE_NAME}.", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(document, f, indent=2, ensure_ascii=False)
-                f.write("\n")
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        with atomic_file(self.path) as f:
+            json.dump(document, f, indent=2, ensure_ascii=False)
+            f.write("\n")
 
     def save(self, profile: Profile, secret: str | None = None) -> None:
         """Save ``profile`` (replacing one of the same name); a non-empty ``secret``

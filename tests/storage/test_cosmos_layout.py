@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from explorer.core.errors import BackendUnavailableError, UnknownStoreError
+from explorer.core.errors import BackendUnavailableError
 from explorer.storage.cosmos_docs import ShapeCache
 from explorer.storage.cosmos_layout import (
     ContainerLayout,
@@ -14,7 +14,6 @@ from explorer.storage.cosmos_layout import (
     index_refusal,
     is_local,
     layout_of,
-    parse_url,
 )
 from explorer.storage.registry import open_store
 
@@ -63,14 +62,6 @@ def test_request_meter_sums_one_operation_and_reports_each_charge() -> None:
     meter.hook({"x-ms-request-charge": "n/a"}, {})
     assert meter.total == 3.5
     assert seen == [(2.5, 2.5), (1.0, 3.5), (0.0, 3.5), (0.0, 3.5)]
-
-
-def test_store_urls() -> None:
-    assert parse_url("cosmos://botdb/state") == ("botdb", "state")
-    assert parse_url("COSMOS://botdb/state/") == ("botdb", "state")
-    for bad in ("cosmos://", "cosmos://db", "cosmos://db/c/x", "cosmos:db/c", "blob://a/b"):
-        with pytest.raises(UnknownStoreError):
-            parse_url(bad)
 
 
 def test_insecure_is_for_this_machine_and_the_sdk_never_checks_localhost() -> None:

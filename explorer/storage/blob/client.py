@@ -20,7 +20,8 @@ from urllib.parse import urlsplit
 
 from azure.storage.blob.aio import ContainerClient, ExponentialRetry
 
-from explorer.core.errors import BackendUnavailableError, UnknownStoreError
+from explorer.core.errors import BackendUnavailableError
+from explorer.storage.url import StoreUrl
 
 #: bodies above 1 MiB go up in 1 MiB blocks: aiohttp warns that one larger
 #: request body may hold up the event loop
@@ -72,14 +73,6 @@ def _account_name(account_url: str) -> str:
     return path.split("/")[0] if path else (parts.hostname or "").split(".")[0]
 
 
-def _container_of(url: str) -> str:
-    scheme, _, rest = url.partition("://")
-    name = rest.strip("/")
-    if scheme.lower() != "blob" or not name or "/" in name:
-        raise UnknownStoreError(f"{url!r} is not a blob store URL; use blob://CONTAINER")
-    return name
-
-
 def connect(url: str, options: Mapping[str, Any]) -> tuple[ContainerClient, list[Any]]:
     """A client for ``blob://CONTAINER`` and the credentials made here (to close after it).
 
@@ -87,7 +80,7 @@ def connect(url: str, options: Mapping[str, Any]) -> tuple[ContainerClient, list
     ``UnknownStoreError`` for a URL that is not ``blob://CONTAINER`` and
     ``BackendUnavailableError`` when no account is given at all.
     """
-    name = _container_of(url)
+    name = StoreUrl.parse(url).blob_container
     connection = options.get("connection_string") or os.environ.get(
         "AZURE_STORAGE_CONNECTION_STRING"
     )

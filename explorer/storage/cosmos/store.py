@@ -18,7 +18,8 @@ from explorer.storage.base import Capability, as_document, dump_json
 from explorer.storage.cosmos.client import choose_credential, container_properties, new_client
 from explorer.storage.cosmos.writes import CosmosWrites
 from explorer.storage.cosmos_docs import CONTENT_TYPE, document_of, new_envelope
-from explorer.storage.cosmos_layout import NOTES, certificates_checked, layout_of, parse_url
+from explorer.storage.cosmos_layout import NOTES, certificates_checked, layout_of
+from explorer.storage.url import StoreUrl
 
 
 class CosmosStorage(CosmosWrites):
@@ -169,7 +170,7 @@ def from_url(url: str, *, read_only: bool = False, **options: Any) -> CosmosStor
     (default off: the explorer never creates containers), ``container`` (an
     SDK ``ContainerProxy`` to use instead of connecting). Others are ignored.
     """
-    database, container = parse_url(url)
+    database, container = StoreUrl.parse(url).cosmos_names
     known = {
         "endpoint",
         "key",
