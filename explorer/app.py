@@ -1,11 +1,11 @@
 """Composition root: QApplication, the qasync loop, stores, services, the window.
 
 ``run_gui(args)`` parses ``[STORE] [--demo] [--screenshot PNG] [--self-test]
-[--read-only]`` (plus the store options the CLI accepts). It is the only place
-that knows every concrete class: it builds the ``TaskRunner``, the
-``ConnectionManager`` with an opener over ``open_store``, the ``SafeWriter``
-(backups and audit log in the user data dir), the pending edits and detail
-pane, and the window, and hands each only what it needs.
+[--read-only]`` (plus the store options the CLI accepts). Wiring only: it reads
+the environment once, builds the workspace's ``Connector`` (store URLs, saved
+connections, secrets) and ``WriteSafety`` (backups, audit log), the
+``TaskRunner``, the ``ConnectionManager``, the pending edits and detail pane,
+and the window, and hands each only what it needs.
 
 - ``--screenshot PNG``: open STORE, expand the first channel, select the
   first user state, save a grab of the main window and exit (exit 1 if the
@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import os
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from explorer.workspace.connections import Connector, StoreFlags, warm_backends
+from explorer.workspace.environment import DataPaths, Environment
 from explorer.workspace.profiles import Profile
 
 APP_NAME = "Bot State Explorer"
@@ -50,127 +51,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def data_dir() -> Path:
-    """The CLI's data dir ($BOTSTATE_EXPLORER_DATA_DIR or the platform's): one history."""
-    from explorer.cli.context import data_dir as shared
-
-    return shared()
-
-
-def profile_from_url(url: str, args: argparse.Namespace) -> tuple[Profile, str | None]:
-    """A one-off profile for a store URL given on the command line; ``@NAME`` is
-    the saved connection NAME with its secret from the keychain."""
-    if url.startswith("@"):
-        from explorer.cli.context import profiles_path
-        from explorer.workspace.profiles import ProfileStore
-
-        profiles = ProfileStore(profiles_path(data_dir()))
-        return profiles.named(url[1:]), profiles.secret(url[1:])
-    from explorer.core.errors import UnknownStoreError
-    from explorer.workspace.profiles import KINDS, profile_for_url
-
-    scheme, _, rest = url.partition(":")
-    if scheme not in KINDS:
-        raise UnknownStoreError(
-            f"{url!r} is not a store the window opens; use memory:, sqlite:PATH, "
-            "blob://CONTAINER, cosmos://DATABASE/CONTAINER or @NAME (a saved connection)"
-        )
-    name = Path(rest).name or url if scheme == "sqlite" else rest.lstrip("/") or url
-    endpoint = args.endpoint or os.environ.get("COSMOS_ENDPOINT", "")
-    profile = profile_for_url(
-        name, url, args.environment, endpoint=endpoint, insecure=args.insecure
-    )
-    if scheme == "blob":
-        return profile, args.connection_string or os.environ.get("AZURE_STORAGE_CONNECTION_STRING")
-    if scheme == "cosmos":
-        return profile, args.key or os.environ.get("COSMOS_KEY")
-    return profile, None
-
-
-#: backend modules by profile kind; imported off the event loop (Azure SDKs take
-#: a few hundred ms to import, a visible freeze if done on the loop)
-BACKEND_MODULES = {
-    "sqlite": "explorer.storage.sqlite",
-    "blob": "explorer.storage.blob",
-    "cosmos": "explorer.storage.cosmos",
-}
-
-
-def warm_backends() -> None:
-    """Import every backend (in a worker thread at start-up): later connects are quick."""
-    for module in BACKEND_MODULES.values():
-        importlib.import_module(module)
-
-
-async def open_profile(profile: Profile, secret: str | None, read_only: bool) -> Any:
-    """Open (enter) the store of ``profile``; the demo kind is filled in memory."""
-    from explorer.storage.registry import open_store
-
-    module = BACKEND_MODULES.get(profile.kind)
-    if module is not None and module not in sys.modules:
-        await asyncio.to_thread(importlib.import_module, module)
-
-    if profile.kind == "memory":
-        from explorer.workspace.demo import demo_items, fill_store
-
-        store = open_store("memory:")
-        await store.__aenter__()
-        await fill_store(store, demo_items())
-        store.read_only = read_only
-        return store
-    options = profile.store_options(secret)
-    if profile.kind == "blob":
-        # the SDK parses each listing page on the event loop: 1,000 names keep
-        # that under the 50 ms a person notices (5,000 take ~100 ms or more)
-        options.setdefault("page_size", 1000)
-    store = open_store(profile.url(), read_only=read_only, **options)
-    await store.__aenter__()
-    return store
-
-
-async def make_lister(profile: Profile, secret: str | None) -> Any:
-    """A ``ThreadedLister`` for network stores (their SDKs parse pages on the loop)."""
-    if profile.kind not in ("blob", "cosmos"):
-        return None
-    from explorer.storage.registry import open_store
-    from explorer.workspace.threaded_listing import ThreadedLister
-
-    options = profile.store_options(secret)
-    if profile.kind == "blob":
-        # the XML of a page is parsed in C holding the GIL: 400 names keep each hold short
-        # (1,000: window stall on Azurite 20k median ~50 ms; 400: ~38 ms, same listing time)
-        options.setdefault("page_size", 400)
-    return await ThreadedLister.start(lambda: open_store(profile.url(), read_only=True, **options))
-
-
-async def check_profile(profile: Profile, secret: str | None) -> str:
-    """One line saying what a read-only connection to ``profile`` found."""
-    store = await asyncio.wait_for(open_profile(profile, secret, True), timeout=20)
-    try:
-        first: str | None = None
-        async with asyncio.timeout(20):
-            async for key in store.iter_keys(""):
-                first = key
-                break
-    finally:
-        await store.__aexit__(None, None, None)
-    tls = (
-        ""
-        if profile.kind not in ("blob", "cosmos")
-        else (" · TLS checks OFF" if profile.insecure else " · TLS verified")
-    )
-    if first is None:
-        return f"Connected: the store is empty{tls}"
-    if len(first) > 48:
-        first = f"{first[:22]}…{first[-22:]}"
-    return f"Connected: it holds state (first key {first}){tls}"
-
-
-def build_window(settings: Any = None, data: Path | None = None) -> Any:
+def build_window(
+    settings: Any = None, data: Path | None = None, *, connector: Connector | None = None
+) -> Any:
     """The window with every service wired; used by ``run_gui`` and the tests.
 
-    ``settings``: a QSettings for profiles and layout (None: nothing saved);
-    ``data``: folder of the backups and audit log (default: the user data dir).
+    ``settings``: a QSettings for layout and redaction rules (None: nothing
+    saved, no saved connections); ``data``: the folder of the backups, audit
+    log and saved connections (default: ``connector``'s, else the user data dir).
     """
     from explorer.storage.base import Storage
     from explorer.ui.connections import ConnectionManager
@@ -178,40 +66,44 @@ def build_window(settings: Any = None, data: Path | None = None) -> Any:
     from explorer.ui.main_window import MainWindow
     from explorer.ui.pending import PendingEdits
     from explorer.ui.tasks import TaskRunner
-    from explorer.workspace.audit import AuditLog
-    from explorer.workspace.backups import BackupStore
-    from explorer.workspace.profiles import ProfileStore
+    from explorer.workspace.connections import WriteSafety
     from explorer.workspace.safe_write import SafeWriter
     from explorer.workspace.tree import StateTree
 
-    folder = data_dir() if data is None else data
+    if connector is None or data is not None:
+        env = Environment.from_os()
+        paths = DataPaths.resolve(None, env) if data is None else DataPaths(data)
+        connector = Connector(paths, env)
+    paths = connector.paths
+    safety = WriteSafety(paths)
     runner = TaskRunner()
-    manager = ConnectionManager(StateTree(), runner, open_profile, lister_factory=make_lister)
-    from explorer.cli.context import audit_path, backups_path, profiles_path
-
-    backups, audit = BackupStore(backups_path(folder)), AuditLog(audit_path(folder))
+    manager = ConnectionManager(
+        StateTree(), runner, connector.open_profile, lister_factory=connector.make_lister
+    )
 
     def writer_for(store: Storage) -> SafeWriter:
         conn = next((c for c in manager.connections if c.store is store), None)
-        return SafeWriter(backups, audit, profile=conn.profile.name if conn else None)
+        return safety.writer(conn.profile.name if conn else None)
 
     from explorer.ui.detail.redaction import Redaction
     from explorer.ui.dialogs.redaction_rules import load_rules
 
     redaction = Redaction(load_rules(settings))
     pending = PendingEdits(writer_for, redaction=redaction)
-    detail = DetailPane(pending=pending, redaction=redaction, backups=backups, audit=audit)
+    detail = DetailPane(
+        pending=pending, redaction=redaction, backups=safety.backups, audit=safety.audit
+    )
     redaction.setParent(detail)
     detail.error.connect(runner.error)
     pending.error.connect(runner.error)
-    profiles = ProfileStore(profiles_path(folder)) if settings is not None else None
+    profiles = connector.profiles if settings is not None else None
 
     def connect_dialog(window: MainWindow) -> None:
         from explorer.ui.connection_dialog import ConnectionDialog
 
         if profiles is None:
             return
-        dialog = ConnectionDialog(profiles, runner, check_profile, window)
+        dialog = ConnectionDialog(profiles, runner, connector.check_profile, window)
         dialog.accepted.connect(lambda: window.connect_profile(dialog.profile(), dialog.secret()))
         dialog.open()
 
@@ -219,7 +111,7 @@ def build_window(settings: Any = None, data: Path | None = None) -> Any:
         manager, runner, detail, pending=pending, settings=settings, connect_dialog=connect_dialog
     )
     pending.dialog_parent = window
-    window.data_folder = str(folder)  # named in Help → About
+    window.data_folder = str(paths.base)  # named in Help → About
     runner.setParent(window)
     manager.setParent(window)
     pending.setParent(window)
@@ -259,37 +151,56 @@ def run_gui(args: list[str]) -> int:
         if options.self_test:
             coro = _self_test()
         else:
+            env = Environment.from_os()
+            connector = Connector(DataPaths.resolve(None, env), env)
             settings = QSettings(ORG_NAME, "explorer") if not headless else None
-            coro = _run(options, build_window(settings), screenshot=options.screenshot)
+            window = build_window(settings, connector=connector)
+            coro = _run(options, window, connector, screenshot=options.screenshot)
         with loop:
             return int(loop.run_until_complete(coro))
     finally:
         asyncio.set_event_loop(None)
 
 
-async def _run(options: argparse.Namespace, window: Any, *, screenshot: str | None) -> int:
+async def _run(
+    options: argparse.Namespace, window: Any, connector: Connector, *, screenshot: str | None
+) -> int:
     window.show()
     warming = asyncio.ensure_future(asyncio.to_thread(warm_backends))
     try:
-        return await _show(options, window, screenshot)
+        return await _show(options, window, connector, screenshot)
     finally:  # the imports finish in their thread; nothing is left pending
         await asyncio.gather(warming, return_exceptions=True)
 
 
-async def _show(options: argparse.Namespace, window: Any, screenshot: str | None) -> int:
+def flags_of(options: argparse.Namespace) -> StoreFlags:
+    """The store options given on the command line."""
+    return StoreFlags(
+        connection_string=options.connection_string,
+        key=options.key,
+        endpoint=options.endpoint,
+        insecure=options.insecure,
+        read_only=options.read_only,
+        environment=options.environment,
+    )
+
+
+async def _show(
+    options: argparse.Namespace, window: Any, connector: Connector, screenshot: str | None
+) -> int:
     from PySide6.QtWidgets import QApplication
 
     url = options.store
     if options.demo and not url:
-        from explorer.cli.context import demo_store_path
         from explorer.workspace.demo import ensure_demo_store_async
 
-        url = await ensure_demo_store_async(demo_store_path(data_dir()))
+        url = await ensure_demo_store_async(connector.paths.demo_store)
     if url:
         from explorer.core.errors import UnknownStoreError
 
         try:
-            profile, secret = profile_from_url(url, options)
+            target = connector.resolve(url, flags_of(options))
+            profile, secret = target.profile, target.secret
         except UnknownStoreError as exc:
             print(f"{APP_NAME}: error: {exc}", file=sys.stderr)
             return 2
@@ -376,9 +287,10 @@ async def _self_test() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         try:
             url = await ensure_demo_store_async(Path(tmp) / "demo.db")
-            window = build_window(None, Path(tmp))
+            connector = Connector(DataPaths(Path(tmp)), Environment())
+            window = build_window(None, connector=connector)
             window.show()
-            profile, _ = profile_from_url(url, _parser().parse_args([]))
+            profile = connector.resolve(url).profile
             await show_first_user_state(window, profile, None, True)
             if window.grab().isNull():
                 problems.append("the window could not be drawn")

@@ -15,11 +15,10 @@ bot's write; ``--if-match`` overrides it (``--if-match '*'``: unconditional).
 from __future__ import annotations
 
 import json
-import os
 import sys
 from typing import Any
 
-from explorer.cli.context import EXIT_ERROR, Context, escape_key, json_line, profiles_path
+from explorer.cli.context import EXIT_ERROR, Context, escape_key, json_line
 from explorer.core.errors import DecodeError, ETagConflictError, ItemNotFoundError
 from explorer.core.items import Entry, JsonObject, RawItem
 from explorer.state.keys import parse_key
@@ -192,9 +191,7 @@ async def cmd_demo(ctx: Context, args: Any) -> int:
 
 async def cmd_connections(ctx: Context, args: Any) -> int:
     """List (NAME<TAB>ENVIRONMENT<TAB>KIND<TAB>STORE, never a secret), add or remove."""
-    from explorer.workspace.profiles import ProfileStore
-
-    profiles = ProfileStore(profiles_path(ctx.data))
+    profiles = ctx.connector.profiles
     if args.action == "add":
         return _add_connection(ctx, profiles, args)
     if args.action == "rm":
@@ -217,9 +214,8 @@ async def cmd_connections(ctx: Context, args: Any) -> int:
 
 
 def _add_connection(ctx: Context, profiles: Any, args: Any) -> int:
+    from dataclasses import replace
     from pathlib import Path
-
-    from explorer.workspace.profiles import profile_for_url
 
     if not args.name or not args.target:
         raise ValueError("connections add needs NAME and STORE, e.g. `connections add contoso "
@@ -229,15 +225,10 @@ def _add_connection(ctx: Context, profiles: Any, args: Any) -> int:
     url = args.target
     if url.startswith("sqlite:"):  # a path that works from any folder
         url = f"sqlite:{Path(url[len('sqlite:') :]).expanduser().resolve()}"
-    options = ctx.store_options
-    profile = profile_for_url(
-        args.name,
-        url,
-        args.env,
-        endpoint=options.get("endpoint") or os.environ.get("COSMOS_ENDPOINT", ""),
-        insecure=bool(options.get("insecure")),
-    )
-    secret = options.get("connection_string") if profile.kind == "blob" else options.get("key")
+    flags = replace(ctx.flags, environment=args.env)
+    profile = replace(ctx.connector.resolve(url, flags).profile, name=args.name)
+    # only a secret given here is saved, never one from the environment
+    secret = flags.connection_string if profile.kind == "blob" else flags.key
     replaced = profiles.get(args.name) is not None
     profiles.save(profile, secret)
     kept = "the secret in the system keychain" if secret else "no secret"

@@ -35,6 +35,7 @@ from explorer.core.errors import (
     StorageError,
     UnknownStoreError,
 )
+from explorer.workspace.environment import DATA_DIR_ENV
 from explorer.workspace.redact import redact_secrets
 
 PROG = "botstate-explorer"
@@ -80,7 +81,7 @@ def _common(*, cosmos_key: bool = True) -> argparse.ArgumentParser:
         "--unlock", action="store_true", help="allow writes through a production @connection"
     )
     g.add_argument(
-        "--data-dir", metavar="DIR", help=f"backups and audit log (else ${c.DATA_DIR_ENV})"
+        "--data-dir", metavar="DIR", help=f"backups and audit log (else ${DATA_DIR_ENV})"
     )
     g.add_argument(
         "--audit-values",
@@ -104,6 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=__doc__.split("\n\n", 1)[1].replace("``", "") if __doc__ else None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    # every command's namespace has these, also where a command does not take them
+    parser.set_defaults(account_key=None, escaped=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     common, audit_common = [_common()], [_common(cosmos_key=False)]
 
@@ -224,9 +227,9 @@ def main(argv: list[str] | None = None) -> int:
     _utf8_streams()
     try:
         args = build_parser().parse_args(args_list)
-        if getattr(args, "escaped", False):
+        if args.escaped:
             args.key = c.unescape_key(args.key)
-        if getattr(args, "insecure", False):
+        if args.insecure:
             _say("warning: TLS certificate checks are OFF (--insecure); use it only with a "
                  "local emulator")  # fmt: skip
         if not debug:

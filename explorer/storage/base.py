@@ -50,6 +50,8 @@ class Capability(StrEnum):
     MULTI_PROCESS = "multi_process"
     #: stored data survives closing the store
     PERSISTENT = "persistent"
+    #: writes many raw items in one transaction (``write_raw_many``)
+    BULK_WRITE = "bulk_write"
 
 
 class Storage(Protocol):
@@ -58,6 +60,16 @@ class Storage(Protocol):
     url: str
     read_only: bool
     capabilities: frozenset[Capability]
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What the user must know about this store (TLS off, scans, legacy layout)."""
+        ...
+
+    @property
+    def transport_scheme(self) -> str:
+        """``https``, ``http`` (no TLS: a local emulator) or ``local`` (no network)."""
+        ...
 
     async def __aenter__(self) -> Self: ...
 
@@ -278,6 +290,14 @@ class StorageBase(ABC):
 
     async def close(self) -> None:
         """Release connections and files. Safe to call twice."""
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return ()
+
+    @property
+    def transport_scheme(self) -> str:
+        return "local"
 
     def check_writable(self, operation: str, key: str | None = None) -> None:
         if self.read_only:

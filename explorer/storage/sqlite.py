@@ -91,7 +91,9 @@ class SqliteStorage(StorageBase):
     page, 1000).
     """
 
-    capabilities = frozenset({Capability.MULTI_PROCESS, Capability.PERSISTENT})
+    capabilities = frozenset(
+        {Capability.MULTI_PROCESS, Capability.PERSISTENT, Capability.BULK_WRITE}
+    )
 
     def __init__(
         self,

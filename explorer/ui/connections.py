@@ -1,9 +1,10 @@
 """Open connections: one store per profile, its tree node, its write state.
 
 ``ConnectionManager`` opens a profile's store through an injected opener
-(``app.py`` gives it ``open_store`` + ``__aenter__``), adds the connection to
-the tree and starts its listing through the ``TaskRunner``. Profiles marked
-prod open read-only; ``unlock_writes`` reopens the store with
+(``app.py`` gives it the workspace ``Connector.open_profile``), adds the
+connection to the tree and starts its listing through the ``TaskRunner``.
+Profiles marked prod open read-only (the workspace's production rule,
+``opens_read_only``); ``unlock_writes`` reopens the store with
 ``read_only=False`` (read-only is enforced by the storage layer, not by
 buttons). Several connections can be open at once.
 """
@@ -19,8 +20,10 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from explorer.storage.base import Capability, Storage
+from explorer.storage.abilities import Abilities
+from explorer.storage.base import Storage
 from explorer.ui.tasks import TaskHandle, TaskRunner
+from explorer.workspace.connections import opens_read_only
 from explorer.workspace.profiles import Profile
 from explorer.workspace.tree import ConnectionNode, StateTree
 from explorer.workspace.tree_load import expand_node, is_lazy_store, list_connection
@@ -57,14 +60,12 @@ class Connection:
     @property
     def plain_http(self) -> bool:
         """The store is reached over HTTP, no TLS at all (a local emulator)."""
-        return getattr(self.store, "transport_scheme", "https") == "http"
+        return self.store.transport_scheme == "http"
 
     @property
     def request_charge(self) -> float | None:
-        if Capability.REQUEST_CHARGE not in self.store.capabilities:
-            return None
-        value: Any = getattr(self.store, "last_request_charge", None)
-        return float(value) if isinstance(value, int | float) else None
+        charges = Abilities.of(self.store).charges
+        return None if charges is None else float(charges.last_request_charge)
 
 
 class ConnectionManager(QObject):
@@ -100,7 +101,7 @@ class ConnectionManager(QObject):
     ) -> Connection:
         """Open ``profile`` (prod: read-only unless told otherwise) and start listing."""
         if read_only is None:
-            read_only = profile.is_prod
+            read_only = opens_read_only(profile)
 
         store = await self.opener(profile, secret, read_only)
         lazy = is_lazy_store(store)

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from explorer.core.items import RawItem
+from explorer.storage.abilities import Abilities
 from explorer.storage.base import Storage
 
 DEFAULT_SEED = 20240501
@@ -317,9 +318,9 @@ async def fill_store(store: Storage, items: list[RawItem]) -> int:
     """
     existing = await store.read_raw([i.key for i in items])
     fresh = [i for i in items if i.key not in existing]
-    bulk = getattr(store, "write_raw_many", None)
+    bulk = Abilities.of(store).bulk
     if bulk is not None:
-        return int(await bulk(fresh))
+        return await bulk.write_raw_many(fresh)
     for item in fresh:
         await store.write_raw(item, create=True)
     return len(fresh)

@@ -31,6 +31,7 @@ from explorer.core.errors import (
     StorageError,
     UnknownStoreError,
 )
+from explorer.storage.url import FORMS, StoreUrl
 from explorer.workspace.files import atomic_file
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,7 @@ class Profile:
             return f"blob://{s.get('container', '')}"
         if self.kind == "cosmos":
             return f"cosmos://{s.get('database', '')}/{s.get('container', '')}"
-        return "memory:"
+        return s.get("url", "memory:")  # a third-party backend keeps its URL as given
 
     def store_options(self, secret: str | None) -> dict[str, Any]:
         """Backend options for ``open_store`` (the secret goes in here, nowhere else).
@@ -151,22 +152,19 @@ def profile_for_url(
 ) -> Profile:
     """The profile of a store URL (``sqlite:PATH``, ``blob://CONTAINER``,
     ``cosmos://DATABASE/CONTAINER``, ``memory:``); ``endpoint`` is Cosmos DB's."""
-    scheme, _, rest = url.partition(":")
-    if scheme == "sqlite":
-        return Profile(name, "sqlite", environment, {"path": rest})
-    if scheme == "blob":
-        settings = {"container": rest.lstrip("/")}
+    parsed = StoreUrl.parse(url)
+    if parsed.scheme == "sqlite":
+        return Profile(name, "sqlite", environment, {"path": parsed.sqlite_path})
+    if parsed.scheme == "blob":
+        settings = {"container": parsed.blob_container}
         return Profile(name, "blob", environment, settings, insecure=insecure)
-    if scheme == "cosmos":
-        database, _, container = rest.lstrip("/").partition("/")
+    if parsed.scheme == "cosmos":
+        database, container = parsed.cosmos_names
         settings = {"endpoint": endpoint, "database": database, "container": container}
         return Profile(name, "cosmos", environment, settings, insecure=insecure)
-    if scheme == "memory":
+    if parsed.scheme == "memory":
         return Profile(name, "memory", environment)
-    raise UnknownStoreError(
-        f"{url!r} is not a store URL; use memory:, sqlite:PATH, "
-        "blob://CONTAINER or cosmos://DATABASE/CONTAINER"
-    )
+    raise UnknownStoreError(f"{url!r} is not a store URL; use {FORMS}")
 
 
 def azurite_preset(port: int = 10000, container: str = "botstate") -> tuple[Profile, str]:

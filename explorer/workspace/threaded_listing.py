@@ -78,15 +78,14 @@ class ThreadedLister:
             return False
         self._store = store
         self.capabilities = frozenset(store.capabilities)
-        if hasattr(store, "iter_children"):
-            self.iter_children = self._iter_children
         ready.set_result(None)
         return True
 
     def iter_entries(self, prefix: str = "") -> AsyncIterator[Any]:
         return self._stream(lambda store: store.iter_entries(prefix))
 
-    def _iter_children(self, prefix: str = "") -> AsyncIterator[Any]:
+    def iter_children(self, prefix: str = "") -> AsyncIterator[Any]:
+        """The store's ``iter_children`` (only for a store with ``Capability.HIERARCHY``)."""
         return self._stream(lambda store: store.iter_children(prefix))
 
     async def _stream(self, make: Callable[[Any], AsyncIterator[Any]]) -> AsyncIterator[Any]:

@@ -24,7 +24,8 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from explorer.core.items import Entry
-from explorer.storage.base import Capability
+from explorer.storage.abilities import Abilities
+from explorer.storage.base import Storage
 from explorer.workspace.tree import ConnectionNode, LoadState, Node, NodeKind, StateTree
 
 #: (items listed so far, estimated total or None)
@@ -36,10 +37,9 @@ BATCH_SIZE = 1000
 _NOT_CHANNELS = frozenset({"auth", "proactive"})
 
 
-def is_lazy_store(store: Any) -> bool:
-    """Whether a store lists per node (``Capability.HIERARCHY`` + ``iter_children``)."""
-    caps: frozenset[Capability] = getattr(store, "capabilities", frozenset())
-    return Capability.HIERARCHY in caps and hasattr(store, "iter_children")
+def is_lazy_store(store: Storage) -> bool:
+    """Whether a store lists per node (``Capability.HIERARCHY``: ``Hierarchical``)."""
+    return Abilities.of(store).hierarchy is not None
 
 
 async def _stream(
@@ -139,15 +139,17 @@ async def expand_node(tree: StateTree, node: Node, progress: ProgressCallback | 
     if conn is None or node.prefix is None:
         return 0
     store = conn.lister or conn.store
+    hierarchy = Abilities.of(conn.store).hierarchy
     tree.set_load_state(node, LoadState.LOADING)
     listed = 0
     try:
-        if node.kind in _HIERARCHY_KINDS and is_lazy_store(store):
-            known = getattr(conn.store, "known_children", None)
-            for prefix in known(node.prefix) if known is not None else ():
+        if node.kind in _HIERARCHY_KINDS and hierarchy is not None:
+            for prefix in hierarchy.known_children(node.prefix):
                 _lazy_child(tree, node, prefix)  # shown at once; the listing adds the rest
+            # the listing thread's copy of the store when there is one, else the store
+            children = conn.lister.iter_children if conn.lister else hierarchy.iter_children
             batch: list[Entry] = []
-            async for child in store.iter_children(node.prefix):
+            async for child in children(node.prefix):
                 if isinstance(child, Entry):
                     batch.append(child)
                 elif isinstance(child, str) and _lazy_child(tree, node, child) is None:

@@ -35,10 +35,13 @@ HEARTBEAT_MS = 5
 async def measure(url: str, options: argparse.Namespace, data: Path) -> dict[str, Any]:
     from PySide6.QtCore import QModelIndex, QTimer
 
-    from explorer.app import _parser, build_window, profile_from_url, warm_backends
+    from explorer.app import build_window
+    from explorer.workspace.connections import Connector, StoreFlags, warm_backends
+    from explorer.workspace.environment import DataPaths, Environment
     from explorer.workspace.tree import LoadState, NodeKind
 
-    window = build_window(None, data)
+    connector = Connector(DataPaths(data), Environment.from_os())
+    window = build_window(None, connector=connector)
     window.resize(1200, 760)
     window.show()
     # as the app does at start-up, while a person finds the Connect button
@@ -76,8 +79,8 @@ async def measure(url: str, options: argparse.Namespace, data: Path) -> dict[str
     window.model.rowsInserted.connect(inserted)
     if options.expand_users:
         window.model.rowsInserted.connect(expand_users)
-    args = ["--connection-string", options.connection_string] if options.connection_string else []
-    profile, secret = profile_from_url(url, _parser().parse_args(args))
+    target = connector.resolve(url, StoreFlags(connection_string=options.connection_string))
+    profile, secret = target.profile, target.secret
     heartbeat.start()
     started = time.perf_counter()
     window.connect_profile(profile, secret)

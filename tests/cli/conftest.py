@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from explorer.cli.context import DATA_DIR_ENV
 from explorer.cli.main import main
+from explorer.workspace.environment import DATA_DIR_ENV
 from explorer.workspace.redact import forget_secrets
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -133,6 +133,8 @@ COSMOS_KEY = "Y29zbW9zLWtleS10aGF0LW11c3QtbmV2ZXItbGVhaw" + "=="
 class _EchoingFailure:
     """A backend whose SDK puts the credentials into its error text (some do)."""
 
+    warnings: tuple[str, ...] = ()
+
     def __init__(self, url: str, **options: Any) -> None:
         self.message = f"cannot reach {url} with {options} (AccountKey={ACCOUNT_KEY})"
 

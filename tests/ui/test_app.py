@@ -60,7 +60,7 @@ async def test_gui_opens_a_saved_connection_by_name(tmp_path: Path) -> None:
     assert "Traceback" not in missing.stderr
     typo = run(tmp_path, "gui", "sqllite:state.db", "--screenshot", str(png))
     assert typo.returncode == 2  # not a demo store under a misspelt name
-    assert "'sqllite:state.db' is not a store the window opens" in typo.stderr
+    assert "'sqllite:state.db' is not a store the explorer opens" in typo.stderr
 
 
 def test_screenshot_of_a_missing_store_fails_with_a_message(tmp_path: Path) -> None:

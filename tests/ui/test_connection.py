@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QDialog
 
-from explorer.app import build_window, check_profile, open_profile
+from explorer.app import build_window
 from explorer.ui.connection_dialog import ConnectionDialog
 from explorer.ui.tasks import TaskRunner
 from explorer.workspace.profiles import KEYRING_SERVICE, Profile, ProfileStore
 from explorer.workspace.tree import LoadState
 from tests.support.keyrings import MemoryKeyring
-from tests.ui.window_support import make_store, settings_at, until
+from tests.ui.window_support import connector_at, make_store, settings_at, until
 
 SECRET = "DefaultEndpointsProtocol=https;AccountName=contoso;AccountKey=c2VjcmV0LWtleQ==;"
 
@@ -25,8 +25,8 @@ def profiles(tmp_path: Path) -> ProfileStore:
 
 
 @pytest.fixture
-def dialog(qtbot: Any, profiles: ProfileStore) -> ConnectionDialog:
-    widget = ConnectionDialog(profiles, TaskRunner(), check_profile)
+def dialog(qtbot: Any, profiles: ProfileStore, tmp_path: Path) -> ConnectionDialog:
+    widget = ConnectionDialog(profiles, TaskRunner(), connector_at(tmp_path).check_profile)
     qtbot.addWidget(widget)
     widget.show()
     return widget
@@ -123,8 +123,8 @@ async def test_connect_saves_the_profile_and_opens_it(qtbot: Any, tmp_path: Path
     await window.manager.close_all()
 
 
-async def test_demo_profile_opens_an_in_memory_demo() -> None:
-    store = await open_profile(Profile("demo", "memory"), None, True)
+async def test_demo_profile_opens_an_in_memory_demo(tmp_path: Path) -> None:
+    store = await connector_at(tmp_path).open_profile(Profile("demo", "memory"), None, True)
     try:
         keys = [k async for k in store.iter_keys("")]
         assert len(keys) > 100
@@ -150,18 +150,22 @@ def test_without_a_keychain_the_secret_stays_in_memory_only(
     assert profiles.secret("no-keychain") is None
 
 
-async def test_entra_blob_profile_without_account_url_says_what_is_missing() -> None:
+async def test_entra_blob_profile_without_account_url_says_what_is_missing(
+    tmp_path: Path,
+) -> None:
     from explorer.core.errors import BackendUnavailableError
 
     profile = Profile("entra", "blob", "prod", {"container": "c"}, auth="entra")
     with pytest.raises(BackendUnavailableError, match="needs the account URL"):
-        await open_profile(profile, None, True)
+        await connector_at(tmp_path).open_profile(profile, None, True)
 
 
 def test_an_unreadable_connections_file_is_reported_and_kept(qtbot: Any, tmp_path: Path) -> None:
     path = tmp_path / "connections.json"
     path.write_text("{not json", encoding="utf-8")
-    dialog = ConnectionDialog(ProfileStore(path), TaskRunner(), check_profile)
+    dialog = ConnectionDialog(
+        ProfileStore(path), TaskRunner(), connector_at(tmp_path).check_profile
+    )
     qtbot.addWidget(dialog)
     assert "cannot be read" in dialog.test_result.text()
     assert path.read_text() == "{not json"  # showing the dialog changed nothing

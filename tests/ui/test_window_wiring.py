@@ -29,7 +29,7 @@ from explorer.ui.update_check import ENABLED_KEY
 from explorer.ui.window_parts import REDACTION_SHORTCUT
 from explorer.workspace.profiles import Profile
 from explorer.workspace.tree import LoadState
-from tests.ui.window_support import make_store, settings_at, until
+from tests.ui.window_support import connector_at, make_store, settings_at, until
 
 KEYS = [
     "msteams/users/29:1AbC-long-teams-user-id-0123456789",
@@ -306,12 +306,13 @@ def test_screenshot_exits_without_pending_tasks(tmp_path: Path) -> None:
 async def test_test_connection_sits_under_the_fields_of_every_kind(
     qtbot: Any, tmp_path: Path
 ) -> None:
-    from explorer.app import check_profile
     from explorer.ui.connection_dialog import ConnectionDialog
     from explorer.workspace.profiles import ProfileStore
 
     dialog = ConnectionDialog(
-        ProfileStore(tmp_path / "connections.json"), TaskRunner(), check_profile
+        ProfileStore(tmp_path / "connections.json"),
+        TaskRunner(),
+        connector_at(tmp_path).check_profile,
     )
     qtbot.addWidget(dialog)
     dialog.show()

@@ -48,7 +48,7 @@ def _conversation_with_stack(root: Any) -> Any:
 async def shoot(outdir: Path, data: Path, prefix: str) -> list[Path]:
     from PySide6.QtWidgets import QWidget
 
-    from explorer.app import build_window, check_profile, shutdown
+    from explorer.app import build_window, shutdown
     from explorer.ui.connection_dialog import ConnectionDialog
     from explorer.ui.detail.pane import TAB_HISTORY, TAB_STACK
     from explorer.ui.dialogs.conflict import ConflictDialog
@@ -58,7 +58,7 @@ async def shoot(outdir: Path, data: Path, prefix: str) -> list[Path]:
     from explorer.ui.screenshot import show_first_user_state
     from explorer.workspace.demo import ensure_demo_store_async
     from explorer.workspace.profiles import ProfileStore
-    from tests.ui.window_support import settings_at
+    from tests.ui.window_support import connector_at, settings_at
 
     written: list[Path] = []
 
@@ -130,7 +130,10 @@ async def shoot(outdir: Path, data: Path, prefix: str) -> list[Path]:
     detail.tabs.setCurrentIndex(0)
 
     dialog = ConnectionDialog(
-        ProfileStore(data / "connections.json"), window.runner, check_profile, window
+        ProfileStore(data / "connections.json"),
+        window.runner,
+        connector_at(data).check_profile,
+        window,
     )
     await grab(dialog, "connect.png")
     dialog.close()

@@ -21,6 +21,8 @@ from PySide6.QtWidgets import QApplication
 
 from explorer.core.items import RawItem
 from explorer.storage.sqlite import SqliteStorage
+from explorer.workspace.connections import Connector
+from explorer.workspace.environment import DataPaths, Environment
 from explorer.workspace.tree import Node, NodeKind
 
 
@@ -45,6 +47,11 @@ async def make_store(path: Path, keys: Iterable[str]) -> str:
             for i, k in enumerate(keys)
         )
     return f"sqlite:{path}"
+
+
+def connector_at(data: Path) -> Connector:
+    """The workspace's connector over the data folder ``data`` (no environment)."""
+    return Connector(DataPaths(data), Environment())
 
 
 def settings_at(path: Path) -> QSettings:

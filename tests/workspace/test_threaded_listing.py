@@ -36,7 +36,7 @@ async def test_lists_the_same_entries_from_another_thread(tmp_path: Path) -> Non
         keys = [e.key async for e in lister.iter_entries("webchat/")]
         assert keys == [f"webchat/users/u{i:05}" for i in range(1200)]
         assert Capability.PERSISTENT in lister.capabilities
-        assert not hasattr(lister, "iter_children")  # SQLite has no hierarchy
+        assert Capability.HIERARCHY not in lister.capabilities  # SQLite has no hierarchy
         first = []
         async for entry in lister.iter_entries(""):
             first.append(entry.key)

@@ -201,6 +201,9 @@ class Hierarchical(MemoryStorage):
         super().__init__()
         self.listed_prefixes: list[str] = []
 
+    def known_children(self, prefix: str) -> tuple[str, ...]:
+        return ()  # nothing seen before the listing
+
     async def iter_children(self, prefix: str) -> AsyncIterator[Any]:
         self.listed_prefixes.append(prefix)
         seen: set[str] = set()

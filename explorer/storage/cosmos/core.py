@@ -86,8 +86,6 @@ class CosmosCore(StorageBase):
         self.container_name = container
         self.url = f"cosmos://{database}/{container}"
         self.endpoint = endpoint or os.environ.get("COSMOS_ENDPOINT", "")
-        #: ``https``, or ``http`` for an endpoint without TLS (a local emulator)
-        self.transport_scheme = "http" if self.endpoint.lower().startswith("http:") else "https"
         self._key = key if key is not None else os.environ.get("COSMOS_KEY") or None
         self._credential = credential
         #: TLS certificate checks are off (only ever for a local emulator)
@@ -118,6 +116,11 @@ class CosmosCore(StorageBase):
                 f"insecure (no TLS certificate checks) is only for a local emulator, not "
                 f"{self.endpoint}; remove --insecure to connect with TLS verification"
             )
+
+    @property
+    def transport_scheme(self) -> str:
+        """``https``, or ``http`` for an endpoint without TLS (a local emulator)."""
+        return "http" if self.endpoint.lower().startswith("http:") else "https"
 
     def _meter(self) -> RequestMeter:
         return RequestMeter(self._charged)

@@ -1,0 +1,74 @@
+"""Optional abilities of a store as typed protocols, checked once when it opens.
+
+A backend declares what it can do in ``capabilities`` (``Capability`` members)
+and implements the matching protocol below. A caller never probes a store with
+``getattr``: it asks ``Abilities.of(store)`` once, after opening, and keeps the
+typed handles (``None`` where the store lacks the ability), the pattern of
+litestar's ``NamespacedStore``.
+
+| capability | protocol | who |
+|---|---|---|
+| ``HIERARCHY`` | ``Hierarchical``: ``iter_children``, ``known_children`` | Blob |
+| ``REQUEST_CHARGE`` | ``RequestCharged``: last and total request charge | Cosmos |
+| ``BULK_WRITE`` | ``BulkWriter``: ``write_raw_many`` | SQLite |
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+from typing import Protocol, cast
+
+from explorer.core.items import Entry, RawItem
+from explorer.storage.base import Capability, Storage
+
+
+class Hierarchical(Protocol):
+    """Lists the children of a ``/``-delimited prefix without a full scan."""
+
+    def iter_children(self, prefix: str = "") -> AsyncIterator[str | Entry]:
+        """Direct children of ``prefix``: items as ``Entry``, sub-prefixes as ``str``."""
+        ...
+
+    def known_children(self, prefix: str) -> tuple[str, ...]:
+        """Child prefixes already seen (offered once), shown before the listing answers."""
+        ...
+
+
+class RequestCharged(Protocol):
+    """Operations cost request units (Cosmos DB)."""
+
+    @property
+    def last_request_charge(self) -> float: ...
+
+    @property
+    def total_request_charge(self) -> float: ...
+
+
+class BulkWriter(Protocol):
+    """Writes many raw items in one transaction."""
+
+    async def write_raw_many(self, items: Iterable[RawItem]) -> int: ...
+
+
+def _has(store: Storage, capability: Capability) -> bool:
+    return capability in store.capabilities
+
+
+@dataclass(frozen=True)
+class Abilities:
+    """The optional abilities of one opened store."""
+
+    hierarchy: Hierarchical | None = None
+    charges: RequestCharged | None = None
+    bulk: BulkWriter | None = None
+
+    @classmethod
+    def of(cls, store: Storage) -> Abilities:
+        return cls(
+            hierarchy=cast(Hierarchical, store) if _has(store, Capability.HIERARCHY) else None,
+            charges=(
+                cast(RequestCharged, store) if _has(store, Capability.REQUEST_CHARGE) else None
+            ),
+            bulk=cast(BulkWriter, store) if _has(store, Capability.BULK_WRITE) else None,
+        )
