@@ -28,10 +28,13 @@ from explorer.storage.base import MAX_DOCUMENT_BYTES, requested_etag
 def entry_json(entry: Entry) -> dict[str, Any]:
     info = parse_key(entry.key)
     data: dict[str, Any] = {"key": entry.key, "kind": info.kind}
-    for name in ("channel", "agent", "user", "conversation"):
-        value = getattr(info, name)
-        if value is not None:
-            data[name] = value
+    parts = {
+        "channel": info.channel,
+        "agent": info.agent,
+        "user": info.user,
+        "conversation": info.conversation,
+    }
+    data.update((name, value) for name, value in parts.items() if value is not None)
     data.update(
         dialect=entry.dialect,
         name=entry.name or entry.key,

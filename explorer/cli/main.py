@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import logging
 import os
 import sys
@@ -193,10 +194,9 @@ def _utf8_streams() -> None:
     """Keys and documents are Unicode: write UTF-8 even where the locale is not
     (a Windows console piped to a file), instead of failing on the first emoji."""
     for stream in (sys.stdout, sys.stderr):
-        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
-        reconfigure = getattr(stream, "reconfigure", None)
-        if encoding != "utf8" and reconfigure is not None:
-            reconfigure(encoding="utf-8", errors="backslashreplace")
+        encoding = (stream.encoding or "").lower().replace("-", "")
+        if encoding != "utf8" and isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(encoding="utf-8", errors="backslashreplace")
 
 
 def _quiet_library_logs() -> None:

@@ -62,14 +62,20 @@ def _missing(what: str, where: str, needed_by: str) -> ValueError:
     )
 
 
+def _member(value: object, *path: str) -> object:
+    """``value.a.b.c`` of a botbuilder TurnContext (duck-typed), or None where one is missing."""
+    for name in path:
+        value = getattr(value, name, None)
+    return value
+
+
 def channel_id_of(turn: object, needed_by: str) -> str:
     """The turn's channel id, or ``ValueError`` naming what is missing."""
     if type(turn) is Turn or isinstance(turn, Turn):
-        value = turn.channel_id
+        value: object = turn.channel_id
         where = "Turn.channel_id"
     else:
-        activity = getattr(turn, "activity", None)
-        value = getattr(activity, "channel_id", None)
+        value = _member(turn, "activity", "channel_id")
         where = "activity.channel_id"
     if not value:
         raise _missing("channel id", where, needed_by)
@@ -79,11 +85,10 @@ def channel_id_of(turn: object, needed_by: str) -> str:
 def user_id_of(turn: object, needed_by: str) -> str:
     """The id of the user who sent the turn (``activity.from_property.id``)."""
     if type(turn) is Turn or isinstance(turn, Turn):
-        value = turn.user_id
+        value: object = turn.user_id
         where = "Turn.user_id"
     else:
-        sender = getattr(getattr(turn, "activity", None), "from_property", None)
-        value = getattr(sender, "id", None)
+        value = _member(turn, "activity", "from_property", "id")
         where = "activity.from_property.id"
     if not value:
         raise _missing("user id", where, needed_by)
@@ -93,11 +98,10 @@ def user_id_of(turn: object, needed_by: str) -> str:
 def conversation_id_of(turn: object, needed_by: str) -> str:
     """The turn's conversation id (``activity.conversation.id``)."""
     if type(turn) is Turn or isinstance(turn, Turn):
-        value = turn.conversation_id
+        value: object = turn.conversation_id
         where = "Turn.conversation_id"
     else:
-        conversation = getattr(getattr(turn, "activity", None), "conversation", None)
-        value = getattr(conversation, "id", None)
+        value = _member(turn, "activity", "conversation", "id")
         where = "activity.conversation.id"
     if not value:
         raise _missing("conversation id", where, needed_by)

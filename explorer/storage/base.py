@@ -71,6 +71,11 @@ class Storage(Protocol):
         """``https``, ``http`` (no TLS: a local emulator) or ``local`` (no network)."""
         ...
 
+    @property
+    def location(self) -> str | None:
+        """The account the store lives in (an endpoint URL), where it tells one."""
+        ...
+
     async def __aenter__(self) -> Self: ...
 
     async def __aexit__(
@@ -298,6 +303,10 @@ class StorageBase(ABC):
     @property
     def transport_scheme(self) -> str:
         return "local"
+
+    @property
+    def location(self) -> str | None:
+        return None
 
     def check_writable(self, operation: str, key: str | None = None) -> None:
         if self.read_only:

@@ -41,6 +41,10 @@ from explorer.workspace.redact import redact_secrets
 DIFF_LIMIT = 256 * 1024
 
 
+#: open for appending; Windows also needs O_BINARY (no newline translation)
+_APPEND_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)
+
+
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
     time: str
@@ -161,7 +165,7 @@ class AuditLog:
             return
         data = "".join(e.to_json() + "\n" for e in entries).encode("utf-8")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)
+        flags = _APPEND_FLAGS
         with self._lock:
             fd = os.open(self.path, flags, 0o600)
             try:
@@ -176,7 +180,7 @@ class AuditLog:
         write, so a write never happens that could not be audited)."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)
+            flags = _APPEND_FLAGS
             os.close(os.open(self.path, flags, 0o600))
         except OSError as exc:
             raise StorageError(

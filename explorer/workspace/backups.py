@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 
 from explorer.core.errors import StorageError
 from explorer.core.items import RawItem
+from explorer.storage.base import Storage
 from explorer.workspace.redact import redact_secrets
 
 T = TypeVar("T")
@@ -76,22 +77,22 @@ def canonical_store_url(url: str) -> str:
     return redact_secrets(url)
 
 
-def store_identity(store: object) -> str:
+def store_identity(store: Storage) -> str:
     """The name of an open store in backups and the audit log.
 
     ``canonical_store_url(store.url)``, plus ``@host`` when the store tells its
-    account (a public ``account_url`` or ``endpoint`` attribute), so the
+    account (``Storage.location``: Cosmos DB's endpoint), so the
     containers of a test and a production account that share a name never
     share history. In-memory stores each get their own name (process id and
     object id): all are called ``memory:``, and their etags restart in every
     process, so one must never see another's backups.
     """
-    url = str(getattr(store, "url", ""))
+    url = store.url
     if url == "memory:":
         return f"memory:#{os.getpid()}-{id(store):x}"
     name = canonical_store_url(url)
-    where = getattr(store, "account_url", None) or getattr(store, "endpoint", None)
-    host = urlsplit(where).hostname if isinstance(where, str) and "://" in where else None
+    where = store.location
+    host = urlsplit(where).hostname if where and "://" in where else None
     if host:
         port = urlsplit(str(where)).port
         return f"{name}@{host}:{port}" if port else f"{name}@{host}"

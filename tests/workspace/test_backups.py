@@ -10,6 +10,8 @@ import pytest
 
 from explorer.core.errors import StorageError
 from explorer.core.items import RawItem
+from explorer.storage.base import Storage
+from explorer.storage.sqlite import SqliteStorage
 from explorer.workspace.backups import BackupStore, canonical_store_url
 
 
@@ -80,22 +82,22 @@ def test_canonical_store_url() -> None:
     assert canonical_store_url("memory:") == "memory:"
 
 
-class _Account:
-    def __init__(self, url: str, endpoint: str) -> None:
-        self.url = url
-        self.endpoint = endpoint
+def _cosmos(endpoint: str) -> Storage:
+    from explorer.storage.cosmos import CosmosStorage
+
+    return CosmosStorage("db", "state", endpoint=endpoint, key="a2V5")  # not opened: no I/O
 
 
 def test_store_identity_tells_accounts_apart_without_secrets() -> None:
     from explorer.workspace.backups import same_store, store_identity
 
-    prod = store_identity(_Account("cosmos://db/state", "https://prod.documents.azure.com:443/"))
-    test = store_identity(_Account("cosmos://db/state", "https://test.documents.azure.com/"))
+    prod = store_identity(_cosmos("https://prod.documents.azure.com:443/"))
+    test = store_identity(_cosmos("https://test.documents.azure.com/"))
     assert prod == "cosmos://db/state@prod.documents.azure.com:443"
     assert test == "cosmos://db/state@test.documents.azure.com"
     assert same_store(prod, "cosmos://db/state")
     assert same_store(prod, prod)
     assert not same_store(prod, test)
     assert not same_store("cosmos://db/state2", "cosmos://db/state")
-    plain = _Account("sqlite:x.db", "")
-    assert store_identity(plain) == canonical_store_url("sqlite:x.db")
+    plain = SqliteStorage("x.db")  # not opened: no file
+    assert store_identity(plain) == canonical_store_url(plain.url)

@@ -15,6 +15,12 @@ from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
 from explorer.core.errors import BackendUnavailableError, StorageError
 
 
+def error_code(exc: BaseException) -> str | None:
+    """The Azure Storage error code of ``exc`` (``ContainerNotFound``...), if it has one."""
+    code = getattr(exc, "error_code", None)
+    return None if code is None else str(getattr(code, "value", code))  # a str enum or text
+
+
 def storage_error(
     exc: BaseException, key: str | None, operation: str, container: str
 ) -> StorageError:
@@ -25,8 +31,7 @@ def storage_error(
     """
     where = f"{key!r} in " if key is not None else ""
     target = f"{where}blob container {container!r}"
-    code = getattr(exc, "error_code", None)
-    code = getattr(code, "value", code)  # StorageErrorCode is a str enum
+    code = error_code(exc)
     if code == "ContainerNotFound":
         return BackendUnavailableError(
             f"cannot {operation} {target}: the container does not exist; "

@@ -19,6 +19,7 @@ from azure.storage.blob import BlobProperties
 
 from explorer.core.items import RawItem
 from explorer.storage.blob.core import EXTRA_SETTINGS, BlobCore, etag, gather
+from explorer.storage.blob.errors import error_code
 
 
 class BlobReads(BlobCore):
@@ -46,7 +47,7 @@ class BlobReads(BlobCore):
                 stream = await self._container.download_blob(name)
                 body = bytes(await stream.readall())
             except ResourceNotFoundError as exc:
-                if getattr(exc, "error_code", None) == "ContainerNotFound":
+                if error_code(exc) == "ContainerNotFound":
                     raise self._error(exc, key, "read") from None
                 return None
             except AzureError as exc:

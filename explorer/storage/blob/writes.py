@@ -31,6 +31,7 @@ from explorer.core.items import RawItem
 from explorer.storage import blob_dialects as dialects
 from explorer.storage.base import as_document, etag_conflict, public_attributes, requested_etag
 from explorer.storage.blob.core import EXTRA_SETTINGS, BlobCore, etag, gather, quoted
+from explorer.storage.blob.errors import error_code
 from explorer.storage.blob_dialects import BlobDialect
 
 #: ``RawItem``'s default content type: an item built without one
@@ -85,7 +86,7 @@ class BlobWrites(BlobCore):
             except ResourceModifiedError:
                 raise ETagConflictError(item.key) from None
             except ResourceNotFoundError as exc:
-                if getattr(exc, "error_code", None) != "ContainerNotFound" and "etag" in options:
+                if error_code(exc) != "ContainerNotFound" and "etag" in options:
                     raise ETagConflictError(item.key) from None
                 raise self._error(exc, item.key, "write") from None
             except HttpResponseError as exc:
@@ -125,7 +126,7 @@ class BlobWrites(BlobCore):
             try:
                 await self._container.delete_blob(name, **options)
             except ResourceNotFoundError as exc:
-                if getattr(exc, "error_code", None) == "ContainerNotFound":
+                if error_code(exc) == "ContainerNotFound":
                     raise self._error(exc, key, "delete") from None
                 return False
             except (ResourceModifiedError, ResourceExistsError):

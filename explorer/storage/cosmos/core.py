@@ -118,6 +118,10 @@ class CosmosCore(StorageBase):
             )
 
     @property
+    def location(self) -> str | None:
+        return self.endpoint or None
+
+    @property
     def transport_scheme(self) -> str:
         """``https``, or ``http`` for an endpoint without TLS (a local emulator)."""
         return "http" if self.endpoint.lower().startswith("http:") else "https"
