@@ -168,6 +168,7 @@ async def cmd_rm(ctx: Context, args: Any) -> int:
         if args.if_match is None:
             await _read_one(store, args.key)  # a typo is an error, not a silent no-op
         await ctx.writer.delete_raw(store, args.key, if_match=args.if_match)
+    ctx.note(f"deleted {escape_key(args.key)} (backed up: `revert` restores it)")
     return 0
 
 
@@ -202,7 +203,10 @@ async def cmd_connections(ctx: Context, args: Any) -> int:
         profiles.delete(args.name)
         ctx.note(f"removed {args.name!r} and its secret")
         return 0
-    for profile in profiles.profiles():
+    saved = profiles.profiles()
+    if not saved and not args.json and not profiles.problem:
+        ctx.note("no saved connections; add one with `connections add NAME STORE` or in the window")
+    for profile in saved:
         if args.json:
             fields = {"name": profile.name, "environment": profile.environment}
             fields |= {"kind": profile.kind, "store": profile.url(), "auth": profile.auth}

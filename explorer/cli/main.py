@@ -9,8 +9,8 @@ unreachable, 130 interrupted.
 
 Global options are accepted after any subcommand: ``--read-only``,
 ``--connection-string``, ``--insecure``, ``--endpoint``, ``--key`` (Cosmos
-account key; ``--account-key`` too), ``--profile``, ``--unlock``, ``--data-dir``,
-``--debug``.
+account key; ``--account-key`` too), ``--profile``, ``--unlock``,
+``--audit-values``, ``--data-dir``, ``--debug``.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from explorer.cli.context import Context, escape_key, json_line
+from explorer.cli.context import EXIT_NOT_FOUND, Context, escape_key, json_line
 from explorer.workspace.audit import entry_as_dict
 
 
@@ -34,7 +34,7 @@ async def cmd_history(ctx: Context, args: Any) -> int:
         ctx.note(
             f"no backups of {escape_key(args.key)} (only changes made with this tool are kept)"
         )
-        return 0
+        return EXIT_NOT_FOUND  # as `revert` of it
     ctx.out.write("VERSION\tTIME\tACTION\tSTATE\tETAG\tSIZE\n")
     for b in backups:
         size = "absent" if not b.existed else str(b.size)
@@ -59,6 +59,8 @@ async def cmd_audit(ctx: Context, args: Any) -> int:
     entries = await log.entries(store=store, key=args.key)
     if args.limit:
         entries = entries[-args.limit :]
+    if entries and not args.json:
+        ctx.out.write("TIME\tUSER\tPROFILE\tACTION\tOUTCOME\tSTORE\tKEY\tETAGS\tSIZE\n")
     for e in entries:
         if args.json:
             ctx.out.write(json_line(entry_as_dict(e)) + "\n")

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
-from explorer.core.errors import StorageError
+from explorer.core.errors import ItemNotFoundError, StorageError
 from explorer.core.items import RawItem
 from explorer.storage.base import Storage
 from explorer.workspace.redact import redact_secrets
@@ -67,6 +67,18 @@ _COLUMNS = (
     "dialect, meta, last_modified, state, new_etag"
 )
 
+
+
+class NoBackupsError(ItemNotFoundError):
+    """``key`` has no backups in this store (exit status 3, like a missing key)."""
+
+    def __init__(self, key: str, store_url: str) -> None:
+        StorageError.__init__(
+            self,
+            f"no backups of {key!r} in {store_url}; only changes made with this tool are "
+            "backed up",
+            key=key,
+        )
 
 def canonical_store_url(url: str) -> str:
     """How a store is named in backups and the audit log: no secrets, absolute SQLite paths."""
@@ -349,11 +361,7 @@ class BackupStore:
         """Version ``version`` of ``key`` (the newest if ``None``)."""
         backups = await self.history(store_url, key)
         if not backups:
-            raise StorageError(
-                f"no backups of {key!r} in {canonical_store_url(store_url)}; "
-                "only changes made with this tool are backed up",
-                key=key,
-            )
+            raise NoBackupsError(key, canonical_store_url(store_url))
         if version is None:
             return backups[-1]
         for backup in backups:

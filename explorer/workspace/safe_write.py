@@ -373,7 +373,9 @@ def _check(
     if if_match not in (None, "*"):
         if current is None:
             return ETagConflictError(
-                key, f"{key!r} no longer exists (it was deleted since it was read); nothing written"
+                key,
+                f"{key!r} does not exist (never created, or it no longer exists: deleted "
+                "since it was read); nothing was written",
             )
         if current.etag != if_match:
             return ETagConflictError(

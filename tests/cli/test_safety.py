@@ -62,7 +62,9 @@ def test_set_set_revert_restores_the_first_value_exactly(
     assert "Ada" not in (data_dir / "audit.jsonl").read_text()  # no values by default
     # and `audit` shows them, filtered
     shown = cli("audit", "--store", store, "--key", KEY)
-    assert [line.split("\t")[3] for line in shown.out.splitlines()] == ["create", "write", "revert"]
+    header, *rows = shown.out.splitlines()
+    assert header.startswith("TIME\tUSER\tPROFILE\tACTION\t")
+    assert [line.split("\t")[3] for line in rows] == ["create", "write", "revert"]
     assert cli("audit", "--key", "other").out == ""
     as_json = cli("audit", "--json", "--limit", "1")
     assert json.loads(as_json.out)["action"] == "revert"

@@ -111,7 +111,8 @@ class CosmosStorage(CosmosWrites):
     def _connect(self) -> ContainerProxy:
         if not self.endpoint:
             raise BackendUnavailableError(
-                f"no Cosmos DB endpoint for {self.url}: set COSMOS_ENDPOINT or pass endpoint="
+                f"no Cosmos DB endpoint for {self.url}: set COSMOS_ENDPOINT or pass "
+                "--endpoint (endpoint= in code)"
             )
         credential, self._owned_credential = choose_credential(self._key, self._credential)
         self._client = new_client(
