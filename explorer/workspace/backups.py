@@ -68,17 +68,16 @@ _COLUMNS = (
 )
 
 
-
 class NoBackupsError(ItemNotFoundError):
     """``key`` has no backups in this store (exit status 3, like a missing key)."""
 
     def __init__(self, key: str, store_url: str) -> None:
         StorageError.__init__(
             self,
-            f"no backups of {key!r} in {store_url}; only changes made with this tool are "
-            "backed up",
+            f"no backups of {key!r} in {store_url}; only changes made with this tool are backed up",
             key=key,
         )
+
 
 def canonical_store_url(url: str) -> str:
     """How a store is named in backups and the audit log: no secrets, absolute SQLite paths."""
