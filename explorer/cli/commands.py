@@ -176,7 +176,7 @@ async def cmd_demo(ctx: Context, args: Any) -> int:
     from explorer.workspace.demo import demo_items
 
     items = demo_items(args.seed, users=args.users, conversations=args.conversations)
-    async with ctx.open(args.store) as store:
+    async with ctx.open(args.store, create=True) as store:
         existing = await store.read_raw([i.key for i in items])
         fresh = [i for i in items if i.key not in existing]
         for start in range(0, len(fresh), 200):

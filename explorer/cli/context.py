@@ -146,12 +146,14 @@ class Context:
     def read_only(self) -> bool:
         return self.flags.read_only
 
-    def open(self, url: str, *, read_only: bool | None = None) -> Storage:
+    def open(self, url: str, *, read_only: bool | None = None, create: bool = False) -> Storage:
         """An unopened store; read commands pass ``read_only=True``.
 
         ``@NAME`` opens the saved connection NAME (the window's list): its store,
         its secret from the keychain (options given here win), read-only if it is
         a production one unless ``--unlock``; NAME is the audit log's profile.
+        ``create``: a missing container (and Cosmos DB database) is created, on a
+        store that is not production (``demo``, ``import``); said on stderr.
         """
         ro = self.read_only if read_only is None else (read_only or self.read_only)
         target = self.connector.resolve(url, self.flags)
@@ -171,6 +173,10 @@ class Context:
                 self.profile = target.saved
         for text in target.notes:
             self.note(text)
+        if create and not ro and not target.profile.is_prod:
+            target.options["create_container"] = (
+                "database" if target.profile.kind == "cosmos" else True
+            )
         store = target.store(read_only=ro)
         self._opened.append(store)
         return store
@@ -204,6 +210,9 @@ class Context:
         return self.writer.backups
 
     def close(self) -> None:
+        for store in self._opened:
+            if store.created:
+                self.note(f"note: {store.created}")
         for text in self.store_warnings():
             self.note(f"note: {text}")
         if self._safety is not None:

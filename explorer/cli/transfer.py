@@ -159,7 +159,7 @@ def _lines(path: str) -> Iterator[tuple[int, str]]:
 async def cmd_import(ctx: Context, args: Any) -> int:
     target = scheme_of(args.store)
     imported = skipped = bad = failed = 0
-    async with ctx.open(args.store) as store:
+    async with ctx.open(args.store, create=True) as store:
         batch: list[tuple[int, RawItem]] = []
 
         async def flush() -> None:

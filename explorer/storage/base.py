@@ -76,6 +76,9 @@ class Storage(Protocol):
         """The account the store lives in (an endpoint URL), where it tells one."""
         ...
 
+    #: what opening the store created, if it was asked to create what was missing
+    created: str | None
+
     async def __aenter__(self) -> Self: ...
 
     async def __aexit__(
@@ -277,6 +280,9 @@ class StorageBase(ABC):
 
     def __init__(self, *, read_only: bool = False) -> None:
         self.read_only = read_only
+        #: what opening the store created (a container asked for with
+        #: ``create_container``), to tell the user; None when nothing was
+        self.created: str | None = None
 
     async def __aenter__(self) -> Self:
         await self.open()

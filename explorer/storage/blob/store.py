@@ -47,6 +47,7 @@ class BlobStorage(BlobListing, BlobReads, BlobWrites):
         if self._create and not self.read_only:
             try:
                 await self._container.create_container()
+                self.created = f"created the blob container {self.container_name!r} (missing)"
             except ResourceExistsError:
                 pass
             except AzureError as exc:

@@ -83,10 +83,12 @@ async def container_properties(
     name: str,
     url: str,
     endpoint: str,
-    create: bool,
+    create: bool | str,
+    created: list[str] | None = None,
 ) -> dict[str, Any]:
     """The properties of container ``name``; a missing one is created when ``create``
-    (else refused, naming what to check).
+    (else refused, naming what to check); ``create="database"`` also creates a
+    missing database. What was created is appended to ``created``.
 
     Creating needs ``client`` (a store built on a bare ``ContainerProxy`` has
     none) and an existing database; Entra ID data roles cannot create containers.
@@ -110,15 +112,24 @@ async def container_properties(
     try:
         await db.read(response_hook=meter.hook)
     except exceptions.CosmosResourceNotFoundError:
-        raise BackendUnavailableError(
-            f"database {database!r} does not exist at {endpoint}; "
-            "create it first (bots create only the container)"
-        ) from None
+        if create != "database":
+            raise BackendUnavailableError(
+                f"database {database!r} does not exist at {endpoint}; "
+                "create it first (bots create only the container)"
+            ) from None
+        try:
+            db = await client.create_database_if_not_exists(database)
+        except AzureError as exc:
+            raise storage_error(exc, "create the database", url=url, endpoint=endpoint) from exc
+        if created is not None:
+            created.append(f"database {database!r}")
     try:
-        created = await db.create_container_if_not_exists(
+        proxy = await db.create_container_if_not_exists(
             name, PartitionKey(path="/id"), response_hook=meter.hook
         )
-        return dict(await created.read(response_hook=meter.hook))
+        if created is not None:
+            created.append(f"container {name!r} (partition key /id)")
+        return dict(await proxy.read(response_hook=meter.hook))
     except exceptions.CosmosHttpResponseError as exc:
         if exc.status_code == 403:  # Entra ID data roles cannot create containers
             raise BackendUnavailableError(

@@ -72,7 +72,7 @@ class CosmosCore(StorageBase):
         credential: AsyncTokenCredential | None = None,
         insecure: bool = False,
         read_only: bool = False,
-        create_container: bool = True,
+        create_container: bool | str = True,
         dialect: Dialect = "python",
         max_concurrency: int = 32,
         page_size: int = 1000,

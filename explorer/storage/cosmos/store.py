@@ -75,6 +75,7 @@ class CosmosStorage(CosmosWrites):
                 return
             container = self._container or self._connect()
             meter = self._meter()
+            made: list[str] = []
             try:
                 props = await container_properties(
                     container,
@@ -85,6 +86,7 @@ class CosmosStorage(CosmosWrites):
                     url=self.url,
                     endpoint=self.endpoint,
                     create=self.create_container,
+                    created=made,
                 )
                 self._container = container
                 self._configure(props)
@@ -92,6 +94,8 @@ class CosmosStorage(CosmosWrites):
             except BaseException:
                 await self.close()  # no half-open client left behind
                 raise
+            if made:
+                self.created = f"created the Cosmos DB {' and '.join(made)} (missing)"
             if self.profile.mixed:
                 self._note(NOTES["mixed"])
             if self.profile.modes_mixed:
