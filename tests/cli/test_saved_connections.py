@@ -187,3 +187,24 @@ def test_connections_are_added_and_removed_from_the_command_line(
     assert cli("connections", "add", "only-a-name").code == 2
     assert cli("connections", "add", "typo", "sqllite:x.db").code == 2
     assert [line.split("\t")[0] for line in cli("connections").out.splitlines()] == ["local"]
+
+
+def test_without_a_keychain_add_says_one_true_thing(cli: Run, data_dir: Path) -> None:
+    import keyring
+    from keyring.backends import fail
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        added = cli("connections", "add", "srv", "blob://c", "--env", "prod",
+                    "--connection-string", "AccountKey=c2VjcmV0;AccountName=a")  # fmt: skip
+    finally:
+        keyring.set_keyring(previous)
+    assert added.code == 0
+    lines = added.err.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert "saved 'srv': blob://c (prod), WITHOUT its secret" in lines[0]
+    assert "--connection-string" in lines[0]
+    assert "system keychain" in lines[0]
+    assert "the secret in the system keychain" not in lines[0]
+    assert "c2VjcmV0" not in (data_dir / "connections.json").read_text()
