@@ -31,13 +31,10 @@ class ETagConflictError(StorageError):
 class ReadOnlyError(StorageError):
     """A write or delete was attempted on a store opened read-only."""
 
-    def __init__(self, operation: str, key: str | None = None) -> None:
+    def __init__(self, operation: str, key: str | None = None, reason: str | None = None) -> None:
         target = f" {key!r}" if key is not None else ""
-        super().__init__(
-            f"cannot {operation}{target}: the store is open read-only; "
-            "reopen it with writes allowed to change it",
-            key=key,
-        )
+        why = reason or "reopen it with writes allowed to change it"
+        super().__init__(f"cannot {operation}{target}: the store is open read-only; {why}", key=key)
 
 
 class BackendUnavailableError(StorageError):

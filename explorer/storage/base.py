@@ -78,6 +78,8 @@ class Storage(Protocol):
 
     #: what opening the store created, if it was asked to create what was missing
     created: str | None
+    #: why the store is read-only when that was not the caller's choice (a read-only SAS)
+    read_only_reason: str | None
 
     async def __aenter__(self) -> Self: ...
 
@@ -314,9 +316,12 @@ class StorageBase(ABC):
     def location(self) -> str | None:
         return None
 
+    #: why the store is read-only when it is not the caller's choice (a read-only SAS)
+    read_only_reason: str | None = None
+
     def check_writable(self, operation: str, key: str | None = None) -> None:
         if self.read_only:
-            raise ReadOnlyError(operation, key)
+            raise ReadOnlyError(operation, key, self.read_only_reason)
 
     # -- listing -------------------------------------------------------------
 

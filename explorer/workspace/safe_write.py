@@ -132,7 +132,7 @@ class SafeWriter:
         if store.read_only:
             await self._audit(store, key, action or "write", outcome="ReadOnlyError",
                               new_body=item.body)  # fmt: skip
-            raise ReadOnlyError("write", key)
+            raise ReadOnlyError("write", key, store.read_only_reason)
         await self.audit.check_writable()
         for attempt in range(RETRIES + 1):
             current = await self._current(store, key)
@@ -193,7 +193,7 @@ class SafeWriter:
         if not items:
             return []
         if store.read_only:
-            raise ReadOnlyError("write", items[0].key)
+            raise ReadOnlyError("write", items[0].key, store.read_only_reason)
         if len({i.key for i in items}) != len(items):
             return [await self._one(store, i, create=create, action=action) for i in items]
         await self.audit.check_writable()
@@ -274,7 +274,7 @@ class SafeWriter:
         """Delete ``key``; a missing key is a no-op unless ``if_match`` names an etag."""
         if store.read_only:
             await self._audit(store, key, action, outcome="ReadOnlyError")
-            raise ReadOnlyError("delete", key)
+            raise ReadOnlyError("delete", key, store.read_only_reason)
         await self.audit.check_writable()
         for attempt in range(RETRIES + 1):
             current = await self._current(store, key)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from azure.storage.blob.aio import ContainerClient, ExponentialRetry
 
@@ -71,6 +71,36 @@ def _account_name(account_url: str) -> str:
     parts = urlsplit(account_url)
     path = parts.path.strip("/")
     return path.split("/")[0] if path else (parts.hostname or "").split(".")[0]
+
+
+def sas_permissions(options: Mapping[str, Any]) -> str | None:
+    """The ``sp`` permissions of the SAS the store is reached with (``"rl"``), or
+    ``None`` when no SAS is used (a key, Entra ID, a SAS without ``sp``)."""
+    connection = options.get("connection_string") or os.environ.get(
+        "AZURE_STORAGE_CONNECTION_STRING"
+    )
+    sas: str | None = None
+    if connection and not options.get("account_url"):
+        for part in str(connection).split(";"):
+            name, _, value = part.partition("=")
+            if name.strip().lower() == "sharedaccesssignature":
+                sas = value
+    elif options.get("sas_token"):
+        sas = str(options["sas_token"])
+    elif options.get("account_url") and "?" in str(options["account_url"]):
+        sas = str(options["account_url"]).split("?", 1)[1]
+    if sas is None:
+        return None
+    found = parse_qs(sas.lstrip("?")).get("sp")
+    return found[0] if found else None
+
+
+def missing_write_permissions(permissions: str | None) -> str:
+    """The SAS letters a writable store needs and ``permissions`` lacks (``w`` write,
+    ``d`` delete); empty when nothing is missing or no SAS is used."""
+    if permissions is None:
+        return ""
+    return "".join(p for p in "wd" if p not in permissions)
 
 
 def connect(url: str, options: Mapping[str, Any]) -> tuple[ContainerClient, list[Any]]:

@@ -107,6 +107,8 @@ class BlobCore(StorageBase):
         self._closers = list(closers)
         self._names: dict[str, tuple[str, str]] = {}
         self._sample_offered = False
+        #: what the user must know about this container (``warnings``)
+        self.notes: list[str] = []
 
     def _python_default(self) -> str:
         return self._default.name if self._default.name in dialects.PYTHON_FAMILY else "python"

@@ -12,7 +12,17 @@ from __future__ import annotations
 
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
 
-from explorer.core.errors import BackendUnavailableError, StorageError
+from explorer.core.errors import BackendUnavailableError, ReadOnlyError, StorageError
+
+#: operations that change the container
+_CHANGES = ("write", "delete", "create the container")
+
+
+class PermissionReadOnlyError(ReadOnlyError):
+    """A change the credentials are not allowed to make (exit status 5, read-only)."""
+
+    def __init__(self, message: str, key: str | None) -> None:
+        StorageError.__init__(self, message, key=key)
 
 
 def error_code(exc: BaseException) -> str | None:
@@ -37,6 +47,14 @@ def storage_error(
             f"cannot {operation} {target}: the container does not exist; "
             "check the name, or create it (option create_container)",
             key=key,
+        )
+    if code == "AuthorizationPermissionMismatch" and operation in _CHANGES:
+        letter = "d" if operation == "delete" else "w"
+        return PermissionReadOnlyError(
+            f"cannot {operation} {target}: the credentials may read but not change this "
+            f"container (AuthorizationPermissionMismatch); a SAS needs the '{letter}' "
+            "permission, a role assignment Storage Blob Data Contributor. Nothing was changed",
+            key,
         )
     if isinstance(exc, ClientAuthenticationError) or code in (
         "AuthenticationFailed",

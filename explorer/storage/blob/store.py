@@ -13,7 +13,7 @@ from azure.core.exceptions import AzureError, ResourceExistsError
 
 from explorer.storage import blob_dialects as dialects
 from explorer.storage.base import Capability
-from explorer.storage.blob.client import connect
+from explorer.storage.blob.client import connect, missing_write_permissions, sas_permissions
 from explorer.storage.blob.core import ContainerProfile, gather
 from explorer.storage.blob.listing import BlobListing
 from explorer.storage.blob.reads import BlobReads
@@ -41,6 +41,10 @@ class BlobStorage(BlobListing, BlobReads, BlobWrites):
     capabilities = frozenset(
         {Capability.HIERARCHY, Capability.PERSISTENT, Capability.MULTI_PROCESS}
     )
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return tuple(self.notes)
 
     async def open(self) -> None:
         """Check the container (creating it if asked) and sample its dialect."""
@@ -120,5 +124,16 @@ def from_url(url: str, *, read_only: bool = False, **options: Any) -> BlobStorag
     client = options.get("container_client")
     if client is not None:
         return BlobStorage(client, read_only=read_only, **settings)
+    permissions = sas_permissions(options)
+    refused = "w" in missing_write_permissions(permissions)
     client, closers = connect(url, options)
-    return BlobStorage(client, read_only=read_only, owns_client=True, closers=closers, **settings)
+    store = BlobStorage(
+        client, read_only=read_only or refused, owns_client=True, closers=closers, **settings
+    )
+    if refused:
+        store.read_only_reason = (
+            f"its SAS grants only '{permissions}' (no 'w', write); use a SAS with 'w' "
+            "(and 'd' to delete) to change state"
+        )
+        store.notes.append(f"opened read-only: {store.read_only_reason}")
+    return store
