@@ -124,6 +124,13 @@ def run_gui(args: list[str]) -> int:
     headless = options.screenshot or options.self_test
     if headless and not os.environ.get("DISPLAY") and sys.platform.startswith("linux"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if not headless:
+        from explorer.ui.display import display_problem
+
+        problem = display_problem()
+        if problem is not None:
+            print(f"botstate-explorer: error: {problem}", file=sys.stderr)
+            return 1
 
     import qasync
     from PySide6.QtCore import QSettings

@@ -108,3 +108,38 @@ async def test_screenshot_of_a_blob_container_opens_a_user_below_its_channel(
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert png.stat().st_size > 10_000
+
+
+def test_no_display_is_one_clear_line_not_a_qt_abort(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env.pop("QT_QPA_PLATFORM", None)
+    env["BOTSTATE_EXPLORER_DATA_DIR"] = str(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "explorer", "--demo"],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "botstate-explorer: error: no display found: set DISPLAY (or WAYLAND_DISPLAY), "
+        "or use --screenshot/--self-test, which run offscreen"
+    ]
+
+
+def test_a_missing_qt_platform_library_is_named_with_its_package() -> None:
+    from explorer.ui.display import PACKAGES, _xcb_plugin, display_problem, missing_libraries
+
+    plugin = _xcb_plugin()
+    found = subprocess.run(["ldd", str(plugin)], capture_output=True, text=True, check=True)
+    missing = [line.split("=>")[0].strip() for line in found.stdout.splitlines()
+               if "not found" in line]  # fmt: skip
+    assert missing_libraries(plugin) == list(dict.fromkeys(missing))
+    problem = display_problem({"DISPLAY": ":99"}, "linux")
+    if not missing:  # a desktop with every library: nothing to say
+        assert problem is None
+        return
+    assert problem is not None
+    for name in missing:
+        assert name in problem
+        assert PACKAGES.get(name, name) in problem
+    assert display_problem({"DISPLAY": ":99", "QT_QPA_PLATFORM": "offscreen"}, "linux") is None
+    assert display_problem({}, "darwin") is None
