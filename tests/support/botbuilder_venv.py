@@ -22,6 +22,8 @@ REQUIREMENTS = [
     "botbuilder-core==4.17.1",
     "botbuilder-dialogs==4.17.1",
     "botbuilder-azure==4.17.1",
+    # StorageBaseTests: botbuilder's own storage conformance suite (brings pytest 8.3)
+    "botbuilder-testing==4.17.1",
     "aiohttp",
     "six",
 ]
@@ -33,10 +35,17 @@ def python() -> Path:
 
 
 def ensure() -> Path:
-    """Create the venv once; return its python. Raises if pip fails."""
-    wanted = "\n".join(REQUIREMENTS)
-    if _MARKER.exists() and _MARKER.read_text() == wanted:
+    """Create the venv once; return its python. Raises if pip fails.
+
+    The venv is stale when a pin here is missing from its marker file (the pins
+    it was last installed with): pip then installs them all. The marker keeps
+    the union of old and new pins, so worktrees with fewer pins sharing the venv
+    do not reinstall in turn; pins are only ever added (never removed) here.
+    """
+    installed = _MARKER.read_text().splitlines() if _MARKER.exists() else []
+    if set(REQUIREMENTS) <= set(installed) and python().exists():
         return python()
+    wanted = "\n".join(dict.fromkeys([*installed, *REQUIREMENTS]))
     if not python().exists():
         venv.create(VENV, with_pip=True)
     subprocess.run(
