@@ -12,7 +12,8 @@ each only in the form it is allowed in (``Form``):
 - the ``botbuilder.schema`` models (``Activity``, ``ChannelAccount``,
   ``CardAction``...: subclasses of msrest's ``Model``) and enums
   (``ActivityTypes``, ``InputHints``...) defined in that package;
-- ``datetime``'s ``datetime``, ``date``, ``time``, ``timedelta``, ``timezone``;
+- ``datetime``'s ``datetime``, ``date``, ``time``, ``timedelta``, ``timezone``,
+  and ``decimal.Decimal`` (what a ``NumberPrompt`` gives back);
 - classes the bot registers: ``register_state_class(cls)`` (for the process)
   or ``state_classes=[...]`` (for one storage).
 
@@ -24,6 +25,7 @@ only modules ever imported are the ones named in this file and modules of the
 from __future__ import annotations
 
 import datetime
+import decimal
 import importlib
 import re
 from collections.abc import Iterable
@@ -59,7 +61,9 @@ _BOTBUILDER: dict[str, frozenset[Form]] = {
         {Form.OBJECT}
     ),
 }
-_DATETIME: dict[str, tuple[type, Form]] = {
+#: standard-library value types: prompts keep dates, ``NumberPrompt`` returns a ``Decimal``
+_STDLIB: dict[str, tuple[type, Form]] = {
+    "decimal.Decimal": (decimal.Decimal, Form.REDUCE),
     "datetime.datetime": (datetime.datetime, Form.DATETIME),
     "datetime.date": (datetime.date, Form.DATETIME),
     "datetime.time": (datetime.time, Form.DATETIME),
@@ -155,8 +159,8 @@ class StateClasses:
 
     @staticmethod
     def _builtin(name: str) -> tuple[type, frozenset[Form]] | None:
-        if name in _DATETIME:
-            cls, form = _DATETIME[name]
+        if name in _STDLIB:
+            cls, form = _STDLIB[name]
             return cls, frozenset({form})
         if name in _BOTBUILDER:
             module, _, attr = name.rpartition(".")
