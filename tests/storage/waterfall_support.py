@@ -52,11 +52,24 @@ class Place:
         return cli_get(self.url, key, *self.cli_options)
 
 
-def bot(spec: dict[str, Any], text: str, conversation: str = CONVERSATION_ID) -> dict[str, Any]:
-    """One turn of the waterfall bot in a fresh process: its replies, or its error."""
+def bot(
+    spec: dict[str, Any],
+    text: str,
+    conversation: str = CONVERSATION_ID,
+    *,
+    cwd: Path | None = None,
+    extra_path: Path | None = None,
+) -> dict[str, Any]:
+    """One turn of the waterfall bot in a fresh process: its replies, or its error.
+
+    ``cwd``: the process's working folder; ``extra_path``: one more folder on its
+    ``PYTHONPATH`` (after ours).
+    """
     paths = [PEER, botbuilder_venv.ROOT, botbuilder_venv.azure_overlay()]
+    if extra_path is not None:
+        paths.append(extra_path)
     args = (json.dumps(spec), text, conversation)
-    done = botbuilder_venv.run(PEER / "waterfall_bot.py", *args, pythonpath=paths)
+    done = botbuilder_venv.run(PEER / "waterfall_bot.py", *args, pythonpath=paths, cwd=cwd)
     return botbuilder_venv.last_json(done.stdout)
 
 
