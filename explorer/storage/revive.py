@@ -19,7 +19,9 @@ format itself: the small part of it that bot state uses.
 What is read (as jsonpickle 2-4 write it, ``py/id`` numbering included: lists,
 dicts and objects are numbered in the order they start, tuples and sets not):
 
-- plain JSON; ``py/tuple``, ``py/set``, ``py/b64``, ``py/b85``, ``py/id``;
+- plain JSON (a dict without jsonpickle's tags is plain to jsonpickle too, even
+  with other ``py/`` members); ``py/tuple``, ``py/set``, ``py/b64``, ``py/b85``,
+  ``py/id``;
 - ``py/object`` of a class allowed in that form (``state_classes.Form``):
   ``cls.__new__(cls)``, then each member set as an attribute, then
   ``py/state`` (``__setstate__``, else attributes);
@@ -49,6 +51,12 @@ from explorer.storage.state_classes import Form, StateClasses
 
 _PENDING = object()  # the slot of an object whose arguments are still being read
 _MISSING = object()
+#: the members that make jsonpickle read a dict as something else; a dict with none
+#: of them is a plain dict to jsonpickle (other ``py/`` members included), and here
+_TAGS = frozenset(
+    {"py/object", "py/reduce", "py/type", "py/tuple", "py/set", "py/b64", "py/b85", "py/id"}
+    | {"py/iterator", "py/function", "py/module", "py/repr"}
+)
 #: tags whose only use is to import a module or call or evaluate what they name
 _RUNS_CODE = frozenset({"py/function", "py/repr", "py/module"})
 _ALLOWED_HELP = (
@@ -88,7 +96,7 @@ class _Reviver:
         return value
 
     def mapping(self, value: dict[str, Any]) -> Any:
-        tags = [k for k in value if k.startswith("py/")]
+        tags = [k for k in value if k in _TAGS]
         if not tags:
             out: dict[str, Any] = {}
             self.objs.append(out)
