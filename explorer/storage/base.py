@@ -193,15 +193,6 @@ def restyle(key: str, old_body: bytes, document: Mapping[str, Any]) -> bytes:
         return dump_json(key, document)
 
 
-#: the options of object mode, which every backend's constructor and ``from_url`` take
-OBJECT_OPTIONS = ("objects", "state_classes")
-
-
-def object_options(options: Mapping[str, Any]) -> dict[str, Any]:
-    """The object-mode options (``objects``, ``state_classes``) among a ``from_url``'s."""
-    return {k: options[k] for k in OBJECT_OPTIONS if k in options}
-
-
 def etag_conflict(keys: Sequence[str]) -> ETagConflictError:
     """The error for a batch write in which ``keys`` (at least one) conflicted."""
     if len(keys) == 1:

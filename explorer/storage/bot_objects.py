@@ -42,6 +42,14 @@ from explorer.storage.state_classes import StateClasses
 
 _JSON_SCALARS = (str, int, float, bool, type(None))
 
+#: the options of object mode, which every backend's constructor and ``from_url`` take
+OBJECT_OPTIONS = ("objects", "state_classes")
+
+
+def object_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """The object-mode options (``objects``, ``state_classes``) among a ``from_url``'s."""
+    return {k: options[k] for k in OBJECT_OPTIONS if k in options}
+
 
 def is_json(value: Any) -> bool:
     """True if ``value`` holds only JSON types (dicts with text keys, lists, scalars)."""

@@ -13,7 +13,8 @@ from typing import Any
 
 from explorer.core.errors import ETagConflictError
 from explorer.core.items import Entry, RawItem
-from explorer.storage.base import StorageBase, object_options
+from explorer.storage.base import StorageBase
+from explorer.storage.bot_objects import object_options
 
 _etags = itertools.count(1)
 

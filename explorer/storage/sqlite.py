@@ -52,9 +52,9 @@ from explorer.storage.base import (
     StorageBase,
     as_document,
     etag_conflict,
-    object_options,
     requested_etag,
 )
+from explorer.storage.bot_objects import object_options
 from explorer.storage.sqlite_sql import (
     CREATE_TABLE,
     DELETE_IF_MATCH,

@@ -9,11 +9,14 @@ read it. Popping the active dialog the way the explorer edits (raw item,
 ``pop_active``, written back in its own form with If-Match) changes the bot's
 next turn: the waterfall takes the text the number prompt would have refused.
 A conversation moves from botbuilder's own Blob / Cosmos storage to ours and
-back, each reading what the other wrote.
+back, each reading what the other wrote; what ours wrote is what botbuilder's
+jsonpickle writes for the same objects (a blob body byte for byte, but for the
+stale ``e_tag`` member botbuilder's ``BlobStorage`` adds and we never store).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,12 +28,14 @@ from explorer.state import pop_active, read_stack
 from tests.storage.waterfall_support import (
     CONVERSATION,
     DIALOG_STATE,
+    PEER,
     REPLIES,
     TURNS,
     USER,
     Place,
     bot,
 )
+from tests.support import botbuilder_venv
 from tests.support.azurite import Azurite, unique_container
 from tests.support.cosmos_emulator import Emulator, unique_name
 
@@ -136,19 +141,50 @@ def test_without_the_pop_the_number_prompt_refuses_text(tmp_path: Path) -> None:
     assert bot(spec, "not telling")["replies"] == ["Please give your age as a number."]
 
 
+#: run in the botbuilder venv: does botbuilder's own jsonpickle write exactly what we stored?
+SAME_FORM = """
+import json, sys
+import jsonpickle
+from jsonpickle.pickler import Pickler
+from jsonpickle.unpickler import Unpickler
+
+stored = json.loads(sys.stdin.read())
+restored = Unpickler().restore(json.loads(json.dumps(stored["document"])))
+print(json.dumps({
+    "flattened": Pickler().flatten(restored) == stored["document"],  # CosmosDbPartitionedStorage
+    "encoded": jsonpickle.encode(restored),  # BlobStorage (which adds its stale e_tag)
+}))
+"""
+
+
+async def stored_forms(place: Place) -> dict[str, dict[str, Any]]:
+    """What our store wrote for the bot: each document, and a blob's body text."""
+    forms = {}
+    async with place.open() as store:
+        for key, raw in (await store.read_raw([CONVERSATION, USER])).items():
+            stored = json.loads(raw.body)
+            if place.kind == "cosmos":
+                forms[key] = {"document": stored["document"]}
+            else:
+                forms[key] = {"document": stored, "body": raw.body.decode()}
+    return forms
+
+
 @EMULATED
-@pytest.mark.parametrize("kind", ["blob", "cosmos"])
-def test_a_conversation_moves_between_botbuilders_storage_and_ours(
-    kind: str, request: pytest.FixtureRequest
-) -> None:
-    if kind == "blob":
-        azurite: Azurite = request.getfixturevalue("azurite")
-        spec = {"connection_string": azurite.connection_string, "container": unique_container()}
-    else:
-        cosmos: Place = request.getfixturevalue("cosmos_place")
-        spec = {k: v for k, v in cosmos.spec.items() if k != "kind"}
-    theirs, ours = {**spec, "kind": f"bb-{kind}"}, {**spec, "kind": kind}
+@pytest.mark.parametrize("place", ["blob", "cosmos"], indirect=True)
+async def test_a_conversation_moves_between_botbuilders_storage_and_ours(place: Place) -> None:
+    theirs, ours = {**place.spec, "kind": f"bb-{place.kind}"}, place.spec
     # botbuilder's storage starts it, ours continues it, botbuilder's finishes it
-    done = [bot(store, text) for store, text in zip((theirs, ours, theirs), TURNS, strict=True)]
+    done = [bot(theirs, TURNS[0]), bot(ours, TURNS[1])]
+    forms = await stored_forms(place)
+    assert set(forms) == {CONVERSATION, USER}
+    for form in forms.values():
+        paths = [PEER, botbuilder_venv.ROOT]
+        same = botbuilder_venv.run("-c", SAME_FORM, stdin=json.dumps(form), pythonpath=paths)
+        checked = botbuilder_venv.last_json(same.stdout)
+        assert checked["flattened"] is True
+        if "body" in form:
+            assert checked["encoded"] == form["body"]  # byte for byte, minus the e_tag
+    done.append(bot(theirs, TURNS[2]))
     assert [turn["replies"] for turn in done] == REPLIES
     assert [turn["profile"]["turns"] for turn in done] == [1, 2, 3]

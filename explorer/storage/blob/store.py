@@ -12,12 +12,13 @@ from typing import Any
 from azure.core.exceptions import AzureError, ResourceExistsError
 
 from explorer.storage import blob_dialects as dialects
-from explorer.storage.base import OBJECT_OPTIONS, Capability
+from explorer.storage.base import Capability
 from explorer.storage.blob.client import connect
 from explorer.storage.blob.core import ContainerProfile, gather
 from explorer.storage.blob.listing import BlobListing
 from explorer.storage.blob.reads import BlobReads
 from explorer.storage.blob.writes import BlobWrites
+from explorer.storage.bot_objects import OBJECT_OPTIONS
 
 #: names sampled on open to learn the container's dialect: names alone decide
 #: almost always, and the sample's page is parsed on the caller's event loop

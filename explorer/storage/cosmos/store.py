@@ -14,7 +14,8 @@ from azure.cosmos.aio import ContainerProxy
 
 from explorer.core.errors import BackendUnavailableError
 from explorer.core.items import JsonObject, RawItem
-from explorer.storage.base import OBJECT_OPTIONS, Capability, as_document, dump_json
+from explorer.storage.base import Capability, as_document, dump_json
+from explorer.storage.bot_objects import OBJECT_OPTIONS
 from explorer.storage.cosmos.client import choose_credential, container_properties, new_client
 from explorer.storage.cosmos.writes import CosmosWrites
 from explorer.storage.cosmos_docs import CONTENT_TYPE, document_of, new_envelope
