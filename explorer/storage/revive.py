@@ -17,7 +17,9 @@ that must agree with jsonpickle's in every version. So this module reads the
 format itself: the small part of it that bot state uses.
 
 What is read (as jsonpickle 2-4 write it, ``py/id`` numbering included: lists,
-dicts and objects are numbered in the order they start, tuples and sets not):
+dicts and objects are numbered in the order they start, tuples and sets not;
+jsonpickle 1.x did not number dicts, and its references are read as jsonpickle
+2+ reads them):
 
 - plain JSON (a dict without jsonpickle's tags is plain to jsonpickle too, even
   with other ``py/`` members); ``py/tuple``, ``py/set``, ``py/b64``, ``py/b85``,
