@@ -49,6 +49,19 @@ class DecodeError(StorageError):
     """A stored body is not a JSON object this tool can show (not UTF-8, not JSON, empty, huge)."""
 
 
+class ObjectNotAllowedError(StorageError):
+    """A stored object is of a type a bot's storage does not rebuild, or in a form that
+    would run code (``py/reduce`` of a function, ``py/repr``, a class not allowed).
+
+    ``type_name`` is the class or function the data names. Raised before anything
+    named by the data is imported or called.
+    """
+
+    def __init__(self, message: str, *, key: str, type_name: str) -> None:
+        super().__init__(message, key=key)
+        self.type_name = type_name
+
+
 class ItemNotFoundError(StorageError, KeyError):
     """A key that must exist does not."""
 

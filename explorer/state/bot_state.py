@@ -56,9 +56,12 @@ _ALWAYS_CHANGED = b""
 class BotStorage(Protocol):
     """The storage a bucket needs: the bot-facing trio (``explorer.storage`` or botbuilder).
 
-    With an ``explorer.storage`` store, optimistic buckets also use
-    ``write_raw`` / ``encode`` / ``delete_raw`` to create-if-missing and to
-    learn the new etag after a save.
+    With an ``explorer.storage`` store, buckets read and write through its plain
+    document pair (``read_documents`` / ``write_documents``), so they see JSON
+    documents even on a store in object mode (one a botbuilder-python bot
+    opened with ``objects=True``); optimistic buckets also use ``write_raw`` /
+    ``encode`` / ``delete_raw`` to create-if-missing and to learn the new etag
+    after a save.
     """
 
     async def read(self, keys: Sequence[str]) -> Mapping[str, Any]: ...
@@ -111,6 +114,8 @@ class BotState:
         # explorer stores hand out fresh documents; others (botbuilder's
         # MemoryStorage) may hand out their stored object, which we must not change
         self._fresh_reads = isinstance(storage, StorageBase)
+        #: explorer stores: their plain pair (never objects, whatever their mode)
+        self._documents = storage if isinstance(storage, StorageBase) else None
         self._raw_writes = all(
             hasattr(storage, name) for name in ("write_raw", "encode", "delete_raw")
         )
@@ -161,7 +166,10 @@ class BotState:
         if cached is not None and not force:
             return cached
         key = self.get_storage_key(turn)
-        items = await self.storage.read([key])
+        if self._documents is not None:
+            items: Mapping[str, Any] = await self._documents.read_documents([key])
+        else:
+            items = await self.storage.read([key])
         found = items.get(key)
         etag: str | None = None
         if found is None:
@@ -190,6 +198,8 @@ class BotState:
             return
         if self._optimistic:
             await self._write_checked(cached)
+        elif self._documents is not None:
+            await self._documents.write_documents({cached.key: cached.document})
         else:
             await self.storage.write({cached.key: cached.document})
         cached.fingerprint = mark

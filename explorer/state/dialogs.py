@@ -15,7 +15,9 @@ The conversation property ``DialogState`` holds the stack. The form tells the or
 
 Invariants: nothing here resolves ``py/object`` or ``$type`` tags; ``pop_active``
 and ``clear_stack`` never mutate their input and return a new document in the
-same form (tags kept, member order kept, ``$type`` still first).
+same form (tags kept, member order kept, ``$type`` still first). In the python
+form jsonpickle's ``py/id`` references are renumbered (``_py_ids``) as jsonpickle
+would write the changed state, so the bot still reads what it stored.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any, Literal
 
 from explorer.core.errors import DialogStackError
 from explorer.state._json import json_copy
+from explorer.state._py_ids import without
 
 StackForm = Literal["python", "js", "dotnet"]
 DIALOG_STATE = "DialogState"
@@ -125,6 +128,8 @@ def pop_active(document: dict[str, Any], *, property_name: str = DIALOG_STATE) -
     if found is None or not found[1]:
         raise DialogStackError(f"the dialog stack in {property_name} is empty: nothing to pop")
     form, stack = found
+    if form == "python":
+        return without(document, stack[:1])
     remaining = json_copy(stack[:-1] if form == "js" else stack[1:])
     return _replace_stack(document, property_name, form, remaining)
 
@@ -138,4 +143,6 @@ def clear_stack(document: dict[str, Any], *, property_name: str = DIALOG_STATE) 
     if found is None:
         result: dict[str, Any] = json_copy(document)
         return result
+    if found[0] == "python":
+        return without(document, found[1])
     return _replace_stack(document, property_name, found[0], [])

@@ -6,6 +6,7 @@ from explorer.core.errors import (
     ETagConflictError,
     InvalidKeyError,
     ItemNotFoundError,
+    ObjectNotAllowedError,
     ReadOnlyError,
     StorageError,
     UnknownStoreError,
@@ -14,6 +15,7 @@ from explorer.core.items import Entry, RawItem
 from explorer.storage.base import Capability, Storage, StorageBase
 from explorer.storage.memory import MemoryStorage
 from explorer.storage.registry import open_store, register_backend
+from explorer.storage.state_classes import register_state_class
 
 
 def __getattr__(name: str) -> object:
@@ -34,6 +36,7 @@ __all__ = [
     "InvalidKeyError",
     "ItemNotFoundError",
     "MemoryStorage",
+    "ObjectNotAllowedError",
     "RawItem",
     "ReadOnlyError",
     "SqliteStorage",
@@ -43,4 +46,5 @@ __all__ = [
     "UnknownStoreError",
     "open_store",
     "register_backend",
+    "register_state_class",
 ]

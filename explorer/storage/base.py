@@ -1,15 +1,21 @@
 """The storage protocol and a base class that backends build on.
 
-The bot-facing trio has botbuilder semantics:
+The document trio has botbuilder semantics:
 
-- ``read(keys)``: missing keys are absent from the result; every returned
-  document is a fresh copy carrying ``"e_tag"`` = the item's current etag.
-- ``write(changes)``: empty is a no-op. A value whose ``e_tag`` or ``eTag`` is
-  present, non-empty and not ``"*"`` is written only if it equals the stored
-  etag (a missing item never matches), else ``ETagConflictError`` naming the
-  key and that key is left untouched. Without an etag, last write wins. The
-  storage-level members ``e_tag`` / ``eTag`` are never stored in the document.
+- ``read_documents(keys)``: missing keys are absent from the result; every
+  returned document is a fresh copy carrying ``"e_tag"`` = the item's current etag.
+- ``write_documents(changes)``: empty is a no-op. A value whose ``e_tag`` or
+  ``eTag`` is present, non-empty and not ``"*"`` is written only if it equals
+  the stored etag (a missing item never matches), else ``ETagConflictError``
+  naming the key and that key is left untouched. Without an etag, last write
+  wins. The storage-level members ``e_tag`` / ``eTag`` are never stored in the
+  document.
 - ``delete(keys)``: missing keys are a no-op.
+
+``read`` / ``write`` are the same calls as botbuilder-python's ``Storage``
+sees them (``bot_objects.BotFacing``): they add botbuilder's argument checks
+and, for a store opened with ``objects=True`` (a botbuilder-python bot),
+store its objects as botbuilder does and rebuild allow-listed ones on read.
 
 The explorer adds listing (``iter_entries`` / ``iter_keys``, paged underneath
 and safe to stop early), raw access that keeps the stored form (``read_raw``,
@@ -24,8 +30,8 @@ Read-only is enforced here: every mutating call on a read-only store raises
 from __future__ import annotations
 
 import json
-from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Mapping, Sequence
+from abc import abstractmethod
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import date, datetime, time
 from enum import Enum, StrEnum
 from types import TracebackType
@@ -33,6 +39,7 @@ from typing import Any, Protocol, Self
 
 from explorer.core.errors import DecodeError, ETagConflictError, ReadOnlyError, StorageError
 from explorer.core.items import STORAGE_MEMBERS, Entry, JsonObject, RawItem
+from explorer.storage.bot_objects import BotFacing, BotObjects
 from explorer.storage.json_style import JsonStyle, detect_style, rewrite
 
 #: Bodies above this size are refused by ``decode`` with a clear error.
@@ -94,6 +101,10 @@ class Storage(Protocol):
 
     async def write(self, changes: Mapping[str, Mapping[str, Any]]) -> None: ...
 
+    async def read_documents(self, keys: Sequence[str]) -> dict[str, JsonObject]: ...
+
+    async def write_documents(self, changes: Mapping[str, Mapping[str, Any]]) -> None: ...
+
     async def delete(self, keys: Sequence[str]) -> None: ...
 
     def iter_keys(self, prefix: str = "") -> AsyncIterator[str]: ...
@@ -119,13 +130,13 @@ def public_attributes(value: object) -> Any:
     """``json.dumps(default=...)`` hook: how a non-JSON value in a document is stored.
 
     botbuilder-python bots put plain objects in state (its own storages pickle
-    them). Here an object is stored as its attributes (``__dict__`` or
-    ``__slots__``), so it reads back as a plain dict; it is never pickled and
-    never rebuilt as its class. An object with private (``_x``) attributes is
-    refused rather than stored without them. ``datetime`` /
-    ``date`` / ``time`` become ISO 8601 text, enums their value, sets and
-    tuples lists. Anything else raises ``TypeError`` (``encode`` turns it into a
-    ``StorageError`` naming the key).
+    them). Without object mode an object is stored as its attributes
+    (``__dict__`` or ``__slots__``), so it reads back as a plain dict; it is
+    never pickled and never rebuilt as its class (object mode: ``bot_objects``).
+    An object with private (``_x``) attributes is refused rather than stored
+    without them. ``datetime`` / ``date`` / ``time`` become ISO 8601 text, enums
+    their value, sets and tuples lists. Anything else raises ``TypeError``
+    (``encode`` turns it into a ``StorageError`` naming the key).
     """
     if isinstance(value, datetime | date | time):
         return value.isoformat()
@@ -142,12 +153,12 @@ def public_attributes(value: object) -> Any:
     hidden = sorted(k for k in members if k.startswith("_") and not k.startswith("__"))
     if hidden:
         # Dropping them would lose state silently (botbuilder's DialogState keeps
-        # its whole stack in ``_dialog_stack``); rebuilding them would mean unpickling.
+        # its whole stack in ``_dialog_stack``); storing them tagged is object mode's job.
         raise TypeError(
             f"a {type(value).__module__}.{type(value).__qualname__} keeps state in "
-            f"private attributes ({', '.join(hidden[:3])}) that plain JSON cannot carry "
-            "without pickling; keep this state as plain data, or use botbuilder's own "
-            "storage for it"
+            f"private attributes ({', '.join(hidden[:3])}) that plain JSON cannot carry; "
+            "a botbuilder-python bot opens its storage with objects=True to store its "
+            "objects as botbuilder does"
         )
     return dict(members)
 
@@ -269,22 +280,37 @@ def decode_json_object(item: RawItem) -> JsonObject:
     return value
 
 
-class StorageBase(ABC):
-    """Shared behaviour: lifecycle, read-only guard, the bot trio on top of raw access.
+class StorageBase(BotFacing):
+    """Shared behaviour: lifecycle, read-only guard, the document trio on top of raw access.
 
     A backend implements ``iter_entries``, ``read_raw``, ``write_raw``,
     ``delete_raw`` and may override ``decode`` / ``encode`` (default: compact
     UTF-8 JSON) or the trio itself for speed.
+
+    ``objects=True``: the store serves a botbuilder-python bot: ``write`` stores
+    its objects in botbuilder's jsonpickle form and ``read`` rebuilds them,
+    allowing botbuilder's state types, the classes registered with
+    ``register_state_class`` and ``state_classes`` (see ``bot_objects``).
     """
 
     url: str = ""
     capabilities: frozenset[Capability] = frozenset()
 
-    def __init__(self, *, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        read_only: bool = False,
+        objects: bool = False,
+        state_classes: Iterable[type] = (),
+    ) -> None:
         self.read_only = read_only
         #: what opening the store created (a container asked for with
         #: ``create_container``), to tell the user; None when nothing was
         self.created: str | None = None
+        state_classes = tuple(state_classes)
+        if state_classes and not objects:
+            raise ValueError("state_classes are rebuilt only in object mode: pass objects=True")
+        self.objects = BotObjects(state_classes) if objects else None
 
     async def __aenter__(self) -> Self:
         await self.open()
@@ -383,9 +409,9 @@ class StorageBase(ABC):
             meta=like.meta,
         )
 
-    # -- the bot-facing trio -------------------------------------------------
+    # -- the document trio ---------------------------------------------------
 
-    async def read(self, keys: Sequence[str]) -> dict[str, JsonObject]:
+    async def read_documents(self, keys: Sequence[str]) -> dict[str, JsonObject]:
         raw = await self.read_raw(list(keys))
         result: dict[str, JsonObject] = {}
         for key, item in raw.items():
@@ -394,7 +420,7 @@ class StorageBase(ABC):
             result[key] = document
         return result
 
-    async def write(self, changes: Mapping[str, Mapping[str, Any]]) -> None:
+    async def write_documents(self, changes: Mapping[str, Mapping[str, Any]]) -> None:
         if not changes:
             return
         for key in changes:

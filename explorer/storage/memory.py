@@ -7,13 +7,14 @@ process-wide counter, so an etag never repeats within a process.
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from explorer.core.errors import ETagConflictError
 from explorer.core.items import Entry, RawItem
 from explorer.storage.base import StorageBase
+from explorer.storage.bot_objects import object_options
 
 _etags = itertools.count(1)
 
@@ -22,12 +23,22 @@ PAGE_SIZE = 1000
 
 
 class MemoryStorage(StorageBase):
-    """A store held in memory. ``MemoryStorage()`` is empty."""
+    """A store held in memory. ``MemoryStorage()`` is empty.
+
+    ``objects=True`` / ``state_classes``: object mode for a botbuilder-python bot
+    (see ``StorageBase``).
+    """
 
     url = "memory:"
 
-    def __init__(self, *, read_only: bool = False) -> None:
-        super().__init__(read_only=read_only)
+    def __init__(
+        self,
+        *,
+        read_only: bool = False,
+        objects: bool = False,
+        state_classes: Iterable[type] = (),
+    ) -> None:
+        super().__init__(read_only=read_only, objects=objects, state_classes=state_classes)
         self._items: dict[str, RawItem] = {}
 
     async def iter_entries(self, prefix: str = "") -> AsyncIterator[Entry]:
@@ -78,6 +89,6 @@ class MemoryStorage(StorageBase):
         self._items.pop(key, None)
 
 
-def from_url(url: str, *, read_only: bool = False, **_options: Any) -> MemoryStorage:
-    """``memory:`` opens a new, empty in-memory store."""
-    return MemoryStorage(read_only=read_only)
+def from_url(url: str, *, read_only: bool = False, **options: Any) -> MemoryStorage:
+    """``memory:`` opens a new, empty in-memory store (options ``objects``, ``state_classes``)."""
+    return MemoryStorage(read_only=read_only, **object_options(options))

@@ -53,6 +53,7 @@ from explorer.storage.base import (
     etag_conflict,
     requested_etag,
 )
+from explorer.storage.bot_objects import object_options
 from explorer.storage.sqlite_sql import (
     CREATE_TABLE,
     DELETE_IF_MATCH,
@@ -88,7 +89,8 @@ class SqliteStorage(StorageBase):
 
     Options: ``timeout`` (seconds to wait for another process's write, 30),
     ``synchronous`` (``"normal"`` or ``"full"``), ``page_size`` (keys per listing
-    page, 1000).
+    page, 1000); ``objects`` / ``state_classes``: object mode for a
+    botbuilder-python bot (see ``StorageBase``).
     """
 
     capabilities = frozenset(
@@ -103,8 +105,10 @@ class SqliteStorage(StorageBase):
         timeout: float = 30.0,
         synchronous: str = "normal",
         page_size: int = PAGE_SIZE,
+        objects: bool = False,
+        state_classes: Iterable[type] = (),
     ) -> None:
-        super().__init__(read_only=read_only)
+        super().__init__(read_only=read_only, objects=objects, state_classes=state_classes)
         if synchronous.lower() not in ("normal", "full"):
             raise ValueError(f"synchronous must be 'normal' or 'full', not {synchronous!r}")
         self.path = Path(path).expanduser()
@@ -322,9 +326,9 @@ class SqliteStorage(StorageBase):
         if not valid_key(key) or await self._run(remove) != 1:
             raise ETagConflictError(key)
 
-    # -- the bot-facing trio, one round trip each ----------------------------
+    # -- the document trio, one round trip each -----------------------------
 
-    async def read(self, keys: Sequence[str]) -> dict[str, JsonObject]:
+    async def read_documents(self, keys: Sequence[str]) -> dict[str, JsonObject]:
         wanted = [k for k in dict.fromkeys(keys) if valid_key(k)]
         if not wanted:
             return {}
@@ -336,7 +340,7 @@ class SqliteStorage(StorageBase):
             result[key] = document
         return result
 
-    async def write(self, changes: Mapping[str, Mapping[str, Any]]) -> None:
+    async def write_documents(self, changes: Mapping[str, Mapping[str, Any]]) -> None:
         """Write every change in one transaction; a conflicting key is skipped, the rest written."""
         if not changes:
             return
@@ -383,9 +387,9 @@ class SqliteStorage(StorageBase):
 def from_url(url: str, *, read_only: bool = False, **options: Any) -> SqliteStorage:
     """``sqlite:PATH`` (also ``sqlite:///abs/path``, ``sqlite:~/state.db``).
 
-    Options ``timeout``, ``synchronous`` and ``page_size`` are passed on;
-    others (meant for other backends) are ignored.
+    Options ``timeout``, ``synchronous``, ``page_size``, ``objects`` and
+    ``state_classes`` are passed on; others (meant for other backends) are ignored.
     """
     path = StoreUrl.parse(url).sqlite_path
     known = {k: v for k, v in options.items() if k in ("timeout", "synchronous", "page_size")}
-    return SqliteStorage(path, read_only=read_only, **known)
+    return SqliteStorage(path, read_only=read_only, **known, **object_options(options))

@@ -136,6 +136,7 @@ class _EchoingFailure:
     """A backend whose SDK puts the credentials into its error text (some do)."""
 
     warnings: tuple[str, ...] = ()
+    created: str | None = None
 
     def __init__(self, url: str, **options: Any) -> None:
         self.message = f"cannot reach {url} with {options} (AccountKey={ACCOUNT_KEY})"

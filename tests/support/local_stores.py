@@ -1,4 +1,9 @@
-"""The `storage` fixture: every state and workspace rule runs over memory and SQLite."""
+"""Stores for the state and workspace tests: every bucket rule runs over memory and SQLite.
+
+Each also in object mode (``objects=True``, a store a botbuilder-python bot
+opened): buckets read and write plain JSON documents there too, so every rule
+holds the same.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +15,15 @@ import pytest
 from explorer.storage import MemoryStorage, StorageBase
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "memory+objects", "sqlite+objects"])
 async def storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[StorageBase]:
-    if request.param == "memory":
-        store: StorageBase = MemoryStorage()
+    kind, _, mode = request.param.partition("+")
+    objects = mode == "objects"
+    if kind == "memory":
+        store: StorageBase = MemoryStorage(objects=objects)
     else:
         from explorer.storage.sqlite import SqliteStorage
 
-        store = SqliteStorage(tmp_path / "state.db")
+        store = SqliteStorage(tmp_path / "state.db", objects=objects)
     async with store:
         yield store

@@ -92,8 +92,10 @@ class BlobCore(StorageBase):
         page_size: int = PAGE_SIZE,
         owns_client: bool = False,
         closers: Sequence[Any] = (),
+        objects: bool = False,
+        state_classes: Iterable[type] = (),
     ) -> None:
-        super().__init__(read_only=read_only)
+        super().__init__(read_only=read_only, objects=objects, state_classes=state_classes)
         self._container = container
         self.url = f"blob://{container.container_name}"
         self._default = dialects.dialect(dialect)

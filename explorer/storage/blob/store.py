@@ -18,6 +18,7 @@ from explorer.storage.blob.core import ContainerProfile, gather
 from explorer.storage.blob.listing import BlobListing
 from explorer.storage.blob.reads import BlobReads
 from explorer.storage.blob.writes import BlobWrites
+from explorer.storage.bot_objects import OBJECT_OPTIONS
 
 #: names sampled on open to learn the container's dialect: names alone decide
 #: almost always, and the sample's page is parsed on the caller's event loop
@@ -36,6 +37,8 @@ class BlobStorage(BlobListing, BlobReads, BlobWrites):
     ``max_concurrency``: requests at a time; ``page_size``: names per listing page
     (at most 5,000). A client passed in is not closed by ``close()``; one made
     here is (``owns_client``), and so are ``closers`` (credentials made for it).
+    ``objects`` / ``state_classes``: object mode for a botbuilder-python bot
+    (see ``StorageBase``).
     """
 
     capabilities = frozenset(
@@ -115,11 +118,12 @@ def from_url(url: str, *, read_only: bool = False, **options: Any) -> BlobStorag
       ``azure.identity.aio.DefaultAzureCredential``.
 
     Also ``dialect`` (form for new items in an empty container),
-    ``create_container``, ``max_concurrency``, ``page_size`` and the client's
+    ``create_container``, ``max_concurrency``, ``page_size``, ``objects`` and
+    ``state_classes`` (object mode, for a bot) and the client's
     ``connection_timeout``, ``read_timeout`` and ``retries`` (``client_settings``).
     Other options are ignored.
     """
-    names = ("dialect", "create_container", "max_concurrency", "page_size")
+    names = ("dialect", "create_container", "max_concurrency", "page_size", *OBJECT_OPTIONS)
     settings = {k: options[k] for k in names if k in options}
     client = options.get("container_client")
     if client is not None:

@@ -39,7 +39,7 @@ _GENERIC_CONTENT_TYPE = RawItem(key="", body=b"").content_type
 
 
 class BlobWrites(BlobCore):
-    """The codec, raw writes and deletes, and the bot trio's write and delete."""
+    """The codec, raw writes and deletes, and the document trio's write and delete."""
 
     def _placement(self, item: RawItem) -> tuple[str, BlobDialect, str]:
         """Name, dialect and content type under which ``item`` is written.
@@ -182,9 +182,9 @@ class BlobWrites(BlobCore):
                 key=key,
             ) from None
 
-    # -- the bot-facing trio -------------------------------------------------
+    # -- the document trio ---------------------------------------------------
 
-    async def write(self, changes: Mapping[str, Mapping[str, Any]]) -> None:
+    async def write_documents(self, changes: Mapping[str, Mapping[str, Any]]) -> None:
         """Write concurrently; conflicting keys are left untouched and reported together."""
         if not changes:
             return

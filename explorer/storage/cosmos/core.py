@@ -80,8 +80,10 @@ class CosmosCore(StorageBase):
         connection_timeout: float = CONNECTION_TIMEOUT,
         read_timeout: float = READ_TIMEOUT,
         retries: int = RETRIES,
+        objects: bool = False,
+        state_classes: Iterable[type] = (),
     ) -> None:
-        super().__init__(read_only=read_only)
+        super().__init__(read_only=read_only, objects=objects, state_classes=state_classes)
         self.database_name = database
         self.container_name = container
         self.url = f"cosmos://{database}/{container}"

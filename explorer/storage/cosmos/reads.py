@@ -166,7 +166,7 @@ class CosmosReads(CosmosListing):
             for key, doc in docs.items()
         }
 
-    async def read(self, keys: Sequence[str]) -> dict[str, JsonObject]:
+    async def read_documents(self, keys: Sequence[str]) -> dict[str, JsonObject]:
         meter = self._meter()
         docs = await self._read_docs(keys, meter)
         result: dict[str, JsonObject] = {}

@@ -15,6 +15,7 @@ from azure.cosmos.aio import ContainerProxy
 from explorer.core.errors import BackendUnavailableError
 from explorer.core.items import JsonObject, RawItem
 from explorer.storage.base import Capability, as_document, dump_json
+from explorer.storage.bot_objects import OBJECT_OPTIONS
 from explorer.storage.cosmos.client import choose_credential, container_properties, new_client
 from explorer.storage.cosmos.writes import CosmosWrites
 from explorer.storage.cosmos_docs import CONTENT_TYPE, document_of, new_envelope
@@ -28,7 +29,8 @@ class CosmosStorage(CosmosWrites):
     ``CosmosStorage(database, container, endpoint=..., key=...)`` is what a bot
     uses (creates the container on first use); ``from_url`` and
     ``from_container`` are what the explorer uses. The constructor's options
-    are described in ``core.CosmosCore``.
+    are described in ``core.CosmosCore``; a botbuilder-python bot adds
+    ``objects=True`` (and ``state_classes``): see ``StorageBase``.
     """
 
     capabilities = frozenset(
@@ -173,7 +175,8 @@ def from_url(url: str, *, read_only: bool = False, **options: Any) -> CosmosStor
     ``dialect``, ``max_concurrency``, ``page_size``, ``connection_timeout``,
     ``read_timeout`` and ``retries`` (see ``READ_TIMEOUT``), ``create_container``
     (default off: the explorer never creates containers), ``container`` (an
-    SDK ``ContainerProxy`` to use instead of connecting). Others are ignored.
+    SDK ``ContainerProxy`` to use instead of connecting), ``objects`` and
+    ``state_classes`` (object mode, for a bot). Others are ignored.
     """
     database, container = StoreUrl.parse(url).cosmos_names
     known = {
@@ -188,6 +191,7 @@ def from_url(url: str, *, read_only: bool = False, **options: Any) -> CosmosStor
         "connection_timeout",
         "read_timeout",
         "retries",
+        *OBJECT_OPTIONS,
     }
     kwargs = {k: v for k, v in options.items() if k in known and v is not None}
     kwargs.setdefault("create_container", False)

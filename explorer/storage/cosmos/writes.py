@@ -30,7 +30,7 @@ from explorer.storage.cosmos_layout import RequestMeter
 
 
 class CosmosWrites(CosmosReads):
-    """The bot trio's write, raw writes and deletes; see ``CosmosStorage``."""
+    """The document trio's write, raw writes and deletes; see ``CosmosStorage``."""
 
     async def _existing_shape(self, key: str, meter: RequestMeter) -> Doc | None:
         """The stored members (id, extras, order) of ``key``'s document, if it has one."""
@@ -38,8 +38,8 @@ class CosmosWrites(CosmosReads):
             await self._read_docs([key], meter)
         return self._shapes.get(key)
 
-    async def write(self, changes: Mapping[str, Mapping[str, Any]]) -> None:
-        """The bot trio's write, many keys at once.
+    async def write_documents(self, changes: Mapping[str, Mapping[str, Any]]) -> None:
+        """The document trio's write, many keys at once.
 
         The documents of keys not seen yet are looked up together (read-many and
         batched realId queries), then the writes run concurrently within
