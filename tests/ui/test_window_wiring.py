@@ -405,7 +405,7 @@ async def test_shutdown_leaves_no_window_task_running(qtbot: Any, tmp_path: Path
     current = asyncio.current_task()
     left = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
     assert not win.runner.active
-    assert not win.detail._tasks
+    assert not win.detail.running
     assert not win.manager.connections
     assert not [t for t in left if "explorer" in repr(t.get_coro())], left
 
