@@ -106,7 +106,7 @@ class PendingEdits(QObject):
         return await self.edits.load_item(store, key)
 
     def sessions(self) -> list[EditSession]:
-        """Sessions with pending edits, in the order they were opened."""
+        """Sessions with pending edits (``EditSessions.sessions``)."""
         return self.edits.sessions()
 
     def is_dirty(self, key: str, store: Storage | None = None) -> bool:

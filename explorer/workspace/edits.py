@@ -142,7 +142,11 @@ class EditSessions:
                 self._sessions.pop(slot, None)
 
     def sessions(self) -> list[EditSession]:
-        """Sessions with pending edits, in the order they were opened."""
+        """Sessions with pending edits, in the order they were tracked.
+
+        A clean session set aside (another item was opened) is tracked again
+        at its next edit, so it comes after the items opened meanwhile.
+        """
         return [s for s in self._sessions.values() if s.is_dirty]
 
     def is_dirty(self, key: str, store: Storage | None = None) -> bool:
