@@ -363,7 +363,7 @@ async def test_about_names_the_version_and_the_data_dir(window: Any, tmp_path: P
     from explorer import __version__
     from explorer.ui.window_parts import about_box
 
-    box = about_box(window)  # the window fixture keeps its history in tmp_path / "data"
+    box = about_box(window, window.data_folder)  # the fixture keeps it in tmp_path / "data"
     assert f"Bot State Explorer {__version__}" in box.text()
     assert str(tmp_path / "data") in box.informativeText()
     menu_actions(window)["Help"]["About Bot State Explorer"].trigger()

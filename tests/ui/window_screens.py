@@ -157,7 +157,7 @@ async def shoot(outdir: Path, data: Path, prefix: str) -> list[Path]:
             menu.hide()
     from explorer.ui.window_parts import about_box
 
-    about = about_box(window)
+    about = about_box(window, window.data_folder)
     await grab(about, "about.png")
     about.close()
     window.close()
