@@ -10,8 +10,8 @@ The window owns no I/O: it starts work through ``TaskRunner`` and the
 ``ConnectionManager``. The detail pane and the pending edits come from
 outside (``app.py``), typed; the window only calls the pane's ``open_item`` /
 ``clear`` / ``delete_state`` and the pending edits' queries and actions.
-The chrome (``window_parts``) and the filter (``filtering``) are given what
-they need; neither imports this module.
+The chrome (``window_parts``, ``menus``) and the filter (``filtering``) are
+given what they need; none imports this module.
 """
 
 from __future__ import annotations
@@ -35,18 +35,12 @@ from PySide6.QtWidgets import (
 from explorer.ui.connections import Connection, ConnectionManager
 from explorer.ui.detail.pane import DetailPane
 from explorer.ui.filtering import TreeFilter
+from explorer.ui.menus import build_menus, show_about
 from explorer.ui.models import roles
 from explorer.ui.models.state_tree_model import StateTreeModel
 from explorer.ui.pending import PendingEdits
 from explorer.ui.tasks import TaskHandle, TaskRunner
-from explorer.ui.window_parts import (
-    EmptyState,
-    EnvironmentBand,
-    StatusArea,
-    Toolbar,
-    build_menus,
-    show_about,
-)
+from explorer.ui.window_parts import EmptyState, EnvironmentBand, StatusArea, Toolbar
 from explorer.workspace.profiles import Profile
 from explorer.workspace.session import EditSession
 from explorer.workspace.tree import Node, NodeKind

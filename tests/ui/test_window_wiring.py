@@ -23,10 +23,10 @@ from PySide6.QtWidgets import QApplication, QDialog, QMenu
 from explorer.app import build_window
 from explorer.storage.sqlite import SqliteStorage
 from explorer.ui.dialogs.redaction_rules import SETTINGS_KEY, RedactionRulesDialog
+from explorer.ui.menus import REDACTION_SHORTCUT
 from explorer.ui.models import roles
 from explorer.ui.tasks import TaskRunner
 from explorer.ui.update_check import ENABLED_KEY
-from explorer.ui.window_parts import REDACTION_SHORTCUT
 from explorer.workspace.profiles import Profile
 from explorer.workspace.tree import LoadState
 from tests.ui.window_support import make_store, settings_at, until
@@ -361,7 +361,7 @@ def test_a_pickled_enum_reads_as_its_type_and_value_not_as_an_empty_object() -> 
 
 async def test_about_names_the_version_and_the_data_dir(window: Any, tmp_path: Path) -> None:
     from explorer import __version__
-    from explorer.ui.window_parts import about_box
+    from explorer.ui.menus import about_box
 
     box = about_box(window, window.data_folder)  # the fixture keeps it in tmp_path / "data"
     assert f"Bot State Explorer {__version__}" in box.text()
