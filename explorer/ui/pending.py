@@ -13,7 +13,8 @@ this object holds no logic of its own. It adds:
   ``ConflictDialog`` for each conflict the workspace returns: reload theirs,
   overwrite after compare, recreate, cancel), ``confirm_discard_all``.
 
-The queries (``is_dirty``, ``count``, ``summary``...) are the workspace's.
+The queries (``is_dirty``, ``count``, ``summary``...) are the workspace's,
+passed through for the window; anything else is on ``edits``.
 Save and Discard run as dialog flows of the ``TaskRunner`` given (else one of
 its own, whose errors it reports as ``error``).
 """
@@ -87,16 +88,6 @@ class PendingEdits(QObject):
 
     # -- the workspace's sessions and queries --------------------------------------
 
-    def writer_for(self, store: Storage) -> RawWriter | None:
-        return self.edits.writer_for(store)
-
-    def get(self, store: Storage, key: str) -> EditSession | None:
-        return self.edits.get(store, key)
-
-    def track(self, session: EditSession) -> EditSession:
-        """Adopt ``session``; the item's existing session if it has one (``EditSessions.track``)."""
-        return self.edits.track(session)
-
     async def open(self, store: Storage, key: str) -> EditSession:
         """The session of ``key``: the one with pending edits, else freshly loaded."""
         return await self.edits.open(store, key)
@@ -164,9 +155,6 @@ class PendingEdits(QObject):
         )
 
     # -- discard -------------------------------------------------------------------
-
-    def discard(self, session: EditSession) -> None:
-        self.edits.discard([session])
 
     def discard_all(self) -> None:
         self.edits.discard_all()
