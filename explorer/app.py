@@ -89,9 +89,13 @@ def build_window(
     from explorer.ui.dialogs.redaction_rules import load_rules
 
     redaction = Redaction(load_rules(settings))
-    pending = PendingEdits(writer_for, redaction=redaction)
+    pending = PendingEdits(writer_for, redaction=redaction, runner=runner)
     detail = DetailPane(
-        pending=pending, redaction=redaction, backups=safety.backups, audit=safety.audit
+        pending=pending,
+        redaction=redaction,
+        backups=safety.backups,
+        audit=safety.audit,
+        runner=runner,
     )
     redaction.setParent(detail)
     detail.error.connect(runner.error)
@@ -108,10 +112,15 @@ def build_window(
         dialog.open()
 
     window = MainWindow(
-        manager, runner, detail, pending=pending, settings=settings, connect_dialog=connect_dialog
+        manager,
+        runner,
+        detail,
+        pending=pending,
+        settings=settings,
+        connect_dialog=connect_dialog,
+        data_folder=str(paths.base),  # named in Help → About
     )
     pending.dialog_parent = window
-    window.data_folder = str(paths.base)  # named in Help → About
     runner.setParent(window)
     manager.setParent(window)
     pending.setParent(window)
@@ -239,9 +248,7 @@ async def shutdown(window: Any) -> None:
     """
     window.runner.cancel_all()
     await window.runner.aclose()
-    detail_tasks = getattr(window.detail, "aclose", None)
-    if detail_tasks is not None:
-        await detail_tasks()
+    await window.detail.aclose()
     if window.update_checker is not None:
         await window.update_checker.aclose()
     await window.manager.close_all()

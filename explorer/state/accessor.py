@@ -17,14 +17,34 @@ Edge cases:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from explorer.core.errors import PropertyNotFoundError
 from explorer.state._json import json_copy
+from explorer.state.turn import TurnLike
 
-if TYPE_CHECKING:
-    from explorer.state.bot_state import BotState, CachedState
-    from explorer.state.turn import TurnLike
+
+class LoadedDocument(Protocol):
+    """A bucket's document as loaded for one turn (``CachedState`` is one)."""
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def document(self) -> dict[str, Any]: ...
+
+
+class Bucket(Protocol):
+    """What an accessor needs of its state bucket (``BotState`` is one).
+
+    Defined here so that ``bot_state`` imports the accessor and never the
+    other way round.
+    """
+
+    @property
+    def cache_key(self) -> str: ...
+
+    async def loaded(self, turn: TurnLike) -> LoadedDocument: ...
 
 
 class StatePropertyAccessor:
@@ -32,23 +52,23 @@ class StatePropertyAccessor:
 
     __slots__ = ("_cache_key", "_state", "name")
 
-    def __init__(self, state: BotState, name: str) -> None:
+    def __init__(self, state: Bucket, name: str) -> None:
         if not name or not isinstance(name, str):
             raise ValueError("a state property needs a non-empty name")
         self._state = state
         self._cache_key = state.cache_key
         self.name = name
 
-    def _peek(self, turn: TurnLike) -> CachedState | None:
+    def _peek(self, turn: TurnLike) -> LoadedDocument | None:
         """The turn's cache if loaded: the hot path awaits nothing once a turn is loaded."""
         try:
-            cached: CachedState | None = turn.turn_state.get(self._cache_key)
+            cached: LoadedDocument | None = turn.turn_state.get(self._cache_key)
         except AttributeError:  # not a turn: loaded() says so
             return None
         return cached
 
     @property
-    def state(self) -> BotState:
+    def state(self) -> Bucket:
         return self._state
 
     def __repr__(self) -> str:

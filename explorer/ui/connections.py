@@ -113,7 +113,12 @@ class ConnectionManager(QObject):
         if self.lister_factory is not None:
             # the listing thread opens in the background; the first level of a
             # lazy store is listed on the store meanwhile (one small page)
-            conn.lister_ready = asyncio.ensure_future(self._attach_lister(conn))
+            opening = self.runner.start(
+                f"Opening {profile.name}'s listing thread",
+                lambda _handle: self._attach_lister(conn),
+                shown=False,
+            )
+            conn.lister_ready = opening.task
         if not lazy:
             self.start_listing(conn)
         self.changed.emit()

@@ -2,32 +2,38 @@
 
 Results go into a second, small ``StateTree`` shown through its own
 ``StateTreeModel`` (``results_model``), with one top-level node per open
-connection. Matching runs over the listed nodes in Python (a 100,000-key
-tree in tens of milliseconds), so the view never filters the big model row
-by row; the first ``MAX_RESULTS`` matches are shown and the status bar says
-when there are more. Clearing the filter puts the main model back in the
-view, connections expanded and the current row revealed.
+connection. Matching is the workspace's (``explorer.workspace.search``): the
+id filter looks over the listed keys in Python (a 100,000-key tree in tens
+of milliseconds), so the view never filters the big model row by row; the
+first ``MAX_RESULTS`` matches are shown and the status bar says when there
+are more. Clearing the filter puts the main model back in the view,
+connections expanded and the current row revealed.
 
-A value search reads every state of the current connection through
-``explorer.workspace.search`` as one cancellable task and adds matches to the
-results as they are found; on a store that charges request units it first
-says what it will read and asks.
+A value search (``plan_value_search`` / ``ValueSearch.run``) reads every
+state of the current connection as one cancellable task and adds matches to
+the results as they are found; on a store that charges request units it
+first says what it will read and asks. This module only shows it.
+
+The window is reached through the narrow ``FilterHost`` protocol (this module
+does not import the window).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Protocol
 
 from PySide6.QtCore import QObject, QTimer
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QStatusBar, QTreeView, QWidget
 
 from explorer.core.items import Entry
+from explorer.ui.connections import Connection, ConnectionManager
+from explorer.ui.dialogs.modal import run_dialog
 from explorer.ui.models.state_tree_model import StateTreeModel
-from explorer.workspace.tree import ConnectionNode, LoadState, Node, StateTree, node_matches
-
-if TYPE_CHECKING:
-    from explorer.ui.connections import Connection
-    from explorer.ui.main_window import MainWindow
+from explorer.ui.tasks import TaskHandle, TaskRunner
+from explorer.ui.window_parts import Toolbar
+from explorer.workspace.search import match_ids, plan_value_search
+from explorer.workspace.tree import ConnectionNode, LoadState, Node, StateTree
 
 #: matches shown at most (the status bar says when there are more)
 MAX_RESULTS = 5000
@@ -35,24 +41,56 @@ MAX_RESULTS = 5000
 EXPAND_RESULTS = 300
 
 
-def _entry(node: Node) -> Entry:
-    assert node.key is not None
-    return node.entry or Entry(key=node.key)
+class FilterHost(Protocol):
+    """What the filter needs of its window (``MainWindow`` is one)."""
+
+    @property
+    def view(self) -> QTreeView: ...
+
+    @property
+    def model(self) -> StateTreeModel: ...
+
+    @property
+    def manager(self) -> ConnectionManager: ...
+
+    @property
+    def runner(self) -> TaskRunner: ...
+
+    @property
+    def status(self) -> QStatusBar: ...
+
+    def current_node(self) -> Node | None: ...
+
+    def current_connection(self) -> Connection | None: ...
+
+    def main_node(self, node: Node) -> Node | None: ...
+
+    def select_node(self, node: Node) -> None: ...
+
+    def set_view_model(self, model: StateTreeModel) -> None: ...
 
 
 class TreeFilter(QObject):
-    """Owns the filter box's behaviour and the results tree of one window."""
+    """Owns the filter box's behaviour and the results tree of one window.
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    ``parent`` is also the parent of the value search's question box.
+    """
+
+    def __init__(
+        self,
+        window: FilterHost,
+        toolbar: Toolbar,
+        is_dirty: Callable[[str], bool],
+        *,
+        parent: QWidget,
+    ) -> None:
+        super().__init__(parent)
         self.window = window
-        self.toolbar = window.toolbar
+        self.toolbar = toolbar
+        self._dialog_parent = parent
         self.results = StateTree()
-        pending = window.pending
-        self.results_model = StateTreeModel(
-            self.results, is_dirty=pending.is_dirty if pending is not None else None, parent=self
-        )
-        self.running: Any = None
+        self.results_model = StateTreeModel(self.results, is_dirty=is_dirty, parent=self)
+        self.running: TaskHandle | None = None
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(200)
@@ -113,16 +151,17 @@ class TreeFilter(QObject):
         mapping = self._reset_results()
         found = more = 0
         for conn in self.window.manager.connections:
-            matches = [n for n in conn.node.by_key.values() if node_matches(n, text)]
-            more += max(0, len(matches) - (MAX_RESULTS - found))
-            matches = matches[: MAX_RESULTS - found]
+            matches, extra = match_ids(conn.node, text, MAX_RESULTS - found)
+            more += extra
             found += len(matches)
-            self.results.add_entries(mapping[id(conn.node)], [_entry(n) for n in matches])
+            self.results.add_entries(mapping[id(conn.node)], matches)
         if found <= EXPAND_RESULTS:
             self.window.view.expandAll()
         noun = "state" if found == 1 else "states"
-        extra = f" (first {found:,} of {found + more:,} shown)" if more else ""
-        self.window.status.showMessage(f"Filter {text!r}: {found:,} matching {noun}{extra}", 8000)
+        extra_text = f" (first {found:,} of {found + more:,} shown)" if more else ""
+        self.window.status.showMessage(
+            f"Filter {text!r}: {found:,} matching {noun}{extra_text}", 8000
+        )
 
     def search_values(self, text: str) -> None:
         """Show the states of the current connection whose values contain ``text``."""
@@ -138,44 +177,35 @@ class TreeFilter(QObject):
         )
 
     async def _search_values(
-        self, conn: Connection, target: ConnectionNode, text: str, handle: Any
+        self, conn: Connection, target: ConnectionNode, text: str, handle: TaskHandle
     ) -> None:
-        from explorer.storage.base import Capability
-        from explorer.ui.dialogs.modal import run_dialog
-        from explorer.workspace.search import estimate_cost, search_values
-
-        entries = [_entry(n) for n in conn.node.by_key.values()]
-        if conn.node.prefix is not None or conn.node.load_state is not LoadState.LOADED:
+        def listing() -> None:
             handle.report(0, None, "Listing keys to search")
-            entries = [e async for e in conn.store.iter_entries("")]
-        by_key = {e.key: e for e in entries}
-        cost = estimate_cost(conn.store, entries)
-        if Capability.REQUEST_CHARGE in conn.store.capabilities:
+
+        search = await plan_value_search(conn.store, conn.node, on_listing=listing)
+        cost = search.cost
+        if search.asks_first:
             box = QMessageBox(
                 QMessageBox.Icon.Question,
                 "Search in values",
                 f"Searching {conn.profile.name} {cost.describe()}. Continue?",
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-                self.window,
+                self._dialog_parent,
             )
             await run_dialog(box)
             if box.clickedButton() is not box.button(QMessageBox.StandardButton.Yes):
                 return
-        found: list[str] = []
+        found: list[Entry] = []
 
-        def matched(keys: list[str]) -> None:
-            found.extend(keys)
-            self.results.add_entries(target, [by_key[k] for k in keys])
+        def matched(entries: list[Entry]) -> None:
+            found.extend(entries)
+            self.results.add_entries(target, entries)
             if len(found) <= EXPAND_RESULTS:
                 self.window.view.expandAll()
 
         handle.report(0, cost.items, f"Searching values for {text!r}:")
-        await search_values(
-            conn.store,
-            text,
-            [e.key for e in entries if e.error is None],
-            on_match=matched,
-            on_progress=lambda done, total: handle.report(done, total),
+        await search.run(
+            text, on_match=matched, on_progress=lambda done, total: handle.report(done, total)
         )
         self.window.status.showMessage(
             f"{len(found):,} of {cost.items:,} states contain {text!r} in their values", 15000

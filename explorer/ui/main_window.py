@@ -7,17 +7,19 @@ a splitter with the tree and the detail pane, and a status bar (errors,
 task progress with cancel, pending edits, request charge, TLS, connection).
 
 The window owns no I/O: it starts work through ``TaskRunner`` and the
-``ConnectionManager``. The detail pane and the pending-edits object come
-from outside (``app.py``); the window only calls ``open_item`` / ``clear`` and
-``is_dirty`` / ``count`` / ``has_unsaved`` / ``save_all`` / ``discard_all``.
+``ConnectionManager``. The detail pane and the pending edits come from
+outside (``app.py``), typed; the window only calls the pane's ``open_item`` /
+``clear`` / ``delete_state`` and the pending edits' queries and actions.
+The chrome (``window_parts``, ``menus``) and the filter (``filtering``) are
+given what they need; none imports this module.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from collections.abc import Callable
 
 from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -30,55 +32,57 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.storage.base import Storage
 from explorer.ui.connections import Connection, ConnectionManager
+from explorer.ui.detail.pane import DetailPane
 from explorer.ui.filtering import TreeFilter
+from explorer.ui.menus import build_menus, show_about
 from explorer.ui.models import roles
 from explorer.ui.models.state_tree_model import StateTreeModel
-from explorer.ui.tasks import TaskRunner
-from explorer.ui.window_parts import EmptyState, EnvironmentBand, StatusArea, Toolbar, build_menus
+from explorer.ui.pending import PendingEdits
+from explorer.ui.tasks import TaskHandle, TaskRunner
+from explorer.ui.window_parts import EmptyState, EnvironmentBand, StatusArea, Toolbar
+from explorer.workspace.profiles import Profile
+from explorer.workspace.session import EditSession
 from explorer.workspace.tree import Node, NodeKind
 
 
-class DetailView(Protocol):
-    async def open_item(self, store: Storage, key: str) -> None: ...
-    def clear(self) -> None: ...
-
-
 class MainWindow(QMainWindow):
-    """The explorer window. ``detail`` is a QWidget implementing ``DetailView``."""
+    """The explorer window; see the module docstring.
+
+    ``pending``: the pending edits (default: the detail pane's);
+    ``connect_dialog(window)`` opens the connection dialog; ``data_folder``:
+    where backups and the audit log are kept (named in Help → About).
+    """
 
     def __init__(
         self,
         manager: ConnectionManager,
         runner: TaskRunner,
-        detail: QWidget,
+        detail: DetailPane,
         *,
-        pending: Any = None,
+        pending: PendingEdits | None = None,
         settings: QSettings | None = None,
-        connect_dialog: Any = None,
+        connect_dialog: Callable[[MainWindow], None] | None = None,
+        data_folder: str | None = None,
     ) -> None:
         super().__init__()
-        self.manager, self.runner, self.detail, self.pending = manager, runner, detail, pending
+        self.manager, self.runner, self.detail = manager, runner, detail
+        self.pending = pending if pending is not None else detail.pending
         self.settings = settings
         self.connect_dialog = connect_dialog
+        self.data_folder = data_folder
         self.setObjectName("MainWindow")
         self.setWindowTitle("Bot State Explorer")
         self.model = StateTreeModel(
-            manager.tree,
-            is_dirty=pending.is_dirty if pending is not None else None,
-            on_fetch=self._fetch,
-            parent=self,
+            manager.tree, is_dirty=self.pending.is_dirty, on_fetch=self._fetch, parent=self
         )
-        self.filter: TreeFilter
         self._build()
         manager.changed.connect(self._connections_changed)
         manager.tree.subscribe(_AutoExpand(self))
         runner.error.connect(self.status.show_error)
         runner.finished.connect(self._task_finished)
-        if pending is not None:
-            pending.changed.connect(self._pending_changed)
-            pending.saved.connect(self._saved)
+        self.pending.changed.connect(self._pending_changed)
+        self.pending.saved.connect(self._saved)
         self._pending_changed()
         self._connections_changed()
         self.restore_layout()
@@ -104,7 +108,7 @@ class MainWindow(QMainWindow):
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
         self.left = QStackedWidget()
-        self.left.addWidget(EmptyState(self))
+        self.left.addWidget(EmptyState(self.show_connect_dialog, self.open_demo, self))
         self.left.addWidget(self.view)
         self.splitter.addWidget(self.left)
         self.splitter.addWidget(self.detail)
@@ -121,12 +125,21 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
 
-        self.toolbar = Toolbar(self)
+        self.toolbar = Toolbar(
+            self,
+            on_connect=self.show_connect_dialog,
+            on_refresh=self.refresh,
+            save_action=self.pending.save_action,
+            discard_action=self.pending.discard_action,
+        )
         self.addToolBar(self.toolbar)
-        self.status = StatusArea(self.runner, self)
+        self.status = StatusArea(self.runner, self.save_all, self)
         self.setStatusBar(self.status)
-        build_menus(self)
-        self.filter = TreeFilter(self)
+        menus = build_menus(self, self)
+        self.unlock_action = menus.unlock_action
+        #: the opt-in update check (None without settings: nothing to remember the choice in)
+        self.update_checker = menus.update_checker
+        self.filter = TreeFilter(self, self.toolbar, self.pending.is_dirty, parent=self)
         self.toolbar.goto_edit.returnPressed.connect(self.go_to)
 
     def main_node(self, node: Node) -> Node | None:
@@ -169,7 +182,7 @@ class MainWindow(QMainWindow):
         self.unlock_action.setEnabled(conn is not None and conn.read_only)
         self._update_status()
 
-    def _task_finished(self, handle: Any) -> None:
+    def _task_finished(self, handle: TaskHandle) -> None:
         self._update_status()
         listing = any(handle is c.listing for c in self.manager.connections)
         if listing and self.filter.active and not self.toolbar.values_button.isChecked():
@@ -185,17 +198,15 @@ class MainWindow(QMainWindow):
             self.connect_dialog(self)
 
     def connect_profile(
-        self, profile: Any, secret: str | None, read_only: bool | None = None
+        self, profile: Profile, secret: str | None, read_only: bool | None = None
     ) -> None:
-        async def work(_handle: Any) -> Connection:
+        async def work(_handle: TaskHandle) -> Connection:
             return await self.manager.open(profile, secret, read_only)
 
         self.runner.start(f"Connecting to {profile.name}", work, cancellable=True)
 
     def open_demo(self) -> None:
         """Open the built-in demo bot state (in memory: nothing to lose)."""
-        from explorer.workspace.profiles import Profile
-
         self.connect_profile(Profile("Demo", "memory", "dev"), None)
 
     def refresh(self) -> None:
@@ -213,7 +224,7 @@ class MainWindow(QMainWindow):
         current = self.current_connection()
         order = [current] + [c for c in self.manager.connections if c is not current]
 
-        async def work(_handle: Any) -> list[Node]:
+        async def work(_handle: TaskHandle) -> list[Node]:
             for conn in order:
                 if conn is None:
                     continue
@@ -257,7 +268,7 @@ class MainWindow(QMainWindow):
         self.view.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
         self.view.setFocus()
 
-    def set_view_model(self, model: Any) -> None:
+    def set_view_model(self, model: StateTreeModel) -> None:
         self.view.setModel(model)
         self.view.selectionModel().currentChanged.connect(self._current_changed)
 
@@ -271,18 +282,10 @@ class MainWindow(QMainWindow):
         if conn is None or node.key is None:
             return
         key, store = node.key, conn.store
-        open_item = getattr(self.detail, "open_item", None)
-        if open_item is not None:
-
-            async def work(_handle: Any) -> None:
-                await open_item(store, key)
-
-            self.runner.start(f"Opening {key}", work)
+        self.runner.start(f"Opening {key}", lambda _h: self.detail.open_item(store, key))
 
     def detail_clear(self) -> None:
-        clear = getattr(self.detail, "clear", None)
-        if clear is not None:
-            clear()
+        self.detail.clear()
 
     def unlock_writes(self) -> None:
         conn = self.current_connection()
@@ -314,9 +317,7 @@ class MainWindow(QMainWindow):
         conn = self.current_connection()
         if conn is None:
             return
-        unsaved = [
-            s for s in (self.pending.sessions() if self.pending else []) if s.store is conn.store
-        ]
+        unsaved = [s for s in self.pending.sessions() if s.store is conn.store]
         if unsaved:
             answer = QMessageBox.question(
                 self,
@@ -336,11 +337,10 @@ class MainWindow(QMainWindow):
     def mark_for_deletion(self) -> None:
         """Delete pressed on a state: a pending deletion of what the detail pane shows."""
         node = self.current_node()
-        delete_state = getattr(self.detail, "delete_state", None)
-        if node is None or not node.is_state or delete_state is None:
+        if node is None or not node.is_state:
             return
-        if getattr(self.detail, "key", None) == node.key:
-            delete_state()
+        if self.detail.key == node.key:
+            self.detail.delete_state()
 
     def copy_key(self) -> None:
         from PySide6.QtWidgets import QApplication
@@ -351,20 +351,23 @@ class MainWindow(QMainWindow):
 
     def save_all(self) -> None:
         """Review & save (the pending edits' own dialog)."""
-        if self.pending is not None and self.pending.has_unsaved():
+        if self.pending.has_unsaved():
             self.pending.save_action.trigger()
 
+    def show_about(self) -> None:
+        """Help → About: the version and where backups and the audit log are kept."""
+        show_about(self, self.data_folder)
+
     def _pending_changed(self) -> None:
-        count = self.pending.count() if self.pending is not None else 0
-        self.toolbar.set_pending(count)
-        self.status.show_pending(count, self.pending.summary() if self.pending else "")
+        count = self.pending.count()
+        self.status.show_pending(count, self.pending.summary())
         # only keys that are or were pending: a full pass would ask about every row
-        pending_keys = {s.key for s in self.pending.sessions()} if self.pending else set()
+        pending_keys = {s.key for s in self.pending.sessions()}
         self.model.refresh_dirty(pending_keys | self.model.dirty_keys)
         results = self.filter.results_model
         results.refresh_dirty(pending_keys | results.dirty_keys)
 
-    def _saved(self, session: Any) -> None:
+    def _saved(self, session: EditSession) -> None:
         """A save landed: the tree drops a deleted state's row, else shows its new size/etag."""
         conn = next((c for c in self.manager.connections if c.store is session.store), None)
         if conn is None:
@@ -405,7 +408,7 @@ class MainWindow(QMainWindow):
             self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self.pending is not None and self.pending.has_unsaved():
+        if self.pending.has_unsaved():
             answer = QMessageBox.question(
                 self,
                 "Unsaved edits",
@@ -424,14 +427,6 @@ class MainWindow(QMainWindow):
         self.save_layout()
         self.runner.cancel_all()
         event.accept()
-
-    #: set by build_menus
-    unlock_action: QAction
-    #: the opt-in update check (None without settings: nothing to remember the choice in)
-    update_checker: Any
-    #: folder of the backups and audit log (set by the composition root; named in About)
-    data_folder: str | None = None
-    shortcuts: dict[str, QKeySequence]
 
 
 class _AutoExpand:

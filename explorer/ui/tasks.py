@@ -5,17 +5,29 @@ keeps a reference until it ends (the loop only holds weak ones), reports
 progress through ``TaskHandle.report``, supports cancel, and turns every
 failure into one line for the status bar (``error`` signal) — never a
 traceback dialog. Storage errors already say what failed and what to do;
-anything else is logged with its traceback and shown as one line.
+anything else is logged with its traceback and shown as one line. A
+cancelled task ends cancelled (``task.cancelled()``), after its line.
+
+Three kinds of work, chosen with ``start``'s flags:
+
+- shown (the default): a load the user waits for, in the status bar with its
+  progress and a cancel button; a cancel says so on the status bar;
+- ``shown=False``: follow-up or housekeeping work (a History reload after a
+  save, the update check): not in the status bar, a cancel says nothing;
+- ``waits_for_user=True``: a dialog flow that only the user ends (Review &
+  save, a confirmation, the audit log viewer): not shown, and ``wait_idle``
+  does not wait for it. ``aclose`` cancels it like any other.
 
 ``TaskStatus`` is the status-bar widget: the label of the newest running
-task, a progress bar (busy when the total is unknown) and a cancel button.
+shown task, a progress bar (busy when the total is unknown) and a cancel
+button.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -31,10 +43,22 @@ Work = Callable[["TaskHandle"], Awaitable[Any]]
 class TaskHandle:
     """One running piece of work, as the UI sees it."""
 
-    def __init__(self, runner: TaskRunner, label: str, cancellable: bool) -> None:
+    def __init__(
+        self,
+        runner: TaskRunner,
+        label: str,
+        cancellable: bool,
+        *,
+        shown: bool = True,
+        waits_for_user: bool = False,
+    ) -> None:
         self.runner = runner
         self.label = label
         self.cancellable = cancellable
+        #: in the status bar, and a cancel is reported there
+        self.shown = shown and not waits_for_user
+        #: ended by the user (a dialog flow): ``wait_idle`` does not wait for it
+        self.waits_for_user = waits_for_user
         self.done = 0
         self.total: int | None = None
         self.text = label
@@ -72,7 +96,13 @@ class TaskRunner(QObject):
 
     @property
     def active(self) -> list[TaskHandle]:
+        """Every running task, dialog flows included."""
         return [h for h in self._handles if h.running]
+
+    @property
+    def shown(self) -> list[TaskHandle]:
+        """The running tasks the status bar shows."""
+        return [h for h in self.active if h.shown]
 
     def start(
         self,
@@ -81,9 +111,14 @@ class TaskRunner(QObject):
         *,
         cancellable: bool = True,
         on_result: Callable[[Any], None] | None = None,
+        shown: bool = True,
+        waits_for_user: bool = False,
     ) -> TaskHandle:
-        """Run ``work(handle)`` in the background and return its handle at once."""
-        handle = TaskHandle(self, label, cancellable)
+        """Run ``work(handle)`` in the background and return its handle at once.
+
+        ``shown`` / ``waits_for_user``: the kind of work (module docstring).
+        """
+        handle = TaskHandle(self, label, cancellable, shown=shown, waits_for_user=waits_for_user)
         handle.task = asyncio.ensure_future(self._run(handle, work, on_result))
         self._handles.add(handle)
         self.started.emit(handle)
@@ -96,8 +131,9 @@ class TaskRunner(QObject):
             result = await work(handle)
         except asyncio.CancelledError:
             handle.error = f"{handle.label}: cancelled"
-            self.error.emit(handle.error)
-            return None
+            if handle.shown:
+                self.error.emit(handle.error)
+            raise
         except StorageError as exc:
             handle.error = f"{handle.label} failed: {exc}"
             log.info("%s", handle.error)
@@ -119,19 +155,26 @@ class TaskRunner(QObject):
         for handle in list(self._handles):
             handle.cancel()
 
-    async def aclose(self) -> None:
-        """Cancel every task and wait until each has ended (closing the window)."""
-        self.cancel_all()
-        tasks = {h.task for h in self._handles if h.task is not None}
+    async def aclose(self, handles: Iterable[TaskHandle] | None = None) -> None:
+        """Cancel every task (or only ``handles``) and wait until each has ended."""
+        chosen = list(self._handles if handles is None else handles)
+        for handle in chosen:
+            handle.cancel()
+        tasks = {h.task for h in chosen if h.task is not None}
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
 
     async def wait_idle(self, within: float | None = None) -> bool:
-        """Wait until no task runs (tests, screenshots); False if ``within`` s passed first."""
+        """Wait until no task runs (tests, screenshots); False if ``within`` s passed first.
+
+        Dialog flows (``waits_for_user``) are not waited for: only the user ends them.
+        """
         loop = asyncio.get_running_loop()
         deadline = None if within is None else loop.time() + within
-        while self._handles:
-            tasks = {h.task for h in self._handles if h.task is not None}
+        while True:
+            tasks = {h.task for h in self.active if h.task is not None and not h.waits_for_user}
+            if not tasks:
+                break
             left = None if deadline is None else deadline - loop.time()
             if left is not None and left <= 0:
                 return False
@@ -166,6 +209,8 @@ class TaskStatus(QWidget):
         self.setVisible(False)
 
     def _update(self, handle: TaskHandle) -> None:
+        if not handle.shown:
+            return
         self._current = handle
         if handle.total:
             self.bar.setRange(0, max(handle.total, 1))
@@ -180,9 +225,9 @@ class TaskStatus(QWidget):
         self.setVisible(True)
 
     def _finished(self, handle: TaskHandle) -> None:
-        active = self.runner.active
-        if active:
-            self._update(active[-1])
+        shown = self.runner.shown
+        if shown:
+            self._update(shown[-1])
         else:
             self._current = None
             self.setVisible(False)

@@ -9,8 +9,10 @@ Invariants:
   so a failing network is not retried at every start. A stored time in the
   future (clock moved back) counts as due.
 - The request runs on the asyncio (qasync) loop with aiohttp and a short
-  timeout; any failure (offline, proxy, HTTP error, bad JSON, no version) is
-  logged at debug level and otherwise ignored: no dialog, no error in the UI.
+  timeout, as quiet work of the ``TaskRunner`` given (else one of its own):
+  never in the status bar, and a cancel says nothing; any failure (offline,
+  proxy, HTTP error, bad JSON, no version) is logged at debug level and
+  otherwise ignored: no dialog, no error in the UI.
 - A newer version is announced once per run through ``update_available`` and,
   when ``install_status_note`` was used, as a small link in the status bar.
   Pre-releases, and versions equal to or older than the running one, are not
@@ -19,7 +21,7 @@ Invariants:
 
 Wiring (composition root / main window)::
 
-    checker = UpdateChecker(QSettings(), explorer.__version__, parent=window)
+    checker = UpdateChecker(QSettings(), explorer.__version__, runner=runner, parent=window)
     install_status_note(checker, window.statusBar())
     help_menu.addAction(make_toggle_action(checker, help_menu))
     checker.maybe_check()   # after the window is shown
@@ -39,6 +41,8 @@ from packaging.version import InvalidVersion, Version
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QStatusBar
+
+from explorer.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 
@@ -88,15 +92,17 @@ class UpdateChecker(QObject):
         url: str = PYPI_JSON_URL,
         interval: float = DAY_SECONDS,
         clock: Callable[[], float] = time.time,
+        runner: TaskRunner | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        self._runner = runner or TaskRunner(self)
         self._settings = settings
         self._current = current_version
         self._url = url
         self._interval = interval
         self._clock = clock
-        self._task: asyncio.Task[str | None] | None = None
+        self._task: asyncio.Task[Any] | None = None
         self._announced: str | None = None
 
     @property
@@ -135,7 +141,7 @@ class UpdateChecker(QObject):
         now = self._clock()
         return last_time > now or now - last_time >= self._interval
 
-    def maybe_check(self) -> asyncio.Task[str | None] | None:
+    def maybe_check(self) -> asyncio.Task[Any] | None:
         """Start a background check if one is due and none is running; returns its task.
 
         Needs a running asyncio loop (qasync in the app); without one it does nothing.
@@ -145,11 +151,14 @@ class UpdateChecker(QObject):
         if not self.is_due():
             return None
         try:
-            loop = asyncio.get_running_loop()
+            asyncio.get_running_loop()
         except RuntimeError:
             log.debug("update check skipped: no running event loop")
             return None
-        self._task = loop.create_task(self.check_now())
+        handle = self._runner.start(
+            "Checking for updates", lambda _h: self.check_now(), shown=False
+        )
+        self._task = handle.task
         return self._task
 
     async def check_now(self) -> str | None:

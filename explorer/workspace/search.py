@@ -11,6 +11,14 @@ chunks. Bodies that cannot be decoded are searched as raw text.
 ``estimate_cost`` says what a search will read before it starts: items, bytes
 and, on a store that charges request units, about how many (Cosmos DB point
 reads cost ~1 RU per KB, at least 1).
+
+``plan_value_search`` prepares a search of one open store as a
+``ValueSearch``: the entries it will read (the tree's when it holds the whole
+store, else a fresh listing), their cost, whether to ask first (a store that
+charges request units), and ``run`` reporting matches as entries.
+
+``match_ids`` is the quick filter: listed states whose id or key contains a
+text, at most ``limit`` of them (a lookup over the listed keys, no reads).
 """
 
 from __future__ import annotations
@@ -19,11 +27,12 @@ import asyncio
 import json
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from explorer.core.errors import StorageError
 from explorer.core.items import Entry, RawItem
 from explorer.storage.base import Capability, Storage
+from explorer.workspace.tree import ConnectionNode, LoadState, Node, node_matches
 
 CHUNK = 100
 
@@ -101,3 +110,73 @@ async def search_values(
         if on_progress is not None:
             on_progress(min(start + chunk, len(keys)), len(keys))
     return matched
+
+
+def _entry(node: Node) -> Entry:
+    assert node.key is not None
+    return node.entry or Entry(key=node.key)
+
+
+def listed_entries(node: ConnectionNode) -> list[Entry]:
+    """The entries of every state listed under ``node`` so far."""
+    return [_entry(n) for n in node.by_key.values()]
+
+
+def match_ids(node: ConnectionNode, text: str, limit: int) -> tuple[list[Entry], int]:
+    """Listed states of ``node`` whose id or key contains ``text`` (any case).
+
+    Returns the first ``limit`` matches, in listing order, and how many more matched.
+    """
+    matches = [n for n in node.by_key.values() if node_matches(n, text)]
+    return [_entry(n) for n in matches[: max(limit, 0)]], max(0, len(matches) - max(limit, 0))
+
+
+@dataclass
+class ValueSearch:
+    """A value search of one store, ready to run (see ``plan_value_search``)."""
+
+    store: Storage
+    entries: list[Entry]
+    cost: SearchCost
+    _by_key: dict[str, Entry] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_key = {e.key: e for e in self.entries}
+
+    @property
+    def asks_first(self) -> bool:
+        """The store charges request units: say the cost and ask before running."""
+        return Capability.REQUEST_CHARGE in self.store.capabilities
+
+    async def run(
+        self,
+        text: str,
+        *,
+        on_match: Callable[[list[Entry]], None],
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> int:
+        """Search the values of every entry (unlistable names skipped); returns the matches."""
+        return await search_values(
+            self.store,
+            text,
+            [e.key for e in self.entries if e.error is None],
+            on_match=lambda keys: on_match([self._by_key[k] for k in keys]),
+            on_progress=on_progress,
+        )
+
+
+async def plan_value_search(
+    store: Storage, node: ConnectionNode, *, on_listing: Callable[[], None] | None = None
+) -> ValueSearch:
+    """What searching the values of ``store`` (shown as ``node``) reads, and its cost.
+
+    The tree's entries are used when it has listed the whole store; a store
+    listed per node (or not fully listed yet) is listed again first, after
+    ``on_listing()`` (for a progress line).
+    """
+    entries = listed_entries(node)
+    if node.prefix is not None or node.load_state is not LoadState.LOADED:
+        if on_listing is not None:
+            on_listing()
+        entries = [e async for e in store.iter_entries("")]
+    return ValueSearch(store, entries, estimate_cost(store, entries))

@@ -23,10 +23,10 @@ from PySide6.QtWidgets import QApplication, QDialog, QMenu
 from explorer.app import build_window
 from explorer.storage.sqlite import SqliteStorage
 from explorer.ui.dialogs.redaction_rules import SETTINGS_KEY, RedactionRulesDialog
+from explorer.ui.menus import REDACTION_SHORTCUT
 from explorer.ui.models import roles
 from explorer.ui.tasks import TaskRunner
 from explorer.ui.update_check import ENABLED_KEY
-from explorer.ui.window_parts import REDACTION_SHORTCUT
 from explorer.workspace.profiles import Profile
 from explorer.workspace.tree import LoadState
 from tests.ui.window_support import connector_at, make_store, settings_at, until
@@ -362,9 +362,9 @@ def test_a_pickled_enum_reads_as_its_type_and_value_not_as_an_empty_object() -> 
 
 async def test_about_names_the_version_and_the_data_dir(window: Any, tmp_path: Path) -> None:
     from explorer import __version__
-    from explorer.ui.window_parts import about_box
+    from explorer.ui.menus import about_box
 
-    box = about_box(window)  # the window fixture keeps its history in tmp_path / "data"
+    box = about_box(window, window.data_folder)  # the fixture keeps it in tmp_path / "data"
     assert f"Bot State Explorer {__version__}" in box.text()
     assert str(tmp_path / "data") in box.informativeText()
     menu_actions(window)["Help"]["About Bot State Explorer"].trigger()
@@ -406,7 +406,7 @@ async def test_shutdown_leaves_no_window_task_running(qtbot: Any, tmp_path: Path
     current = asyncio.current_task()
     left = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
     assert not win.runner.active
-    assert not win.detail._tasks
+    assert not win.detail.running
     assert not win.manager.connections
     assert not [t for t in left if "explorer" in repr(t.get_coro())], left
 

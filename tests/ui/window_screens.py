@@ -158,9 +158,9 @@ async def shoot(outdir: Path, data: Path, prefix: str) -> list[Path]:
             menu.popup(window.mapToGlobal(window.menuBar().actionGeometry(top).bottomLeft()))
             await grab(menu, f"menu-{name}.png")
             menu.hide()
-    from explorer.ui.window_parts import about_box
+    from explorer.ui.menus import about_box
 
-    about = about_box(window)
+    about = about_box(window, window.data_folder)
     await grab(about, "about.png")
     about.close()
     window.close()

@@ -1,7 +1,8 @@
 """``DetailPane``: the selected state: header, properties, raw body, dialog stack, history.
 
-``open_item(store, key)`` reads the item (or reuses its session with pending
-edits from ``PendingEdits``) and shows it; ``clear()`` shows nothing. Every
+``open_item(store, key)`` shows the item as the workspace loads it
+(``PendingEdits.load_item``: its session with pending edits, else read
+afresh); the pane reads no store itself. ``clear()`` shows nothing. Every
 change made here (edit a property in the JSON editor, add, remove, delete the
 state, pop/clear the dialog stack, revert to a backup) is a pending edit of
 the item's ``EditSession``; nothing is written until Save (``PendingEdits``).
@@ -12,11 +13,12 @@ read-only store shows the values but offers no edits; in redaction mode values
 are masked until "Reveal values" and a masked value can never be edited. When
 ``open_item`` is called again before an earlier call finishes, only the latest
 one is shown.
+
+Its background work (History after a save, the audit log viewer) runs on the
+``TaskRunner`` given, else on the pending edits' runner; ``aclose`` ends it.
 """
 
 from __future__ import annotations
-
-import asyncio
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
@@ -27,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.errors import DecodeError, StorageError
+from explorer.core.errors import StorageError
 from explorer.core.items import RawItem
 from explorer.storage.base import Storage
 from explorer.ui.detail import style
@@ -38,11 +40,12 @@ from explorer.ui.detail.properties_page import PropertiesPage
 from explorer.ui.detail.raw import RawView
 from explorer.ui.detail.redaction import Redaction
 from explorer.ui.detail.stack import DialogStackView
-from explorer.ui.detail.values import TEXT_LIMIT
 from explorer.ui.dialogs.history import show_audit_log
 from explorer.ui.pending import PendingEdits
+from explorer.ui.tasks import TaskHandle, TaskRunner, Work
 from explorer.workspace.audit import AuditLog
 from explorer.workspace.backups import Backup, BackupStore
+from explorer.workspace.item_loading import revert_to_backup
 from explorer.workspace.session import EditSession
 
 TAB_PROPERTIES, TAB_RAW, TAB_STACK, TAB_HISTORY = range(4)
@@ -62,12 +65,18 @@ class DetailPane(QWidget):
         backups: BackupStore | None = None,
         audit: AuditLog | None = None,
         parent: QWidget | None = None,
+        *,
+        runner: TaskRunner | None = None,
     ) -> None:
         super().__init__(parent)
         self.redaction = redaction or Redaction(parent=self)
         self.pending = pending or PendingEdits(redaction=self.redaction, parent=self)
         if self.pending.redaction is None:
             self.pending.redaction = self.redaction
+        self.runner = runner or self.pending.runner
+        #: the pane's own background work (``aclose`` ends it)
+        self._work: set[TaskHandle] = set()
+        self.runner.finished.connect(self._work.discard)
         self.store: Storage | None = None
         self.key: str | None = None
         self.item: RawItem | None = None
@@ -110,7 +119,6 @@ class DetailPane(QWidget):
         self.history_view.revert_requested.connect(self.revert_to_backup)
         self.history_view.loaded.connect(self._update_revert_last)
         self.history_view.audit_requested.connect(self.show_audit_log)
-        self._tasks: set[asyncio.Task[None]] = set()
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.page, "Properties")
@@ -176,26 +184,16 @@ class DetailPane(QWidget):
         """Show ``key`` of ``store``; errors are shown in the pane and sent to ``error``."""
         self._request += 1
         request = self._request
-        session = self.pending.get(store, key)
+        loaded = await self.pending.load_item(store, key)
+        item, session = loaded.item, loaded.session
         error = ""
-        item: RawItem | None = None
-        try:
-            if session is None or not session.is_dirty:
-                found = await store.read_raw([key])
-                item = found.get(key)
-                if item is None:
-                    error = f"{key!r} no longer exists in this store; refresh the tree."
-                    session = None
-                else:
-                    session = self.pending.track(await _new_session(store, item))
-            else:
-                item = session.loaded
-        except DecodeError as exc:
-            error = f"{exc}. The stored text is shown in Raw JSON; it cannot be edited here."
-            session = None
-        except StorageError as exc:
-            error = str(exc)
-            session = None
+        if loaded.missing:
+            error = f"{key!r} no longer exists in this store; refresh the tree."
+        elif loaded.undecodable:
+            shown = "The stored text is shown in Raw JSON; it cannot be edited here."
+            error = f"{loaded.error}. {shown}"
+        elif loaded.error is not None:
+            error = str(loaded.error)
         if request != self._request:
             return  # a newer open_item is in charge
         same = self.key == key and self.store is store
@@ -283,9 +281,7 @@ class DetailPane(QWidget):
         if audit is None:
             self.error.emit("No audit log in this session")
             return
-        task = asyncio.ensure_future(show_audit_log(audit, self.window()))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._start("Audit log", lambda _h: show_audit_log(audit, self.window()), user=True)
 
     def _saved(self, session: EditSession) -> None:
         """A save of the shown state landed: its History (and Revert last save) follow."""
@@ -300,16 +296,22 @@ class DetailPane(QWidget):
                 if request == self._request:
                     self.error.emit(f"History of {key} cannot be read: {exc}")
 
-        task = asyncio.ensure_future(reload())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._start(f"History of {key}", lambda _h: reload(), user=False)
+
+    def _start(self, label: str, work: Work, *, user: bool) -> None:
+        """Start the pane's own work: a dialog flow (``user``) or quiet follow-up work."""
+        handle = self.runner.start(label, work, shown=False, waits_for_user=user)
+        if handle.running:
+            self._work.add(handle)
+
+    @property
+    def running(self) -> list[TaskHandle]:
+        """The pane's own background work still running (History reloads, the audit log)."""
+        return [h for h in self._work if h.running]
 
     async def aclose(self) -> None:
-        """Cancel the pane's own background work (an open audit log viewer)."""
-        for task in list(self._tasks):
-            task.cancel()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        """Cancel the pane's own background work (an open audit log viewer) and wait for it."""
+        await self.runner.aclose(list(self._work))
 
     def revert_last_save(self) -> None:
         """Make the version before the last save the draft (a pending edit)."""
@@ -388,16 +390,13 @@ class DetailPane(QWidget):
         session = self.session
         if session is None or self.store is None or self.store.read_only:
             return
-        if not backup.existed:
-            session.delete_state()
-            return
         try:
-            document = session.store.decode(backup.to_raw_item())
+            revert_to_backup(session, backup)
         except StorageError as exc:
             self.error.emit(str(exc))
             return
-        session.replace_document(document, label=f"Revert to version {backup.version}")
-        self.tabs.setCurrentIndex(TAB_PROPERTIES)
+        if backup.existed:
+            self.tabs.setCurrentIndex(TAB_PROPERTIES)
 
     def _toggle_reveal(self, revealed: bool) -> None:
         if self.store is None or self.key is None:
@@ -411,10 +410,3 @@ class DetailPane(QWidget):
 def _edits(session: EditSession) -> str:
     count = len(session.edits) or 1
     return f"{count} edit{'s' * (count != 1)}"
-
-
-async def _new_session(store: Storage, item: RawItem) -> EditSession:
-    """A session on ``item``; a large body is decoded in a worker thread (the loop keeps going)."""
-    if item.size > TEXT_LIMIT:
-        return await asyncio.to_thread(EditSession, store, item)
-    return EditSession(store, item)

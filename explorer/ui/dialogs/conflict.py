@@ -35,12 +35,14 @@ from explorer.ui.detail import style
 from explorer.ui.detail.redaction import Redaction
 from explorer.ui.dialogs.diff import CompareView, DiffView
 from explorer.ui.dialogs.review import diff_texts, document_text, edits_summary
+from explorer.workspace.saving import Resolution
 from explorer.workspace.session import EditSession
 
-RELOAD = "reload"
-OVERWRITE = "overwrite"
-RECREATE = "recreate"
-CANCEL = "cancel"
+#: the choices are the workspace's resolutions (``EditSessions.resolve`` carries them out)
+RELOAD = Resolution.RELOAD
+OVERWRITE = Resolution.OVERWRITE
+RECREATE = Resolution.RECREATE
+CANCEL = Resolution.CANCEL
 
 LAST_WRITER_WINS = (
     "Note: the bot itself saves state last-writer-wins. A turn that is running now for "
@@ -78,7 +80,7 @@ class ConflictDialog(QDialog):
         self.session = session
         self.redaction = redaction
         self.theirs = session.theirs
-        self.choice = CANCEL
+        self.choice: Resolution = CANCEL
         self.seen_etag: str | None = None
         self.compared = False
         self.setWindowTitle("Save conflict")
@@ -218,7 +220,7 @@ class ConflictDialog(QDialog):
             )
         self.compare_button.setEnabled(False)
 
-    def _choose(self, choice: str) -> None:
+    def _choose(self, choice: Resolution) -> None:
         if choice == OVERWRITE and not (self.compared and self.seen_etag):
             return
         if choice == RECREATE and not self.compared:
