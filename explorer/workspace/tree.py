@@ -33,7 +33,7 @@ Invariants:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -379,27 +379,27 @@ class StateTree:
         order = _sort_key(node)
         row = next((c.row for c in parent.children if _sort_key(c) > order), len(parent.children))
         if parent.attached:
-            self._emit("before_insert", parent, row, row)
+            self._emit(lambda listener: listener.before_insert(parent, row, row))
         parent.children.insert(row, node)
         for index in range(row, len(parent.children)):
             parent.children[index].row = index
         if parent.attached:
             for below in node.walk():
                 below.attached = True
-            self._emit("after_insert", parent, row, row)
+            self._emit(lambda listener: listener.after_insert(parent, row, row))
 
     def _insert(self, parent: Node, nodes: list[Node]) -> None:
         first = len(parent.children)
         last = first + len(nodes) - 1
-        self._emit("before_insert", parent, first, last)
+        self._emit(lambda listener: listener.before_insert(parent, first, last))
         parent.children.extend(nodes)
         for node in nodes:
             for below in node.walk():
                 below.attached = True
-        self._emit("after_insert", parent, first, last)
+        self._emit(lambda listener: listener.after_insert(parent, first, last))
 
     def _remove_rows(self, parent: Node, first: int, last: int) -> None:
-        self._emit("before_remove", parent, first, last)
+        self._emit(lambda listener: listener.before_remove(parent, first, last))
         for child in parent.children[first : last + 1]:
             for below in child.walk():
                 below.attached = False
@@ -409,7 +409,7 @@ class StateTree:
             del parent.index[ident]
         for row in range(first, len(parent.children)):
             parent.children[row].row = row
-        self._emit("after_remove", parent, first, last)
+        self._emit(lambda listener: listener.after_remove(parent, first, last))
 
     def _adjust_count(self, node: Node, delta: int) -> None:
         current: Node | None = node
@@ -423,9 +423,9 @@ class StateTree:
                 self.notify_changed(current)
             current = current.parent
 
-    def _emit(self, method: str, parent: Node, first: int, last: int) -> None:
+    def _emit(self, call: Callable[[TreeListener], None]) -> None:
         for listener in self._listeners:
-            getattr(listener, method)(parent, first, last)
+            call(listener)
 
 
 def node_matches(node: Node, needle: str) -> bool:

@@ -11,7 +11,9 @@ Etag conflicts (412, 404 and 409 on a write) are mapped where they happen
 from __future__ import annotations
 
 from azure.core.exceptions import (
+    AzureError,
     ClientAuthenticationError,
+    HttpResponseError,
     ServiceRequestError,
     ServiceResponseError,
 )
@@ -33,10 +35,8 @@ def storage_error(
     """
     target = f" {key!r}" if key is not None else ""
     where = f"{url} at {endpoint or 'the given client'}"
-    if isinstance(exc, ClientAuthenticationError) or getattr(exc, "status_code", 0) in (
-        401,
-        403,
-    ):
+    status = exc.status_code if isinstance(exc, HttpResponseError) else None
+    if isinstance(exc, ClientAuthenticationError) or status in (401, 403):
         return BackendUnavailableError(
             f"Cosmos DB refused the credentials for {where} ({action}{target}): check "
             "COSMOS_KEY, or that your Entra ID identity has a Cosmos DB data role",
@@ -57,8 +57,7 @@ def storage_error(
         return BackendUnavailableError(
             f"cannot reach {where} to {action}{target}: {exc}{unknown}; {hint}", key=key
         )
-    status = getattr(exc, "status_code", None)
-    message = getattr(exc, "message", None) or str(exc)
+    message = (exc.message if isinstance(exc, AzureError) else None) or str(exc)
     hint = (
         "; the service is busy or briefly unavailable: wait a moment and try again"
         if status in TRANSIENT
