@@ -74,9 +74,7 @@ async def memory_location(request: pytest.FixtureRequest, tmp_path: Path) -> Asy
         if not read_only:
             return shared
         # Memory has no place to reopen; a read-only view shares the same items.
-        view = MemoryStorage(read_only=True)
-        view._items = shared._items
-        return view
+        return shared.view(read_only=True)
 
     yield opener
 
