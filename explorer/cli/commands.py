@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from typing import Any
 
@@ -24,6 +25,7 @@ from explorer.core.errors import DecodeError, ETagConflictError, ItemNotFoundErr
 from explorer.core.items import Entry, JsonObject, RawItem
 from explorer.state.keys import parse_key
 from explorer.storage.base import MAX_DOCUMENT_BYTES, requested_etag
+from explorer.storage.paging import pages_of
 
 
 def entry_json(entry: Entry) -> dict[str, Any]:
@@ -45,15 +47,59 @@ def entry_json(entry: Entry) -> dict[str, Any]:
     return data
 
 
+#: keys per page of ``ls``: large enough that per-page costs vanish, small enough
+#: to keep memory flat (the next page is read while this one is printed)
+LS_PAGE = 5000
+#: the characters ``escape_key`` changes (tests/cli check it against every code point)
+_ESCAPED = re.compile(
+    "[\\\\\x00-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+_NOT_CHANNELS = frozenset({"auth", "proactive"})
+_MARKERS = ("users/", "conversations/")
+
+
+def key_kind(key: str) -> str:
+    """``parse_key(key).kind`` without building a ``KeyInfo`` (``ls`` prints millions;
+    tests/cli check that both agree)."""
+    channel, sep, rest = key.partition("/")
+    if not sep or not channel or channel in _NOT_CHANNELS or ":_" in channel:
+        return "other"
+    agent = False
+    if not rest.startswith(_MARKERS):
+        agent_id, sep, rest = rest.partition("/")
+        if not sep or not agent_id or not rest.startswith(_MARKERS):
+            return "other"
+        agent = True
+    if rest.endswith("/"):
+        rest = rest[:-1]
+    if rest.startswith("users/"):
+        return "user" if len(rest) > len("users/") else "other"
+    conversation, mark, user = rest[len("conversations/") :].partition("/users/")
+    if not conversation:
+        return "other"
+    if mark:
+        return "other" if agent or not user else "private"
+    return "conversation"
+
+
+def ls_lines(keys: list[str]) -> str:
+    """``KIND<TAB>KEY`` lines of ``keys`` (escaped where needed), as one string."""
+    if _ESCAPED.search("".join(keys)) is None:
+        return "".join([f"{key_kind(key)}\t{key}\n" for key in keys])
+    return "".join([f"{key_kind(key)}\t{escape_key(key)}\n" for key in keys])
+
+
 async def cmd_ls(ctx: Context, args: Any) -> int:
+    """Stream the listing a page at a time: constant memory, one write per page."""
     async with ctx.open(args.store, read_only=True) as store:
         write = ctx.out.write
-        async for entry in store.iter_entries(args.prefix or ""):
+        pages = pages_of(store, args.prefix or "", limit=LS_PAGE, keys_only=not args.json)
+        async for page in pages:
             if args.json:
-                write(json_line(entry_json(entry)) + "\n")
+                write("".join([json_line(entry_json(entry)) + "\n" for entry in page.entries]))
             else:
-                write(f"{parse_key(entry.key).kind}\t{escape_key(entry.key)}\n")
-            if entry.error:
+                write(ls_lines(page.keys))
+            for entry in page.errors:
                 ctx.note(f"warning: {escape_key(entry.name or entry.key)}: {entry.error}")
     return 0
 

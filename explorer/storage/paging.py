@@ -43,9 +43,10 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from explorer.core.items import Entry
+from explorer.storage.base import Capability, Storage
 
 #: keys per page a caller asks for when it has no better idea
 DEFAULT_LIMIT = 1000
@@ -281,3 +282,27 @@ async def iter_pages(
             pending.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await pending
+
+
+async def pages_of(
+    store: Storage,
+    prefix: str = "",
+    *,
+    limit: int = DEFAULT_LIMIT,
+    keys_only: bool = False,
+) -> AsyncIterator[Page]:
+    """Pages of any store: ``iter_pages`` where it offers ``LISTING_PAGES``, else its
+    ``iter_entries`` cut into pages of ``limit`` (a third-party backend)."""
+    if Capability.LISTING_PAGES in store.capabilities:
+        async for page in iter_pages(
+            cast(ListingPages, store), prefix, limit=limit, keys_only=keys_only
+        ):
+            yield page
+        return
+    batch: list[Entry] = []
+    async for entry in store.iter_entries(prefix):
+        batch.append(entry)
+        if len(batch) >= limit:
+            yield Page(batch, more=True)
+            batch = []
+    yield Page(batch)

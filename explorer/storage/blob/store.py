@@ -39,7 +39,13 @@ class BlobStorage(BlobListing, BlobReads, BlobWrites):
     """
 
     capabilities = frozenset(
-        {Capability.HIERARCHY, Capability.PERSISTENT, Capability.MULTI_PROCESS}
+        {
+            Capability.HIERARCHY,
+            Capability.PERSISTENT,
+            Capability.MULTI_PROCESS,
+            Capability.LISTING_PAGES,
+            Capability.COUNT,
+        }
     )
 
     async def open(self) -> None:
