@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 from typing import Any
 
 from explorer.cli.context import EXIT_ERROR, Context, escape_key, json_line, profiles_path
+from explorer.cli.listing import ls_lines
 from explorer.core.errors import DecodeError, ETagConflictError, ItemNotFoundError
 from explorer.core.items import Entry, JsonObject, RawItem
 from explorer.state.keys import parse_key
@@ -50,43 +50,6 @@ def entry_json(entry: Entry) -> dict[str, Any]:
 #: keys per page of ``ls``: large enough that per-page costs vanish, small enough
 #: to keep memory flat (the next page is read while this one is printed)
 LS_PAGE = 5000
-#: the characters ``escape_key`` changes (tests/cli check it against every code point)
-_ESCAPED = re.compile(
-    "[\\\\\x00-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
-)
-_NOT_CHANNELS = frozenset({"auth", "proactive"})
-_MARKERS = ("users/", "conversations/")
-
-
-def key_kind(key: str) -> str:
-    """``parse_key(key).kind`` without building a ``KeyInfo`` (``ls`` prints millions;
-    tests/cli check that both agree)."""
-    channel, sep, rest = key.partition("/")
-    if not sep or not channel or channel in _NOT_CHANNELS or ":_" in channel:
-        return "other"
-    agent = False
-    if not rest.startswith(_MARKERS):
-        agent_id, sep, rest = rest.partition("/")
-        if not sep or not agent_id or not rest.startswith(_MARKERS):
-            return "other"
-        agent = True
-    if rest.endswith("/"):
-        rest = rest[:-1]
-    if rest.startswith("users/"):
-        return "user" if len(rest) > len("users/") else "other"
-    conversation, mark, user = rest[len("conversations/") :].partition("/users/")
-    if not conversation:
-        return "other"
-    if mark:
-        return "other" if agent or not user else "private"
-    return "conversation"
-
-
-def ls_lines(keys: list[str]) -> str:
-    """``KIND<TAB>KEY`` lines of ``keys`` (escaped where needed), as one string."""
-    if _ESCAPED.search("".join(keys)) is None:
-        return "".join([f"{key_kind(key)}\t{key}\n" for key in keys])
-    return "".join([f"{key_kind(key)}\t{escape_key(key)}\n" for key in keys])
 
 
 async def cmd_ls(ctx: Context, args: Any) -> int:
