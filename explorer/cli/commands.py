@@ -19,10 +19,12 @@ import sys
 from typing import Any
 
 from explorer.cli.context import EXIT_ERROR, Context, escape_key, json_line
+from explorer.cli.listing import ls_lines
 from explorer.core.errors import DecodeError, ETagConflictError, ItemNotFoundError
 from explorer.core.items import Entry, JsonObject, RawItem
 from explorer.state.keys import parse_key
 from explorer.storage.base import MAX_DOCUMENT_BYTES, requested_etag
+from explorer.storage.paging import pages_of
 
 
 def entry_json(entry: Entry) -> dict[str, Any]:
@@ -47,15 +49,22 @@ def entry_json(entry: Entry) -> dict[str, Any]:
     return data
 
 
+#: keys per page of ``ls``: large enough that per-page costs vanish, small enough
+#: to keep memory flat (the next page is read while this one is printed)
+LS_PAGE = 5000
+
+
 async def cmd_ls(ctx: Context, args: Any) -> int:
+    """Stream the listing a page at a time: constant memory, one write per page."""
     async with ctx.open(args.store, read_only=True) as store:
         write = ctx.out.write
-        async for entry in store.iter_entries(args.prefix or ""):
+        pages = pages_of(store, args.prefix or "", limit=LS_PAGE, keys_only=not args.json)
+        async for page in pages:
             if args.json:
-                write(json_line(entry_json(entry)) + "\n")
+                write("".join([json_line(entry_json(entry)) + "\n" for entry in page.entries]))
             else:
-                write(f"{parse_key(entry.key).kind}\t{escape_key(entry.key)}\n")
-            if entry.error:
+                write(ls_lines(page.keys))
+            for entry in page.errors:
                 ctx.note(f"warning: {escape_key(entry.name or entry.key)}: {entry.error}")
     return 0
 

@@ -59,6 +59,16 @@ class Capability(StrEnum):
     PERSISTENT = "persistent"
     #: writes many raw items in one transaction (``write_raw_many``)
     BULK_WRITE = "bulk_write"
+    #: ``paging.ListingPages``: forward pages resumed by an opaque cursor
+    LISTING_PAGES = "listing_pages"
+    #: ``paging.KeyPages``: pages in key order from any key, in both directions
+    KEY_PAGES = "key_pages"
+    #: ``paging.Positions``: rows of a prefix by number
+    POSITIONS = "positions"
+    #: ``paging.Counting``: counts exact where cheap, else marked
+    COUNT = "count"
+    #: ``paging.RequestBudget``: RU spent in the session and an RU/s cap on scans
+    RU_BUDGET = "ru_budget"
 
 
 class Storage(Protocol):

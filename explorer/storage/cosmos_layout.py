@@ -34,6 +34,10 @@ NOTES = {
         "indexing mode is none: keys cannot be queried, so lookups and listings "
         "scan the whole container (slow and costly on large containers)"
     ),
+    "unordered": (
+        "the container's indexing policy gives realId no range index: keys cannot be "
+        "listed in key order or jumped to, only paged through in the container's order"
+    ),
     "mixed": (
         "documents of several dialects share this container; keys are looked up by "
         "realId query, never by recomputing their id"
@@ -70,6 +74,18 @@ def index_refusal(status: int | None, message: str) -> bool:
     return status == 400 and ("excluded from indexing" in text or "allow scan" in text)
 
 
+def order_refusal(status: int | None, message: str) -> bool:
+    """True for Cosmos DB's answer to ``ORDER BY c.realId`` that the index cannot serve
+    (no range index on the path, the path excluded, or indexing mode none)."""
+    text = message.lower()
+    return status == 400 and (
+        index_refusal(status, message)
+        or "order-by" in text
+        or "order by" in text
+        or "range index" in text
+    )
+
+
 def duplicate_message(real_id: str, ids: tuple[str, ...]) -> str:
     return (
         f"{len(ids)} documents hold key {real_id!r} (ids {', '.join(map(repr, ids))}): "
@@ -95,11 +111,17 @@ class RequestMeter:
     """Sums the request charge (RU) of one operation; ``hook`` is an SDK response hook.
 
     ``sink(charge, total)`` is told each request's charge and the running total
-    of the operation.
+    of the operation; ``throttled(seconds)``, if given, how long the SDK waited
+    on 429 answers before this response (its ``x-ms-throttle-retry-wait-time-ms``).
     """
 
-    def __init__(self, sink: Callable[[float, float], None]) -> None:
+    def __init__(
+        self,
+        sink: Callable[[float, float], None],
+        throttled: Callable[[float], None] | None = None,
+    ) -> None:
         self.sink = sink
+        self.throttled = throttled
         self.total = 0.0
 
     def hook(self, headers: Mapping[str, Any], _body: Any) -> None:
@@ -109,6 +131,13 @@ class RequestMeter:
             charge = 0.0
         self.total += charge
         self.sink(charge, self.total)
+        if self.throttled is not None:
+            try:
+                waited = float(headers.get("x-ms-throttle-retry-wait-time-ms") or 0)
+            except (TypeError, ValueError):
+                waited = 0.0
+            if waited > 0:  # the SDK's wait for this one request (reset for each)
+                self.throttled(waited / 1000)
 
     def failed(self, exc: BaseException) -> None:
         """Count a failed request too (a 404 or 412 costs RU; the SDK calls no hook then)."""

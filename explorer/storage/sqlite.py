@@ -24,6 +24,11 @@ Invariants:
   ``synchronous="full"`` to sync every commit.
 - Keys must be valid Unicode: a key holding a lone surrogate cannot be stored
   (``InvalidKeyError``) and so is never found.
+- Pages, positions and counts (``explorer.storage.paging``) are primary key
+  ranges (``sqlite_paging``). Counts and row positions, which walk up to a
+  whole group (~0.1 s per million keys when cached), run on a second,
+  read-only connection with its own thread, so pages and writes never queue
+  behind them; cancelling one stops its query at once.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import asyncio
 import itertools
 import secrets
 import sqlite3
+import threading
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -54,6 +60,8 @@ from explorer.storage.base import (
     requested_etag,
 )
 from explorer.storage.bot_objects import object_options
+from explorer.storage.paging import Count, Page
+from explorer.storage.sqlite_paging import count_range, key_page, position_page
 from explorer.storage.sqlite_sql import (
     CREATE_TABLE,
     DELETE_IF_MATCH,
@@ -65,10 +73,7 @@ from explorer.storage.sqlite_sql import (
     check_key,
     chunks,
     delete_keys,
-    fetch_all,
     item_row,
-    page_query,
-    prefix_end,
     raw_item,
     select,
     select_bodies,
@@ -94,7 +99,15 @@ class SqliteStorage(StorageBase):
     """
 
     capabilities = frozenset(
-        {Capability.MULTI_PROCESS, Capability.PERSISTENT, Capability.BULK_WRITE}
+        {
+            Capability.MULTI_PROCESS,
+            Capability.PERSISTENT,
+            Capability.LISTING_PAGES,
+            Capability.KEY_PAGES,
+            Capability.POSITIONS,
+            Capability.COUNT,
+            Capability.BULK_WRITE,
+        }
     )
 
     def __init__(
@@ -118,6 +131,13 @@ class SqliteStorage(StorageBase):
         self._synchronous = synchronous.upper()
         self._conn: sqlite3.Connection | None = None
         self._executor: ThreadPoolExecutor | None = None
+        #: the read-only connection and thread of counts and positions
+        self._reader: sqlite3.Connection | None = None
+        self._reader_executor: ThreadPoolExecutor | None = None
+        self._reader_jobs: set[threading.Event] = set()
+        #: the job running on the reader thread (guarded by ``_reader_lock``)
+        self._reader_running: threading.Event | None = None
+        self._reader_lock = threading.Lock()
         self._etag_prefix = secrets.token_hex(6)
         self._etag_counter = itertools.count(1)
 
@@ -130,16 +150,30 @@ class SqliteStorage(StorageBase):
         await self._run(lambda conn: None)
 
     async def close(self) -> None:
+        for job in list(self._reader_jobs):
+            self._stop_reader_job(job)  # a count still running stops at once
+        reader, self._reader_executor = self._reader_executor, None
         executor, self._executor = self._executor, None
+        loop = asyncio.get_running_loop()
+        if reader is not None:
+            try:
+                await loop.run_in_executor(reader, self._close_reader)
+            finally:
+                reader.shutdown(wait=False)
         if executor is None:
             return
         try:
-            await asyncio.get_running_loop().run_in_executor(executor, self._close_connection)
+            await loop.run_in_executor(executor, self._close_connection)
         finally:
             executor.shutdown(wait=False)
 
     def _close_connection(self) -> None:
         conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
+
+    def _close_reader(self) -> None:
+        conn, self._reader = self._reader, None
         if conn is not None:
             conn.close()
 
@@ -157,7 +191,64 @@ class SqliteStorage(StorageBase):
         except sqlite3.Error as exc:
             raise self._translate(exc) from exc
 
-    def _connect(self) -> sqlite3.Connection:
+    async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn`` on the reader thread's connection; cancelling stops its query."""
+        if self._conn is None:
+            await self.open()  # the main connection creates the file and schema first
+        if self._reader_executor is None:
+            self._reader_executor = ThreadPoolExecutor(
+                1, thread_name_prefix=f"sqlite reader {self.path.name}"
+            )
+        cancelled = threading.Event()
+        self._reader_jobs.add(cancelled)
+
+        stopped = StorageError(f"reading {self.path} stopped: cancelled, or the store was closed")
+
+        def job() -> T:
+            try:
+                if self._reader is None:
+                    self._reader = self._connect(reader=True)
+                with self._reader_lock:
+                    if cancelled.is_set():
+                        raise stopped
+                    self._reader_running = cancelled
+                try:
+                    return fn(self._reader)
+                finally:
+                    with self._reader_lock:
+                        self._reader_running = None
+            except sqlite3.Error as exc:
+                if cancelled.is_set():
+                    raise stopped from None
+                raise self._translate(exc) from exc
+
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._reader_executor, job)
+        except asyncio.CancelledError:
+            self._stop_reader_job(cancelled)
+            raise
+        finally:
+            self._reader_jobs.discard(cancelled)
+
+    def _stop_reader_job(self, job: threading.Event) -> None:
+        """Stop ``job``: before it starts, or, while it runs, by interrupting its query.
+
+        The interrupt is sent only while that very job runs (under the lock), so it
+        can never stop the next one; a bare ``Connection.interrupt`` could.
+        """
+        with self._reader_lock:
+            job.set()
+            if self._reader_running is job and self._reader is not None:
+                self._reader.interrupt()
+
+    def _connect(self, *, reader: bool = False) -> sqlite3.Connection:
+        if reader:
+            # never creates or changes the file; sees every committed write (WAL)
+            uri = f"{self.path.resolve().as_uri()}?mode=ro"
+            conn = sqlite3.connect(uri, uri=True, timeout=self.timeout, isolation_level=None)
+            conn.execute("PRAGMA query_only = ON")
+            return conn
         if self.read_only:
             if not self.path.is_file():
                 raise BackendUnavailableError(
@@ -231,25 +322,96 @@ class SqliteStorage(StorageBase):
     # -- listing -------------------------------------------------------------
 
     async def iter_entries(self, prefix: str = "") -> AsyncIterator[Entry]:
-        if not valid_key(prefix):
-            return
-        end = prefix_end(prefix)
-        after: str | None = None
+        cursor: str | None = None
         while True:
-            query, params = page_query(prefix, end, after, self.page_size)
-            rows = await self._run(partial(fetch_all, query=query, params=params))
-            for key, name, size, modified, etag, dialect in rows:
-                yield Entry(
-                    key=key,
-                    name=name or key,
-                    size=size,
-                    last_modified=datetime.fromisoformat(modified),
-                    etag=etag,
-                    dialect=dialect,
-                )
-            if len(rows) < self.page_size:
+            page = await self.next_page(prefix, cursor=cursor, limit=self.page_size)
+            for entry in page.entries:
+                yield entry
+            cursor = page.cursor
+            if cursor is None:
                 return
-            after = rows[-1][0]
+
+    async def iter_keys(self, prefix: str = "") -> AsyncIterator[str]:
+        cursor: str | None = None
+        while True:
+            page = await self.next_page(prefix, cursor=cursor, limit=self.page_size, keys_only=True)
+            for key in page.keys:
+                yield key
+            cursor = page.cursor
+            if cursor is None:
+                return
+
+    async def next_page(
+        self,
+        prefix: str = "",
+        *,
+        cursor: str | None = None,
+        limit: int = PAGE_SIZE,
+        keys_only: bool = False,
+    ) -> Page:
+        """``paging.ListingPages``: key order; the cursor is the page's last key."""
+        if not valid_key(prefix):
+            return Page()
+        return await self._run(
+            partial(
+                key_page,
+                prefix=prefix,
+                after=cursor,
+                limit=max(1, limit),
+                keys_only=keys_only,
+                cursor=True,
+            )
+        )
+
+    async def list_page(
+        self,
+        prefix: str = "",
+        *,
+        after: str | None = None,
+        limit: int = PAGE_SIZE,
+        reverse: bool = False,
+        inclusive: bool = False,
+        keys_only: bool = False,
+    ) -> Page:
+        """``paging.KeyPages``: one primary key range query, whatever the position."""
+        if not valid_key(prefix):
+            return Page()
+        if after is not None:
+            check_key(after)
+        return await self._run(
+            partial(
+                key_page,
+                prefix=prefix,
+                after=after,
+                limit=max(1, limit),
+                reverse=reverse,
+                inclusive=inclusive,
+                keys_only=keys_only,
+            )
+        )
+
+    async def page_at(
+        self, prefix: str, offset: int, *, limit: int = PAGE_SIZE, total: int | None = None
+    ) -> Page:
+        """``paging.Positions``: ``LIMIT ... OFFSET`` from the nearer end of the range."""
+        if not valid_key(prefix):
+            return Page()
+        return await self._read(
+            partial(position_page, prefix=prefix, offset=offset, limit=max(1, limit), total=total)
+        )
+
+    async def index_of(self, prefix: str, key: str) -> int:
+        """``paging.Positions``: a count of the keys of ``prefix`` below ``key``."""
+        if not valid_key(prefix):
+            return 0
+        check_key(key)
+        return await self._read(partial(count_range, prefix=prefix, below=key))
+
+    async def count(self, prefix: str = "") -> Count:
+        """``paging.Counting``: exact, one count over the key range (reader thread)."""
+        if not valid_key(prefix):
+            return Count(0)
+        return Count(await self._read(partial(count_range, prefix=prefix)))
 
     # -- raw access ----------------------------------------------------------
 

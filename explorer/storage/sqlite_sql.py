@@ -89,18 +89,6 @@ def prefix_end(prefix: str) -> str | None:
     return None
 
 
-def page_query(
-    prefix: str, end: str | None, after: str | None, size: int
-) -> tuple[str, tuple[Any, ...]]:
-    lower, bound = ("key > ?", after) if after is not None else ("key >= ?", prefix)
-    upper, params = ("", (bound, size)) if end is None else (" AND key < ?", (bound, end, size))
-    query = (
-        "SELECT key, name, length(body), last_modified, etag, dialect FROM items "
-        f"WHERE {lower}{upper} ORDER BY key LIMIT ?"
-    )
-    return query, params
-
-
 def valid_key(key: str) -> bool:
     try:
         key.encode()
@@ -132,10 +120,6 @@ def transaction(conn: sqlite3.Connection) -> Iterator[None]:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
-
-
-def fetch_all(conn: sqlite3.Connection, *, query: str, params: tuple[Any, ...]) -> list[Any]:
-    return conn.execute(query, params).fetchall()
 
 
 def select(conn: sqlite3.Connection, query: Callable[[int], str], keys: Sequence[str]) -> list[Any]:

@@ -57,6 +57,14 @@ class Traits:
     keeps_content_type: bool = True
     #: a read-only store is a view of data that a writable store changes
     shared_read_only_view: bool = True
+    #: ``Capability.KEY_PAGES``: pages in key order from any key, both directions
+    key_pages: bool = True
+    #: ``Capability.POSITIONS``: rows by number
+    positions: bool = True
+    #: ``count`` is exact at any size (else exact within one listing page, then a bound)
+    exact_counts: bool = True
+    #: ``Capability.RU_BUDGET``: request units counted, scans capped
+    ru_budget: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,9 +82,7 @@ async def memory_location(request: pytest.FixtureRequest, tmp_path: Path) -> Asy
         if not read_only:
             return shared
         # Memory has no place to reopen; a read-only view shares the same items.
-        view = MemoryStorage(read_only=True)
-        view._items = shared._items
-        return view
+        return shared.view(read_only=True)
 
     yield opener
 
@@ -123,7 +129,14 @@ async def blob_location(request: pytest.FixtureRequest, tmp_path: Path) -> Async
 
 STORE_FACTORIES["blob"] = Backend(
     blob_location,
-    Traits(page_size=50, long_key_length=1000),
+    # Blob Storage cannot start a listing at a name: forward pages, counts bounded by a page
+    Traits(
+        page_size=50,
+        long_key_length=1000,
+        key_pages=False,
+        positions=False,
+        exact_counts=False,
+    ),
     marks=(pytest.mark.emulator,),
 )
 
@@ -166,6 +179,8 @@ STORE_FACTORIES["cosmos"] = Backend(
         large_document_bytes=1_500_000,
         exact_body=False,
         keeps_content_type=False,
+        positions=False,
+        ru_budget=True,
     ),
     marks=(pytest.mark.emulator,),
 )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from typing import cast
 
 import pytest
 
@@ -18,6 +19,8 @@ from explorer.storage import (
     Storage,
     StorageError,
 )
+from explorer.storage.base import Capability
+from explorer.storage.paging import Counting, KeyPages, ListingPages, Positions, pages_of
 from tests.storage.conftest import Opener, Traits
 
 ETAG_MEMBERS = ["e_tag", "eTag"]
@@ -403,3 +406,187 @@ async def test_concurrent_optimistic_increments_lose_nothing(store: Storage) -> 
 
     await asyncio.gather(*(increment(10) for _ in range(5)))
     assert (await store.read(["counter"]))["counter"]["n"] == 50
+
+
+# -- pages, positions and counts (explorer.storage.paging) ------------------------
+
+#: keys of every odd kind, in no order; none mixes a character above U+FFFF with
+#: one in U+E000-U+FFFF at the same position (Cosmos DB orders those differently)
+PAGED_KEYS = [
+    *(f"g/{i:03d}" for i in range(23)),
+    "g/?#*\\",
+    "g/has spaces",
+    "g/unicode ünïcødé 日本語 🤖",
+    "g/msteams/conversations/19:abc@thread.tacv2;messageid=1|foo",
+    "g/literal %2F and _ and %",
+    "g/" + "x" * 900,
+    "g/Z",
+    "g/~",
+    "g",
+    "f/outside",
+    "h/outside",
+    "gz",
+]
+INSIDE = sorted(k for k in PAGED_KEYS if k.startswith("g/"))
+
+
+async def _paged_store(store: Storage) -> None:
+    await store.write({k: {"k": k} for k in PAGED_KEYS})
+
+
+def test_capabilities_match_the_traits(store: Storage, traits: Traits) -> None:
+    caps = store.capabilities
+    assert Capability.LISTING_PAGES in caps
+    assert Capability.COUNT in caps
+    assert (Capability.KEY_PAGES in caps) == traits.key_pages
+    assert (Capability.POSITIONS in caps) == traits.positions
+    assert (Capability.RU_BUDGET in caps) == traits.ru_budget
+
+
+@pytest.mark.parametrize("keys_only", [False, True])
+async def test_next_page_lists_every_key_once_across_pages(store: Storage, keys_only: bool) -> None:
+    await _paged_store(store)
+    pager = cast(ListingPages, store)
+    seen: list[str] = []
+    cursor: str | None = None
+    for _ in range(100):
+        page = await pager.next_page("g/", cursor=cursor, limit=7, keys_only=keys_only)
+        assert len(page) <= 7
+        seen += page.keys
+        assert page.more == (page.cursor is not None)
+        cursor = page.cursor
+        if cursor is None:
+            break
+    assert sorted(seen) == INSIDE  # each once, nothing outside the prefix
+    listed = [key async for page in pages_of(store, "g/", limit=5) for key in page.keys]
+    assert sorted(listed) == INSIDE
+
+
+async def test_pages_can_stop_early(store: Storage, traits: Traits) -> None:
+    await store.write({f"p/{i:04d}": {} for i in range(traits.page_size + 10)})
+    pages = pages_of(store, "p/", limit=traits.page_size)
+    first = await anext(pages)
+    assert len(first) > 0
+    await pages.aclose()  # the page requested meanwhile is cancelled
+    await store.write({"p/after": {}})
+
+
+@pytest.mark.requires_trait("key_pages")
+@pytest.mark.parametrize("limit", [1, 4, 100])
+async def test_key_pages_walk_forwards_and_backwards_in_key_order(
+    store: Storage, limit: int
+) -> None:
+    await _paged_store(store)
+    pager = cast(KeyPages, store)
+    forward: list[str] = []
+    after: str | None = None
+    while True:
+        page = await pager.list_page("g/", after=after, limit=limit)
+        assert page.keys == sorted(page.keys)
+        forward += page.keys
+        if not page.more:
+            break
+        after = page.last
+    assert forward == INSIDE
+    backward: list[str] = []
+    after = None
+    while True:
+        page = await pager.list_page("g/", after=after, limit=limit, reverse=True)
+        assert page.keys == sorted(page.keys)  # ascending, whichever way it was read
+        backward = page.keys + backward
+        if not page.more:
+            break
+        after = page.first
+    assert backward == INSIDE
+
+
+@pytest.mark.requires_trait("key_pages")
+async def test_key_pages_seek_to_any_key(store: Storage) -> None:
+    await _paged_store(store)
+    pager = cast(KeyPages, store)
+    end = await pager.list_page("g/", limit=3, reverse=True)
+    assert end.keys == INSIDE[-3:]
+    assert end.more
+    # a seek target that is not a key: the pages around where it would be
+    page = await pager.list_page("g/", after="g/0105", limit=2)
+    assert page.keys == ["g/011", "g/012"]
+    page = await pager.list_page("g/", after="g/0105", limit=2, reverse=True)
+    assert page.keys == ["g/009", "g/010"]
+    # inclusive: the target itself when it exists
+    page = await pager.list_page("g/", after="g/011", limit=2, inclusive=True)
+    assert page.keys == ["g/011", "g/012"]
+    page = await pager.list_page("g/", after="g/011", limit=2, reverse=True, inclusive=True)
+    assert page.keys == ["g/010", "g/011"]
+    # targets outside the prefix
+    assert (await pager.list_page("g/", after="a", limit=2)).keys == INSIDE[:2]
+    assert (await pager.list_page("g/", after="z", limit=2)).keys == []
+    assert (await pager.list_page("g/", after="a", limit=2, reverse=True)).keys == []
+    assert (await pager.list_page("g/", after="z", limit=2, reverse=True)).keys == INSIDE[-2:]
+    last = await pager.list_page("g/", after=INSIDE[-2], limit=5)
+    assert last.keys == INSIDE[-1:]
+    assert not last.more
+    whole = await pager.list_page("", limit=100)
+    assert whole.keys == sorted(PAGED_KEYS)
+    assert not whole.more
+
+
+@pytest.mark.requires_trait("key_pages")
+async def test_key_pages_carry_entries_and_literal_prefixes(store: Storage) -> None:
+    await _paged_store(store)
+    await store.write({"a%b": {}, "a_b": {}, "axb": {}, "a\\b": {}})
+    pager = cast(KeyPages, store)
+    assert (await pager.list_page("a%")).keys == ["a%b"]
+    assert (await pager.list_page("a_")).keys == ["a_b"]
+    assert (await pager.list_page("a\\")).keys == ["a\\b"]
+    full = await pager.list_page("g/0", limit=3)
+    keys = await pager.list_page("g/0", limit=3, keys_only=True)
+    assert keys.keys == full.keys
+    raw = await store.read_raw(full.keys)
+    for entry in full.entries:
+        assert entry.error is None
+        assert entry.etag in (None, raw[entry.key].etag)
+
+
+@pytest.mark.requires_trait("positions")
+async def test_positions_reach_rows_by_number(store: Storage) -> None:
+    await _paged_store(store)
+    pager = cast(Positions, store)
+    total = len(INSIDE)
+    page = await pager.page_at("g/", 5, limit=4)
+    assert page.keys == INSIDE[5:9]
+    assert page.more
+    for offset in (0, 7, total - 4, total - 2, total, total + 3):
+        for hint in (None, total):
+            page = await pager.page_at("g/", offset, limit=4, total=hint)
+            assert page.keys == INSIDE[offset : offset + 4], (offset, hint)
+            assert page.more == (offset + 4 < total)
+    for index, key in enumerate(INSIDE):
+        if index % 5 == 0:
+            assert await pager.index_of("g/", key) == index
+    assert await pager.index_of("g/", "g/0105") == INSIDE.index("g/011")
+    assert await pager.index_of("g/", "a") == 0
+    assert await pager.index_of("g/", "z") == total
+
+
+async def test_count_is_exact_or_marked(store: Storage, traits: Traits) -> None:
+    counter = cast(Counting, store)
+    assert (await counter.count("g/")).value == 0
+    await _paged_store(store)
+    small = await counter.count("g/")
+    assert (small.value, small.exact, small.at_least) == (len(INSIDE), True, False)
+    assert small.describe() == str(len(INSIDE))
+    assert (await counter.count()).value == len(PAGED_KEYS)
+    assert (await counter.count("zzz")).value == 0
+    many = traits.page_size * 2 + 5
+    await store.write({f"m/{i:04d}": {} for i in range(many)})
+    big = await counter.count("m/")
+    if traits.exact_counts:
+        assert (big.value, big.exact) == (many, True)
+    else:  # a lower bound from what one page showed: "50+"
+        assert not big.exact
+        assert big.at_least
+        assert traits.page_size <= big.value < many
+        assert big.describe() == f"{big.value:,}+"
+    if traits.ru_budget:
+        assert big.request_charge is not None
+        assert big.request_charge > 0

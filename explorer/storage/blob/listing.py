@@ -5,6 +5,11 @@
 - Names stream in pages of up to 5,000 (``page_size``).
 - A name that cannot be decoded as a key is still listed, as an ``Entry`` whose
   ``error`` says why (its ``key`` is the raw name).
+- Blob Storage cannot start a listing at an arbitrary name (its continuation
+  marker is opaque), so there are no key-ordered pages or positions here:
+  ``next_page`` pages forward in name order, one request per page, resumed by
+  a cursor holding the service's continuation token; ``count`` is exact only
+  when a prefix fits in one page, else a lower bound ("5,000+").
 """
 
 from __future__ import annotations
@@ -19,7 +24,19 @@ from azure.storage.blob.aio import BlobPrefix
 from explorer.core.errors import InvalidKeyError
 from explorer.core.items import Entry
 from explorer.storage import blob_dialects as dialects
-from explorer.storage.blob.core import BlobCore, etag
+from explorer.storage.blob.core import PAGE_SIZE, BlobCore, etag
+from explorer.storage.paging import Count, Page
+
+
+def _cursor_parts(cursor: str | None) -> tuple[int, str | None]:
+    """``INDEX:TOKEN`` -> (index of the dialect prefix, continuation token or ``None``)."""
+    if not cursor:
+        return 0, None
+    index, _, token = cursor.partition(":")
+    try:
+        return int(index), token or None
+    except ValueError:
+        raise ValueError(f"not a listing cursor of this store: {cursor!r}") from None
 
 
 class BlobListing(BlobCore):
@@ -78,6 +95,60 @@ class BlobListing(BlobCore):
                 entry = self._entry(props)
                 if entry.error or entry.key.startswith(prefix):
                     yield entry
+
+    async def next_page(
+        self,
+        prefix: str = "",
+        *,
+        cursor: str | None = None,
+        limit: int = PAGE_SIZE,
+        keys_only: bool = False,
+    ) -> Page:
+        """``paging.ListingPages``: one list request of up to ``limit`` (at most 5,000)
+        names, in name order; the cursor names the dialect prefix being listed and the
+        service's continuation token, so the next page is one request too."""
+        prefixes = self._name_prefixes(prefix)
+        index, token = _cursor_parts(cursor)
+        size = max(1, min(limit, PAGE_SIZE))
+        entries: list[Entry] = []
+        while index < len(prefixes):
+            names, token = await self._one_page(prefixes[index], token, size)
+            for props in names:
+                entry = self._entry(props)
+                if entry.error or entry.key.startswith(prefix):
+                    entries.append(entry)
+            if token is None:
+                index += 1
+            if token is not None or entries:
+                break
+        more = index < len(prefixes)
+        return Page(entries, more=more, cursor=f"{index}:{token or ''}" if more else None)
+
+    async def _one_page(
+        self, name_prefix: str, token: str | None, size: int
+    ) -> tuple[list[BlobProperties], str | None]:
+        """One list request: the names and the token of the next page (``None``: last)."""
+        pages = self._container.list_blobs(
+            name_starts_with=name_prefix or None, results_per_page=size
+        ).by_page(continuation_token=token)
+        try:
+            page = await anext(aiter(pages), None)
+            names = [] if page is None else [props async for props in page]
+        except AzureError as exc:
+            raise self._error(exc, None, "list") from None
+        return names, pages.continuation_token or None  # type: ignore[attr-defined]
+
+    async def count(self, prefix: str = "") -> Count:
+        """``paging.Counting``: one list request per dialect prefix; exact when every
+        one fits in a page, else the names seen as a lower bound ("5,000+")."""
+        total, complete = 0, True
+        for name_prefix in self._name_prefixes(prefix):
+            names, token = await self._one_page(name_prefix, None, self._page_size)
+            total += sum(
+                1 for props in names if (e := self._entry(props)).error or e.key.startswith(prefix)
+            )
+            complete = complete and token is None
+        return Count(total, exact=complete, at_least=not complete)
 
     async def iter_children(self, prefix: str = "") -> AsyncIterator[str | Entry]:
         """The direct children of a ``/``-delimited key prefix (``""`` or ending in ``/``).

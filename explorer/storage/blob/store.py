@@ -42,7 +42,13 @@ class BlobStorage(BlobListing, BlobReads, BlobWrites):
     """
 
     capabilities = frozenset(
-        {Capability.HIERARCHY, Capability.PERSISTENT, Capability.MULTI_PROCESS}
+        {
+            Capability.HIERARCHY,
+            Capability.PERSISTENT,
+            Capability.MULTI_PROCESS,
+            Capability.LISTING_PAGES,
+            Capability.COUNT,
+        }
     )
 
     @property

@@ -25,7 +25,15 @@ Invariants:
 - Conditional writes use If-Match on ``_etag``; 412, 404 and 409 become
   ``ETagConflictError``. Read-only is checked before any request.
 - Every operation's request charge (RU) is summed into
-  ``last_request_charge`` (the last public call) and ``total_request_charge``.
+  ``last_request_charge`` (the last public call) and ``total_request_charge``
+  (the session). Scans (listing pages, counts, reads of many keys) wait for an
+  RU/s budget (``ru_per_second``, ``explorer.storage.budget``; ``from_url``
+  defaults to ``DEFAULT_RU_PER_SECOND``); interactive reads and writes never
+  wait. 429 answers are retried by the SDK after the wait the service asks for,
+  and that wait is added to the budget's debt.
+- Pages in key order (``list_page``, ``ORDER BY c.realId``), listing pages
+  (``next_page``) and counts (``count``, server-side ``COUNT``): see
+  ``explorer.storage.paging``.
 - The explorer never creates or deletes databases or containers
   (``from_url`` opens with ``create_container=False``); a bot constructing
   ``CosmosStorage`` directly gets botbuilder's behaviour: the container

@@ -23,7 +23,8 @@ from azure.cosmos.aio import ContainerProxy, CosmosClient
 from azure.cosmos.partition_key import NonePartitionKeyValue
 
 from explorer.core.errors import BackendUnavailableError, StorageError
-from explorer.storage.base import StorageBase
+from explorer.storage.base import Capability, StorageBase
+from explorer.storage.budget import RuBudget
 from explorer.storage.cosmos.client import CONNECTION_TIMEOUT, READ_TIMEOUT, RETRIES
 from explorer.storage.cosmos.errors import storage_error
 from explorer.storage.cosmos_docs import ShapeCache
@@ -32,6 +33,18 @@ from explorer.storage.cosmos_layout import NOTES, RequestMeter, duplicate_messag
 
 Doc = dict[str, Any]
 T = TypeVar("T")
+
+CAPABILITIES = frozenset(
+    {
+        Capability.REQUEST_CHARGE,
+        Capability.MULTI_PROCESS,
+        Capability.PERSISTENT,
+        Capability.LISTING_PAGES,
+        Capability.KEY_PAGES,
+        Capability.COUNT,
+        Capability.RU_BUDGET,
+    }
+)
 
 
 async def bounded(jobs: Iterable[Awaitable[T]], limit: int) -> list[T]:
@@ -82,8 +95,13 @@ class CosmosCore(StorageBase):
         retries: int = RETRIES,
         objects: bool = False,
         state_classes: Iterable[type] = (),
+        ru_per_second: float | None = None,
     ) -> None:
         super().__init__(read_only=read_only, objects=objects, state_classes=state_classes)
+        #: optional abilities; key pages are withdrawn on a container that refuses them
+        self.capabilities = CAPABILITIES
+        #: the RU/s cap of scans (``explorer.storage.budget``; ``None``: none)
+        self.budget = RuBudget(ru_per_second)
         self.database_name = database
         self.container_name = container
         self.url = f"cosmos://{database}/{container}"
@@ -129,11 +147,26 @@ class CosmosCore(StorageBase):
         return "http" if self.endpoint.lower().startswith("http:") else "https"
 
     def _meter(self) -> RequestMeter:
-        return RequestMeter(self._charged)
+        return RequestMeter(self._charged, self.budget.throttled)
 
     def _charged(self, charge: float, operation_total: float) -> None:
         self.total_request_charge += charge
         self.last_request_charge = operation_total
+        self.budget.spend(charge)
+
+    @property
+    def ru_per_second(self) -> float | None:
+        """The RU/s cap of scans (``None``: none)."""
+        return self.budget.rate
+
+    @property
+    def throttled_seconds(self) -> float:
+        """Seconds scans have waited for the RU budget."""
+        return self.budget.waited
+
+    async def _scan_turn(self) -> None:
+        """Before each request of a scan: wait until the RU budget allows it."""
+        await self.budget.wait()
 
     def _note(self, text: str) -> None:
         if text not in self._notes:
@@ -141,7 +174,12 @@ class CosmosCore(StorageBase):
 
     def _scan_mode(self) -> None:
         self.scan_only = True
+        self._unordered()
         self._note(NOTES["scan"])
+
+    def _unordered(self) -> None:
+        """The container cannot list in key order (no ORDER BY on ``realId``)."""
+        self.capabilities = self.capabilities - {Capability.KEY_PAGES}
 
     def _error(self, exc: BaseException, action: str, key: str | None = None) -> StorageError:
         return storage_error(exc, action, key, url=self.url, endpoint=self.endpoint)

@@ -9,6 +9,9 @@
   the dialect's own id), the others are named in ``duplicates``.
 - Every lookup records the key's stored shape (or ``None``: no document) so a
   later write keeps its id and members.
+- A present key costs one request (a point read); a missing one two (the point
+  read, then the query). Reads of more than ``BULK_KEYS`` keys at once are bulk
+  (value search, stats, export) and wait for the RU budget first.
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ from explorer.storage.cosmos_layout import RequestMeter, index_refusal
 
 #: realIds per lookup query (well below Cosmos DB's parameter limits)
 LOOKUP_BATCH = 50
+#: a read of more keys than this at once is bulk (value search, stats, export read
+#: 100-200 at a time) and waits for the RU budget; fewer (a Go to, a bot's turn) never wait
+BULK_KEYS = 8
 
 
 class CosmosReads(CosmosListing):
@@ -122,6 +128,8 @@ class CosmosReads(CosmosListing):
         """The chosen document of each existing key (point reads first, then queries)."""
         await self._ready()
         wanted = list(dict.fromkeys(keys))
+        if len(wanted) > BULK_KEYS:
+            await self._scan_turn()
         found: dict[str, Doc] = {}
         pending: list[str] = []
         certain: list[tuple[str, str]] = []
@@ -140,6 +148,8 @@ class CosmosReads(CosmosListing):
                 else:
                     pending.append(key)
         if pending:
+            if len(pending) > BULK_KEYS and certain:
+                await self._scan_turn()  # a second bulk request
             matches = await self._find(pending, meter)
             for key in pending:
                 docs = matches.get(key)

@@ -12,10 +12,11 @@ from typing import Any
 
 from azure.cosmos.aio import ContainerProxy
 
-from explorer.core.errors import BackendUnavailableError
+from explorer.core.errors import BackendUnavailableError, UnknownStoreError
 from explorer.core.items import JsonObject, RawItem
-from explorer.storage.base import Capability, as_document, dump_json
+from explorer.storage.base import as_document, dump_json
 from explorer.storage.bot_objects import OBJECT_OPTIONS
+from explorer.storage.budget import DEFAULT_RU_PER_SECOND
 from explorer.storage.cosmos.client import choose_credential, container_properties, new_client
 from explorer.storage.cosmos.writes import CosmosWrites
 from explorer.storage.cosmos_docs import CONTENT_TYPE, document_of, new_envelope
@@ -32,10 +33,6 @@ class CosmosStorage(CosmosWrites):
     are described in ``core.CosmosCore``; a botbuilder-python bot adds
     ``objects=True`` (and ``state_classes``): see ``StorageBase``.
     """
-
-    capabilities = frozenset(
-        {Capability.REQUEST_CHARGE, Capability.MULTI_PROCESS, Capability.PERSISTENT}
-    )
 
     @classmethod
     def from_container(
@@ -167,6 +164,22 @@ class CosmosStorage(CosmosWrites):
         )
 
 
+def ru_budget(value: Any) -> float | None:
+    """The ``ru_per_second`` option as a cap: a positive number, or ``None`` for none
+    (``None``, ``0``, ``"off"``, ``"none"``). Anything else is refused, naming the option."""
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "off", "none")):
+        return None
+    try:
+        rate = float(value)
+    except (TypeError, ValueError):
+        raise UnknownStoreError(
+            f"ru_per_second must be a number of request units per second, not {value!r}"
+        ) from None
+    if rate != rate or rate < 0:
+        raise UnknownStoreError(f"ru_per_second must be 0 (no cap) or more, not {value!r}")
+    return rate or None
+
+
 def from_url(url: str, *, read_only: bool = False, **options: Any) -> CosmosStorage:
     """Open ``cosmos://DATABASE/CONTAINER`` for the explorer.
 
@@ -176,7 +189,9 @@ def from_url(url: str, *, read_only: bool = False, **options: Any) -> CosmosStor
     ``read_timeout`` and ``retries`` (see ``READ_TIMEOUT``), ``create_container``
     (default off: the explorer never creates containers), ``container`` (an
     SDK ``ContainerProxy`` to use instead of connecting), ``objects`` and
-    ``state_classes`` (object mode, for a bot). Others are ignored.
+    ``state_classes`` (object mode, for a bot), ``ru_per_second`` (the RU/s cap
+    of scans, default ``DEFAULT_RU_PER_SECOND``; ``0``, ``"off"`` or ``"none"``:
+    no cap; text is accepted, as a profile stores it). Others are ignored.
     """
     database, container = StoreUrl.parse(url).cosmos_names
     known = {
@@ -195,6 +210,7 @@ def from_url(url: str, *, read_only: bool = False, **options: Any) -> CosmosStor
     }
     kwargs = {k: v for k, v in options.items() if k in known and v is not None}
     kwargs.setdefault("create_container", False)
+    kwargs["ru_per_second"] = ru_budget(options.get("ru_per_second", DEFAULT_RU_PER_SECOND))
     proxy = options.get("container")
     if isinstance(proxy, ContainerProxy):
         kwargs.pop("create_container")
