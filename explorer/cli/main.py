@@ -182,6 +182,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--key", metavar="KEY")
     p.add_argument("--json", action="store_true")
     p.add_argument("--limit", type=int, metavar="N", help="only the last N entries")
+    # support workflows (issue 14): user, forget, bulk, diff, copy
+    from explorer.cli import support
+
+    support.register(add)
     return parser
 
 
