@@ -146,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("export", transfer.cmd_export, "write every item as JSON lines to FILE (- = stdout)")
     p.add_argument("store", metavar="STORE")
     p.add_argument("file", metavar="FILE")
+    p.add_argument("--user", metavar="USER_ID", help="only the items `user USER_ID` lists")
     p = add("import", transfer.cmd_import, "write the items of a JSON-lines export")
     p.add_argument("store", metavar="STORE")
     p.add_argument("file", metavar="FILE")

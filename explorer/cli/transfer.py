@@ -28,12 +28,13 @@ import binascii
 import contextlib
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import IO, Any
 
-from explorer.cli.context import EXIT_BAD_INPUT, EXIT_ERROR, Context, json_line
+from explorer.cli.context import EXIT_BAD_INPUT, EXIT_ERROR, Context, escape_key, json_line
 from explorer.core.errors import ETagConflictError, StorageError
 from explorer.core.items import RawItem
+from explorer.storage.base import Storage
 from explorer.storage.registry import scheme_of
 from explorer.workspace.files import atomic_file
 from explorer.workspace.redact import redact_secrets
@@ -128,15 +129,28 @@ async def cmd_export(ctx: Context, args: Any) -> int:
                     count += 1
                 batch.clear()
 
-            async for key in store.iter_keys():
+            async for key in _export_keys(ctx, store, args.user):
                 batch.append(key)
                 if len(batch) >= BATCH:
                     await flush()
             if batch:
                 await flush()
     where = "standard output" if args.file == "-" else args.file
-    ctx.note(f"exported {count} items to {where}")
+    whose = "" if args.user is None else f" of user {escape_key(args.user)}"
+    ctx.note(f"exported {count} items{whose} to {where}")
     return 0
+
+
+async def _export_keys(ctx: Context, store: Storage, user: str | None) -> AsyncIterator[str]:
+    """Every key, or (``--user``) exactly the items ``user`` lists (never value matches)."""
+    if user is None:
+        async for key in store.iter_keys():
+            yield key
+        return
+    from explorer.cli.support import user_items
+
+    for item in await user_items(ctx, store, user):
+        yield item.key
 
 
 def _atomic_output(path: str) -> contextlib.AbstractContextManager[IO[str]]:

@@ -82,3 +82,21 @@ def test_user_with_no_items_says_so(cli: Run, store: str) -> None:
     assert result.code == 0
     assert result.out == ""
     assert f"0 items for {USER}" in result.err
+
+
+def test_export_user_writes_exactly_what_user_lists(cli: Run, place: Place, tmp_path: Path) -> None:
+    listed = cli("user", place.url, USER, "--json", *place.options)
+    keys = {json.loads(line)["key"] for line in listed.out.splitlines()}
+    dump = tmp_path / "ada.jsonl"
+    result = cli("export", place.url, str(dump), "--user", USER, *place.options)
+    assert result.code == 0, result.err
+    assert f"exported {len(HOLDS_USER)} items of user {USER}" in result.err
+    lines = [json.loads(line) for line in dump.read_text("utf-8").splitlines()]
+    assert {line["key"] for line in lines} == keys
+    for line in lines:  # the stored form exactly, as a whole-store export has it
+        raw = cli("get", place.url, line["key"], "--raw", *place.options).out
+        assert line["body"] == raw
+    copy = f"sqlite:{tmp_path / 'copy.db'}"
+    assert cli("import", copy, str(dump)).code == 0
+    again = cli("user", copy, USER)
+    assert {row.split("\t")[1] for row in again.out.splitlines()} == keys
