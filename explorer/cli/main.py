@@ -160,9 +160,15 @@ def build_parser() -> argparse.ArgumentParser:
     key_args(p)
     p.add_argument("--json", action="store_true")
     p = add(
-        "revert", safety.cmd_revert, "restore a backup of a key (default: undo the last change)"
+        "revert",
+        safety.cmd_revert,
+        "restore a backup of a key (default: undo the last change), or with --operation ID "
+        "every item of one operation (forget, bulk), each etag-checked",
     )
-    key_args(p)
+    p.add_argument("store", metavar="STORE")
+    p.add_argument("key", metavar="KEY", nargs="?")
+    p.add_argument("--escaped", action="store_true", help="KEY is written as `ls` prints it")
+    p.add_argument("--operation", metavar="ID", help="revert a whole operation (no KEY)")
     p.add_argument("--to", type=int, metavar="N", help="the version to restore (see history)")
     p.add_argument("--if-match", metavar="ETAG", help="revert even if changed since: its etag now")
     p = add(
@@ -232,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     _utf8_streams()
     try:
         args = build_parser().parse_args(args_list)
-        if args.escaped:
+        if args.escaped and args.key is not None:
             args.key = c.unescape_key(args.key)
         if args.insecure:
             _say("warning: TLS certificate checks are OFF (--insecure); use it only with a "

@@ -18,9 +18,16 @@ import sys
 import time
 from typing import Any, TextIO
 
-from explorer.cli.context import Context, escape_key, json_line
+from explorer.cli.context import EXIT_CONFLICT, EXIT_ERROR, Context, escape_key, json_line
+from explorer.core.errors import ReadOnlyError
 from explorer.storage.abilities import Abilities
 from explorer.storage.base import Storage
+from explorer.workspace.operations import (
+    OperationResult,
+    apply_changes,
+    delete_plan,
+    revert_operation,
+)
 from explorer.workspace.user_lookup import UserItem, find_in_values, find_user
 
 
@@ -143,3 +150,66 @@ def register(add: Any) -> None:
         action="store_true",
         help="also list items whose values mention the id (a full scan; marked `value`)",
     )
+    register_forget(add)
+
+
+# -- forget and operations ---------------------------------------------------------
+
+
+def report_run(ctx: Context, result: OperationResult, store: str, verb: str) -> int:
+    """The outcome of an operation; the last stdout line undoes it. Returns the exit status."""
+    for key, why in result.conflicts:
+        ctx.note(f"conflict: {escape_key(key)}: {why}")
+    for key, why in result.failed:
+        ctx.note(f"failed: {escape_key(key)}: {why}")
+    left = len(result.conflicts) + len(result.failed)
+    extra = f"; {left} left as they are (see above)" if left else ""
+    ctx.out.write(f"{verb} {len(result.done)} items (operation {result.operation}){extra}\n")
+    if result.done:
+        ctx.out.write(revert_line(store, result.operation) + "\n")
+    if result.failed:
+        return EXIT_ERROR
+    return EXIT_CONFLICT if result.conflicts else 0
+
+
+async def cmd_forget(ctx: Context, args: Any) -> int:
+    writing = not args.dry_run
+    async with ctx.open(args.store, read_only=None if writing else True) as store:
+        if writing and store.read_only:
+            raise ReadOnlyError("forget a user in")
+        items = await user_items(ctx, store, args.user_id)
+        plan = await delete_plan(store, [i.key for i in items], "forget")
+        kinds = {i.key: i.kind for i in items}
+        for change in plan:
+            ctx.out.write(f"{kinds[change.key]}\t{escape_key(change.key)}\n")
+        if not plan:
+            ctx.note(f"nothing to forget: no items hold {escape_key(args.user_id)}")
+            return 0
+        if args.dry_run:
+            ctx.note(f"dry run: would delete these {len(plan)} items; nothing was deleted")
+            return 0
+        question = f"Delete these {len(plan)} items (backed up; revertable)?"
+        if not confirm(ctx, question, yes=args.yes, what="forget"):
+            ctx.note("nothing was deleted")
+            return EXIT_ERROR
+        result = await apply_changes(ctx.writer, store, plan)
+    return report_run(ctx, result, args.store, "deleted")
+
+
+async def cmd_revert_operation(ctx: Context, args: Any) -> int:
+    async with ctx.open(args.store) as store:
+        result = await revert_operation(ctx.writer, store, args.operation)
+    return report_run(ctx, result, args.store, "restored")
+
+
+def register_forget(add: Any) -> None:
+    p = add(
+        "forget",
+        cmd_forget,
+        "delete every item `user USER_ID` lists (never value matches) as one operation: each "
+        "delete etag-checked, backed up and audited; the last line printed undoes it",
+    )
+    p.add_argument("store", metavar="STORE")
+    p.add_argument("user_id", metavar="USER_ID")
+    p.add_argument("--dry-run", action="store_true", help="print the plan, delete nothing")
+    p.add_argument("--yes", action="store_true", help="do not ask (needed without a terminal)")
