@@ -106,8 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=__doc__.split("\n\n", 1)[1].replace("``", "") if __doc__ else None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    # every command's namespace has these, also where a command does not take them
-    parser.set_defaults(account_key=None, escaped=False)
+    # every command's namespace has these, also where a command does not take them;
+    # error_exit: the status of a generic error (diff moves it off 1, its "different")
+    parser.set_defaults(account_key=None, escaped=False, error_exit=c.EXIT_ERROR)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     common, audit_common = [_common()], [_common(cosmos_key=False)]
 
@@ -235,9 +236,11 @@ def main(argv: list[str] | None = None) -> int:
     """Run one subcommand; returns the exit status."""
     args_list = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in args_list
+    error_exit = c.EXIT_ERROR
     _utf8_streams()
     try:
         args = build_parser().parse_args(args_list)
+        error_exit = args.error_exit
         if args.escaped and args.key is not None:
             args.key = c.unescape_key(args.key)
         if args.insecure:
@@ -266,10 +269,11 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(exc, OSError) and exc.filename is not None:
             message = f"{exc.filename}: {exc.strerror or exc}"
         _say(f"error: {message}")
-        return exit_code_for(exc)
+        code = exit_code_for(exc)
+        return error_exit if code == c.EXIT_ERROR else code
     except Exception as exc:  # the last line of defence: one line, no traceback
         if debug:
             _traceback()
         detail = str(exc) or "no details"
         _say(f"internal error: {type(exc).__name__}: {detail} (rerun with --debug for details)")
-        return c.EXIT_ERROR
+        return error_exit

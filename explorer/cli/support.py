@@ -13,15 +13,19 @@ and production stores).
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 import time
+from contextlib import AsyncExitStack
 from typing import Any, TextIO
 
 from explorer.cli.context import EXIT_CONFLICT, EXIT_ERROR, Context, escape_key, json_line
-from explorer.core.errors import ReadOnlyError
+from explorer.core.errors import ReadOnlyError, UnknownStoreError
 from explorer.storage.abilities import Abilities
 from explorer.storage.base import Storage
+from explorer.storage.url import StoreUrl
+from explorer.workspace.compare import ExportSide, Side, StoreSide, compare
 from explorer.workspace.operations import (
     OperationResult,
     apply_changes,
@@ -151,6 +155,7 @@ def register(add: Any) -> None:
         help="also list items whose values mention the id (a full scan; marked `value`)",
     )
     register_forget(add)
+    register_diff(add)
 
 
 # -- forget and operations ---------------------------------------------------------
@@ -213,3 +218,66 @@ def register_forget(add: Any) -> None:
     p.add_argument("user_id", metavar="USER_ID")
     p.add_argument("--dry-run", action="store_true", help="print the plan, delete nothing")
     p.add_argument("--yes", action="store_true", help="do not ask (needed without a terminal)")
+
+
+# -- diff --------------------------------------------------------------------------
+
+
+def is_export_file(text: str) -> bool:
+    """Whether a diff side names an export file rather than a store (URL or ``@NAME``)."""
+    if text.startswith("@"):
+        return False
+    if os.path.exists(text):
+        return True
+    try:
+        StoreUrl.parse(text)
+    except UnknownStoreError:
+        return True
+    return False
+
+
+async def _side(ctx: Context, stack: AsyncExitStack, text: str) -> Side:
+    if is_export_file(text):
+        side = ExportSide(text)
+        for number, problem in side.problems:
+            ctx.note(f"warning: {text} line {number}: {problem} (skipped)")
+        return side
+    store = await stack.enter_async_context(ctx.open(text, read_only=True))
+    return StoreSide(store, text)
+
+
+async def cmd_diff(ctx: Context, args: Any) -> int:
+    """Exit 0 when equal, 1 when different (as diff(1)); errors 2 or more."""
+    different = 0
+    progress = Progress(ctx.err)
+    async with AsyncExitStack() as stack:
+        a = await _side(ctx, stack, args.a)
+        b = await _side(ctx, stack, args.b)
+        try:
+            async for difference in compare(a, b, prefix=args.prefix, on_progress=progress.scanned):
+                different += 1
+                if args.json:
+                    ctx.out.write(json_line(difference.as_dict()) + "\n")
+                    continue
+                mark = {"added": "+", "removed": "-", "changed": "~"}[difference.change]
+                paths = " " + ", ".join(difference.paths) if difference.paths else ""
+                ctx.out.write(f"{mark} {escape_key(difference.key)}{paths}\n")
+        finally:
+            progress.finish()
+    ctx.note(f"{different} keys differ" if different else "no differences")
+    return 1 if different else 0
+
+
+def register_diff(add: Any) -> None:
+    p = add(
+        "diff",
+        cmd_diff,
+        "compare decoded documents of two stores or export files (etags, timestamps and "
+        "encoding ignored): + KEY added in B, - KEY removed, ~ KEY PATH, PATH changed. "
+        "Exit 0 equal, 1 different, 2 or more errors",
+    )
+    p.add_argument("a", metavar="A", help="store URL, @NAME or export file")
+    p.add_argument("b", metavar="B", help="store URL, @NAME or export file")
+    p.add_argument("--json", action="store_true", help="one JSON object per key")
+    p.add_argument("--prefix", metavar="P", default="", help="only keys starting with P")
+    p.set_defaults(error_exit=2)
