@@ -26,12 +26,14 @@ from explorer.storage.abilities import Abilities
 from explorer.storage.base import Storage
 from explorer.storage.url import StoreUrl
 from explorer.workspace.compare import ExportSide, Side, StoreSide, compare
+from explorer.workspace.copying import copy_item, plan_copy
 from explorer.workspace.operations import (
     OperationResult,
     apply_changes,
     delete_plan,
     revert_operation,
 )
+from explorer.workspace.redact import RedactionRules
 from explorer.workspace.user_lookup import UserItem, find_in_values, find_user
 
 
@@ -156,6 +158,7 @@ def register(add: Any) -> None:
     )
     register_forget(add)
     register_diff(add)
+    register_copy(add)
 
 
 # -- forget and operations ---------------------------------------------------------
@@ -281,3 +284,49 @@ def register_diff(add: Any) -> None:
     p.add_argument("--json", action="store_true", help="one JSON object per key")
     p.add_argument("--prefix", metavar="P", default="", help="only keys starting with P")
     p.set_defaults(error_exit=2)
+
+
+# -- copy --------------------------------------------------------------------------
+
+
+async def cmd_copy(ctx: Context, args: Any) -> int:
+    rules = RedactionRules() if args.redact else None
+    async with AsyncExitStack() as stack:
+        source = await stack.enter_async_context(
+            ctx.open(args.store, read_only=args.to is not None)
+        )
+        target = source
+        if args.to is not None:
+            target = await stack.enter_async_context(ctx.open(args.to))
+        if target.read_only:
+            raise ReadOnlyError("copy into", args.to_key)
+        plan = await plan_copy(
+            source, args.from_key, target, args.to_key, same_store=args.to is None, redact=rules
+        )
+        written = await copy_item(ctx.writer, target, plan, overwrite=args.overwrite)
+    where = args.to or args.store
+    name = written.stored_name
+    stored = f" (stored as {escape_key(name)})" if name != written.key else ""
+    masked = "; values redacted" if rules is not None else ""
+    ctx.note(f"copied {escape_key(args.from_key)} to {escape_key(written.key)}{stored}{masked}")
+    ctx.out.write(f"{escape_key(written.key)}\n")
+    ctx.note(f"undo: botstate-explorer revert {shlex.quote(where)} {shlex.quote(written.key)}")
+    return 0
+
+
+def register_copy(add: Any) -> None:
+    p = add(
+        "copy",
+        cmd_copy,
+        "copy one item's state to another key, in this store or (--to) another, written in "
+        "the target's own form (key suffix, blob name, Cosmos id from its detected dialect); "
+        "prints the key written",
+    )
+    p.add_argument("store", metavar="STORE")
+    p.add_argument("from_key", metavar="FROM_KEY")
+    p.add_argument("to_key", metavar="TO_KEY")
+    p.add_argument("--to", metavar="STORE2", help="copy into this store (default: STORE)")
+    p.add_argument("--redact", action="store_true", help="mask values by the redaction rules")
+    p.add_argument(
+        "--overwrite", action="store_true", help="replace TO_KEY if it exists (backed up first)"
+    )
