@@ -23,48 +23,23 @@ the others are imported; the exit status says whether any line failed.
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import json
 import sys
 from collections.abc import AsyncIterator, Iterator
 from typing import IO, Any
 
-from explorer.cli.context import EXIT_BAD_INPUT, EXIT_ERROR, Context, escape_key, json_line
+from explorer.cli.context import EXIT_BAD_INPUT, EXIT_ERROR, Context, escape_key
 from explorer.core.errors import ETagConflictError, StorageError
 from explorer.core.items import RawItem
 from explorer.storage.base import Storage
 from explorer.storage.registry import scheme_of
-from explorer.workspace.export_lines import LineError, line_to_item
+from explorer.workspace.export_lines import LineError, item_to_line, line_to_item
 from explorer.workspace.files import atomic_file
 from explorer.workspace.redact import redact_secrets
 
 BATCH = 200
 #: reading a line is the workspace's (``diff`` reads exports too); kept importable from here
 __all__ = ["LineError", "cmd_export", "cmd_import", "item_to_line", "line_to_item"]
-
-
-def item_to_line(item: RawItem, source: str) -> str:
-    data: dict[str, Any] = {"key": item.key}
-    try:
-        data["body"] = item.body.decode("utf-8")
-    except UnicodeDecodeError:
-        data["body_base64"] = base64.b64encode(item.body).decode("ascii")
-    data.update(
-        content_type=item.content_type,
-        etag=item.etag,
-        last_modified=item.last_modified.isoformat() if item.last_modified else None,
-        meta=dict(item.meta),
-        name=item.name,
-        dialect=item.dialect,
-        source=source,
-    )
-    line = json_line(data)
-    try:
-        line.encode("utf-8")
-    except UnicodeEncodeError:
-        line = json.dumps(data, ensure_ascii=True, default=str)
-    return line
 
 
 async def cmd_export(ctx: Context, args: Any) -> int:

@@ -1,6 +1,8 @@
-"""Reading export files (the JSON-lines format of ``export``; see ``explorer.cli.transfer``).
+"""Export files: the JSON-lines format of ``export`` (described in ``explorer.cli.transfer``).
 
-``line_to_item`` turns one line back into the stored item it describes (body
+``item_to_line`` writes one item as one line; ``write_export`` writes the items
+of some keys to a file atomically (the window's Export…; the command line
+streams its own). ``line_to_item`` turns one line back into the stored item it describes (body
 bytes exactly, from ``body`` or ``body_base64``) and its ``source`` scheme;
 ``read_export`` reads a whole file, and ``decode_exported`` gives an exported
 item's state document the way its source store decodes it (a Cosmos item's
@@ -13,13 +15,68 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from explorer.core.errors import StorageError
 from explorer.core.items import JsonObject, RawItem
-from explorer.storage.base import decode_json_object, strip_storage_members
+from explorer.storage.base import Storage, decode_json_object, strip_storage_members
 from explorer.storage.cosmos_docs import document_of
+from explorer.workspace.files import atomic_file
+
+#: items read per request when exporting
+BATCH = 200
+
+
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def json_line(value: Any) -> str:
+    """One JSON text on one line: readable UTF-8, but every character that some
+    reader treats as a line break or that reorders text (NEL, U+2028/9, bidi
+    controls) written as a ``\\uXXXX`` escape, which is equally valid JSON."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def item_to_line(item: RawItem, source: str) -> str:
+    data: dict[str, Any] = {"key": item.key}
+    try:
+        data["body"] = item.body.decode("utf-8")
+    except UnicodeDecodeError:
+        data["body_base64"] = base64.b64encode(item.body).decode("ascii")
+    data.update(
+        content_type=item.content_type,
+        etag=item.etag,
+        last_modified=item.last_modified.isoformat() if item.last_modified else None,
+        meta=dict(item.meta),
+        name=item.name,
+        dialect=item.dialect,
+        source=source,
+    )
+    line = json_line(data)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        line = json.dumps(data, ensure_ascii=True, default=str)
+    return line
+
+
+async def write_export(store: Storage, keys: Sequence[str], path: str, source: str) -> int:
+    """Write the items of ``keys`` (those that exist) to ``path``; returns how many."""
+    count = 0
+    with atomic_file(path) as out:
+        for start in range(0, len(keys), BATCH):
+            part = list(keys[start : start + BATCH])
+            items = await store.read_raw(part)
+            for key in part:
+                item = items.get(key)
+                if item is not None:
+                    out.write(item_to_line(item, source) + "\n")
+                    count += 1
+    return count
 
 
 class LineError(ValueError):
