@@ -111,6 +111,9 @@ def build_window(
         manager, runner, detail, pending=pending, settings=settings, connect_dialog=connect_dialog
     )
     pending.dialog_parent = window
+    from explorer.ui.support_actions import SupportActions
+
+    SupportActions(window, writer_for, redaction)  # parented to the window (issue 14)
     window.data_folder = str(paths.base)  # named in Help → About
     runner.setParent(window)
     manager.setParent(window)

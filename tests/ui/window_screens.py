@@ -143,6 +143,8 @@ async def shoot(outdir: Path, data: Path, prefix: str) -> list[Path]:
     await grab(audit, "audit.png")
     audit.close()
 
+    await _support_screens(window, conn, grab)
+
     detail.redaction.set_enabled(True)
     window.select_node(user)
     await window.runner.wait_idle(10)
@@ -171,6 +173,30 @@ async def shoot(outdir: Path, data: Path, prefix: str) -> list[Path]:
     prod.close()
     await shutdown(prod)
     return written
+
+
+async def _support_screens(window: Any, conn: Any, grab: Any) -> None:
+    """Everything about a user with private states (issue 14), and its Forget… review."""
+    from explorer.state.keys import parse_key
+    from explorer.ui.support_actions import SupportActions
+
+    support = window.findChild(SupportActions)
+    private = next(n for n in conn.node.walk() if n.kind is NodeKind.PRIVATE and n.key)
+    user_id = parse_key(private.key).user
+    dialog = support.open_user_items(conn, user_id)
+    await window.runner.wait_idle(10)
+    dialog.values_box.setChecked(True)
+    await window.runner.wait_idle(30)
+    await grab(dialog, "user-items.png")
+    dialog.forget_button.click()
+    for _ in range(100):
+        if support.review is not None:
+            break
+        await _settle(0.05)
+    await grab(support.review, "forget-review.png")
+    support.review.reject()
+    dialog.reject()
+    await window.runner.wait_idle(10)
 
 
 def main(argv: list[str]) -> int:

@@ -1,0 +1,112 @@
+"""The window's support workflows: everything about a user, export, forget (reviewed), revert.
+
+Real window offscreen, real SQLite files, the dialogs driven as a person would.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from explorer.storage.sqlite import SqliteStorage
+from explorer.ui.support_actions import USER_SHORTCUT, SupportActions, user_id_in
+from explorer.workspace.profiles import Profile
+from explorer.workspace.tree import LoadState
+from tests.support.support_stores import ALL, HOLDS_USER, USER, VALUE_ONLY
+from tests.ui.window_support import until
+
+
+async def _filled(path: Path) -> str:
+    async with SqliteStorage(path) as store:
+        for key, document in ALL.items():
+            await store.write_raw(store.encode(key, document))
+    return str(path)
+
+
+async def _connect(window: Any, path: str, environment: str = "dev") -> Any:
+    window.connect_profile(Profile("support", "sqlite", environment, {"path": path}), None)
+    await until(lambda: window.manager.connections)
+    conn = window.manager.connections[-1]
+    await until(lambda: conn.node.load_state is LoadState.LOADED)
+    return conn
+
+
+def _support(window: Any) -> SupportActions:
+    found = window.findChild(SupportActions)
+    assert isinstance(found, SupportActions)
+    return found
+
+
+def _rows(dialog: Any) -> list[tuple[str, str, str]]:
+    table = dialog.table
+    return [
+        (
+            table.topLevelItem(i).text(0),
+            table.topLevelItem(i).text(1),
+            table.topLevelItem(i).text(2),
+        )
+        for i in range(table.topLevelItemCount())
+    ]
+
+
+async def test_everything_about_a_user_then_forget_and_revert(window: Any, tmp_path: Path) -> None:
+    conn = await _connect(window, await _filled(tmp_path / "state.db"))
+    support = _support(window)
+    assert support.user_action.shortcut() == USER_SHORTCUT
+    assert support.user_action in window.view.actions()  # the tree's context menu
+    window.select_node(conn.node.by_key[f"msteams/users/{USER}"])
+    support.user_action.trigger()
+    dialog = await until(lambda: support.dialogs and support.dialogs[-1])
+    await until(lambda: len(dialog.items) == len(HOLDS_USER))
+    assert {key for _, key, _ in _rows(dialog)} == set(HOLDS_USER)
+    assert "listed all" in dialog.cost.text()
+    assert dialog.forget_button.isEnabled()
+
+    dialog.values_box.setChecked(True)
+    await until(lambda: dialog.values)
+    assert ("user", VALUE_ONLY, "value") in _rows(dialog)
+
+    dump = tmp_path / "ada.jsonl"
+    assert await dialog.export_to(str(dump)) == len(HOLDS_USER)  # never the value match
+    assert {json.loads(x)["key"] for x in dump.read_text("utf-8").splitlines()} == set(HOLDS_USER)
+
+    dialog.forget_button.click()
+    review = await until(lambda: support.review)
+    assert len(review.sessions) == len(HOLDS_USER)
+    assert review.save_all.text() == f"Forget all ({len(HOLDS_USER)})"
+    assert all(session.deleted for session in review.sessions)
+    review.save_all.click()
+    await until(lambda: support.last_operation is not None)
+    async with SqliteStorage(tmp_path / "state.db", read_only=True) as store:
+        assert await store.read_raw(list(HOLDS_USER)) == {}
+        assert VALUE_ONLY in await store.read_raw([VALUE_ONLY])
+    await until(lambda: all(k not in conn.node.by_key for k in HOLDS_USER))
+    assert "Revert last operation undoes it" in window.status.currentMessage()
+
+    operation = support.last_operation[1]  # type: ignore[index]
+    support.revert_action.trigger()
+    await until(lambda: support.last_operation and support.last_operation[1] != operation)
+    async with SqliteStorage(tmp_path / "state.db", read_only=True) as store:
+        assert set(await store.read_raw(list(HOLDS_USER))) == set(HOLDS_USER)
+    await until(lambda: all(k in conn.node.by_key for k in HOLDS_USER))
+
+
+async def test_from_go_to_and_read_only_production(window: Any, tmp_path: Path) -> None:
+    await _connect(window, await _filled(tmp_path / "prod.db"), "prod")
+    support = _support(window)
+    window.toolbar.goto_edit.setText("msteams%2Fusers%2F29%3A1AbC")  # a js blob name
+    window.view.setCurrentIndex(window.view.model().index(0, 0))  # the connection row
+    support.user_action.trigger()
+    dialog = await until(lambda: support.dialogs and support.dialogs[-1])
+    assert dialog.user_id == USER
+    await until(lambda: dialog.items)
+    assert not dialog.forget_button.isEnabled()  # production stays read-only
+    assert "read-only" in dialog.forget_button.toolTip()
+    dialog.reject()
+
+
+def test_user_id_in_pasted_text() -> None:
+    assert user_id_in("msteams/conversations/c/users/29:1AbC/") == USER
+    assert user_id_in("  29:1AbC ") == USER
+    assert user_id_in("msteams*47users*4729:1AbC") == USER
