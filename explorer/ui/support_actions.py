@@ -6,7 +6,9 @@
   dialog and deletes them as one operation.
 - **Revert last operation**: undoes the last forget made in this window, each
   item only if it is still what the forget left.
-- **Compare…** and **Copy state to…**: ``CompareDialog`` and ``CopyStateDialog``.
+- **Compare…** (two connections, or one and an export file) and **Copy state
+  to…** (the selected state to another id or connection; also in the tree's
+  context menu): ``CompareDialog`` and ``CopyStateDialog``.
 
 A controller, not a widget: it is created by the composition root with the
 window and what it needs, adds its actions to the window's tree view and menu
@@ -23,10 +25,13 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QInputDialog, QMenu
 
+from explorer.core.items import RawItem
 from explorer.state.keys import parse_key
 from explorer.storage.base import Storage
 from explorer.ui.connections import Connection
 from explorer.ui.detail.redaction import Redaction
+from explorer.ui.dialogs.compare import CompareDialog, Target
+from explorer.ui.dialogs.copy_state import CopyStateDialog
 from explorer.ui.dialogs.forget_review import ForgetReview, review_and_forget
 from explorer.ui.dialogs.user_items import UserItemsDialog
 from explorer.workspace.locate import unescape_candidates
@@ -75,13 +80,20 @@ class SupportActions(QObject):
             "private state in every conversation; export or forget them"
         )
         self.user_action.triggered.connect(self.open_for_current)
+        self.compare_action = QAction("&Compare…", self)
+        self.compare_action.setToolTip(
+            "Compare two connections, or a connection and an export file, key by key"
+        )
+        self.compare_action.triggered.connect(self.open_compare)
+        self.copy_action = QAction("Copy state &to…", self)
+        self.copy_action.setToolTip("Copy the selected state to another id or connection")
+        self.copy_action.triggered.connect(self.open_copy)
         self.revert_action = QAction("&Revert last operation", self)
         self.revert_action.setEnabled(False)
         self.revert_action.triggered.connect(self.revert_last)
-        self.extra: list[QAction] = []
-        window.view.addAction(self.user_action)
+        window.view.addActions([self.user_action, self.copy_action])
         self.menu = QMenu("S&upport", window)
-        self.menu.addAction(self.user_action)
+        self.menu.addActions([self.user_action, self.copy_action, self.compare_action])
         self.menu.addSeparator()
         self.menu.addAction(self.revert_action)
         bar = window.menuBar()
@@ -91,13 +103,6 @@ class SupportActions(QObject):
             bar.insertMenu(help_top, self.menu)
         else:
             bar.addMenu(self.menu)
-
-    def add_action(self, action: QAction, *, in_tree: bool = False) -> None:
-        """Another support action (Compare…, Copy state to…) in the menu (and the tree's)."""
-        self.menu.insertAction(self.revert_action, action)
-        if in_tree:
-            self.window.view.addAction(action)
-        self.extra.append(action)
 
     # -- Everything about this user --------------------------------------------------
 
@@ -221,3 +226,52 @@ class SupportActions(QObject):
             self._operation_done(conn, result, "Restored")
 
         self.window.runner.start(f"Reverting {operation}", work, on_result=done)
+
+    # -- Compare and Copy state to ------------------------------------------------------
+
+    def _targets(self) -> list[Target]:
+        return [Target(c.profile.name, c.store) for c in self.window.manager.connections]
+
+    def open_compare(self) -> CompareDialog | None:
+        if not self.window.manager.connections:
+            self.window.status.show_error("Compare: connect to a store first")
+            return None
+        dialog = CompareDialog(
+            self._targets(),
+            self.window.runner,
+            self.writer_for,
+            redaction=self.redaction,
+            parent=self.window,
+        )
+        self._keep(dialog)
+        dialog.show()
+        return dialog
+
+    def open_copy(self) -> CopyStateDialog | None:
+        node = self.window.current_node()
+        conn = self.window.manager.for_node(node)
+        if node is None or conn is None or not node.is_state or not node.key:
+            self.window.status.show_error("Copy state to: select a state first")
+            return None
+        dialog = CopyStateDialog(
+            node.key,
+            Target(conn.profile.name, conn.store),
+            self._targets(),
+            self.window.runner,
+            self.writer_for,
+            rules=self.redaction.rules if self.redaction is not None else None,
+            on_copied=self._copied,
+            parent=self.window,
+        )
+        self._keep(dialog)
+        dialog.show()
+        return dialog
+
+    def _copied(self, target: Target, item: RawItem) -> None:
+        conn = next((c for c in self.window.manager.connections if c.store is target.store), None)
+        if conn is not None:
+            self.window.manager.tree.put_entry(conn.node, item.entry())
+        self.window.status.showMessage(
+            f"Copied to {item.key} in {target.name} (backed up; State → history reverts it)",
+            15000,
+        )

@@ -93,6 +93,29 @@ def restyle_key(key: str, form: KeyForm) -> str:
     return bare + "/" if slash else bare
 
 
+def key_with_id(key: str, new_id: str) -> str:
+    """``key`` for another user (user and private state) or conversation, same shape.
+
+    ``msteams/users/29:1AbC`` with ``29:1NEW`` gives ``msteams/users/29:1NEW``;
+    the channel, agent and trailing ``/`` stay. Text holding a ``/`` is taken
+    as a whole key. ``ValueError`` for a key that names no user or conversation.
+    """
+    if "/" in new_id:
+        return new_id
+    if not new_id:
+        raise ValueError("a user or conversation id is needed")
+    info = parse_key(key)
+    slash = "/" if info.trailing_slash else ""
+    scope = f"{info.channel}/{info.agent}" if info.agent else f"{info.channel}"
+    if info.kind == "user":
+        return f"{scope}/users/{new_id}{slash}"
+    if info.kind == "private":
+        return f"{info.channel}/conversations/{info.conversation}/users/{new_id}{slash}"
+    if info.kind == "conversation":
+        return f"{scope}/conversations/{new_id}{slash}"
+    raise ValueError(f"{key!r} names no user or conversation; give a whole key instead")
+
+
 @dataclass(frozen=True)
 class CopyPlan:
     """What ``copy_item`` will write: ``item`` (target form) under ``key``."""

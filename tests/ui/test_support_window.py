@@ -25,9 +25,10 @@ async def _filled(path: Path) -> str:
 
 
 async def _connect(window: Any, path: str, environment: str = "dev") -> Any:
-    window.connect_profile(Profile("support", "sqlite", environment, {"path": path}), None)
-    await until(lambda: window.manager.connections)
-    conn = window.manager.connections[-1]
+    name = Path(path).stem
+    window.connect_profile(Profile(name, "sqlite", environment, {"path": path}), None)
+    await until(lambda: any(c.profile.name == name for c in window.manager.connections))
+    conn = next(c for c in window.manager.connections if c.profile.name == name)
     await until(lambda: conn.node.load_state is LoadState.LOADED)
     return conn
 
@@ -110,3 +111,67 @@ def test_user_id_in_pasted_text() -> None:
     assert user_id_in("msteams/conversations/c/users/29:1AbC/") == USER
     assert user_id_in("  29:1AbC ") == USER
     assert user_id_in("msteams*47users*4729:1AbC") == USER
+
+
+async def test_compare_two_connections_and_copy_across(window: Any, tmp_path: Path) -> None:
+    a = await _connect(window, await _filled(tmp_path / "a.db"))
+    b_path = await _filled(tmp_path / "b.db")
+    async with SqliteStorage(b_path) as store:
+        key = f"msteams/users/{USER}"
+        await store.write_raw(store.encode(key, {"UserProfile": {"name": "Ada", "lang": "de"}}))
+        await store.delete_raw("msteams/users/29:1AbCD")
+    b = await _connect(window, b_path)
+    support = _support(window)
+    dialog = support.open_compare()
+    assert dialog is not None
+    assert [dialog.a_box.itemText(i) for i in range(2)] == [a.profile.name, b.profile.name]
+    found = await dialog.run()
+    assert [(d.change, d.key) for d in found] == [
+        ("changed", f"msteams/users/{USER}"),
+        ("removed", "msteams/users/29:1AbCD"),
+    ]
+    assert found[0].paths == ("UserProfile.name", "UserProfile.lang")
+    dialog.list.setCurrentItem(dialog.list.topLevelItem(0))
+    await until(lambda: any(r.kind != "equal" for r in dialog.diff.rows))
+    assert any("Ada Lovelace" in (r.left or "") for r in dialog.diff.rows)
+    assert dialog.copy_ab.isEnabled()
+    await dialog.copy_selected("ab")
+    assert [(d.change, d.key) for d in dialog.differences] == [
+        ("removed", "msteams/users/29:1AbCD")
+    ]
+    dialog.list.setCurrentItem(dialog.list.topLevelItem(0))
+    assert not dialog.copy_ba.isEnabled()  # B has nothing to copy back
+    await dialog.copy_selected("ab")
+    assert dialog.differences == []
+    assert "hold the same state" in dialog.summary.text()
+
+    dump = tmp_path / "a.jsonl"
+    async with SqliteStorage(tmp_path / "a.db", read_only=True) as store:
+        from explorer.workspace.export_lines import write_export
+
+        keys = [k async for k in store.iter_keys("")]
+        await write_export(store, keys, str(dump), "sqlite")
+    dialog.use_export_file(str(dump))
+    assert await dialog.run() == []
+    assert not dialog.copy_ab.isEnabled()  # an export file is never written to
+    dialog.reject()
+
+
+async def test_copy_state_to_another_id_redacted(window: Any, tmp_path: Path) -> None:
+    conn = await _connect(window, await _filled(tmp_path / "state.db"))
+    support = _support(window)
+    assert support.copy_action in window.view.actions()
+    window.select_node(conn.node.by_key[f"msteams/users/{USER}"])
+    support.copy_action.trigger()
+    dialog = await until(lambda: support.dialogs and support.dialogs[-1])
+    dialog.id_edit.setText("29:1NEW")
+    dialog.redact_box.setChecked(True)
+    assert dialog.target_key() == "msteams/users/29:1NEW"
+    written = await dialog.copy()
+    assert written.key == "msteams/users/29:1NEW"
+    async with SqliteStorage(tmp_path / "state.db", read_only=True) as store:
+        copied = store.decode((await store.read_raw([written.key]))[written.key])
+    assert copied["UserProfile"]["lang"] == "en"
+    assert copied["UserProfile"]["name"] != "Ada Lovelace"
+    assert written.key in conn.node.by_key
+    dialog.reject()

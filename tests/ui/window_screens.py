@@ -143,7 +143,7 @@ async def shoot(outdir: Path, data: Path, prefix: str) -> list[Path]:
     await grab(audit, "audit.png")
     audit.close()
 
-    await _support_screens(window, conn, grab)
+    await _support_screens(window, conn, grab, data)
 
     detail.redaction.set_enabled(True)
     window.select_node(user)
@@ -175,7 +175,7 @@ async def shoot(outdir: Path, data: Path, prefix: str) -> list[Path]:
     return written
 
 
-async def _support_screens(window: Any, conn: Any, grab: Any) -> None:
+async def _support_screens(window: Any, conn: Any, grab: Any, data: Path) -> None:
     """Everything about a user with private states (issue 14), and its Forget… review."""
     from explorer.state.keys import parse_key
     from explorer.ui.support_actions import SupportActions
@@ -197,6 +197,31 @@ async def _support_screens(window: Any, conn: Any, grab: Any) -> None:
     support.review.reject()
     dialog.reject()
     await window.runner.wait_idle(10)
+
+    # Compare: the store against an export of itself taken before one change
+    from explorer.workspace.export_lines import write_export
+
+    store = conn.store
+    dump = data / "yesterday.jsonl"
+    await write_export(store, [k async for k in store.iter_keys("")], str(dump), "sqlite")
+    user = next(n for n in conn.node.walk() if n.kind is NodeKind.USER and n.key)
+    item = (await store.read_raw([user.key]))[user.key]
+    document = store.decode(item)
+    document["supportNote"] = "language reset after ticket #4471"
+    await store.write_raw(store.encode(user.key, document, like=item), if_match=item.etag)
+    compare = support.open_compare()
+    compare.use_export_file(str(dump))
+    await compare.run()
+    await window.runner.wait_idle(10)
+    await grab(compare, "compare.png")
+    compare.reject()
+    window.select_node(user)
+    await window.runner.wait_idle(10)
+    copy = support.open_copy()
+    copy.id_edit.setText("29:1NEW-test-user")
+    copy.redact_box.setChecked(True)
+    await grab(copy, "copy-state.png")
+    copy.reject()
 
 
 def main(argv: list[str]) -> int:

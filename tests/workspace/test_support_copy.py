@@ -66,3 +66,19 @@ async def test_copy_into_a_js_store_follows_its_suffix(
     plan2 = await plan_copy(storage, "webchat/users/g", view, "webchat/users/z", same_store=False)
     with pytest.raises(ReadOnlyError):
         await copy_item(writer, view, plan2)
+
+
+def test_key_with_id_keeps_the_shape() -> None:
+    from explorer.workspace.copying import key_with_id
+
+    assert key_with_id("msteams/users/29:1AbC", "29:1NEW") == "msteams/users/29:1NEW"
+    assert key_with_id("msteams/users/29:1AbC/", "29:1NEW") == "msteams/users/29:1NEW/"
+    assert key_with_id("msteams/28:bot/users/29:1AbC", "29:1NEW") == "msteams/28:bot/users/29:1NEW"
+    assert (
+        key_with_id("webchat/conversations/c|1/users/u/", "v")
+        == "webchat/conversations/c|1/users/v/"
+    )
+    assert key_with_id("webchat/conversations/c|1", "d|2") == "webchat/conversations/d|2"
+    assert key_with_id("x/users/u", "slack/users/U1") == "slack/users/U1"
+    with pytest.raises(ValueError, match="names no user"):
+        key_with_id("auth/whatever", "u")
