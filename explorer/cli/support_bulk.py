@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from explorer.cli.context import EXIT_ERROR, Context, escape_key, unescape_key
@@ -13,12 +12,11 @@ from explorer.workspace.bulk import (
     Action,
     ClearDialogs,
     Delete,
-    SetProperty,
-    UnsetProperty,
     keys_with_prefix,
+    parse_set,
+    parse_unset,
     plan_bulk,
 )
-from explorer.workspace.compare import parse_path
 from explorer.workspace.operations import apply_changes
 
 
@@ -44,19 +42,8 @@ def bulk_action(args: Any) -> Action:
     if args.clear_dialogs:
         return ClearDialogs()
     if args.unset is not None:
-        parse_path(args.unset)
-        return UnsetProperty(args.unset)
-    path, sep, text = args.set.partition("=")
-    if not sep:
-        raise ValueError(f"--set takes PATH=JSON, e.g. prefs.lang='\"de\"', not {args.set!r}")
-    parse_path(path)
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(
-            f"--set {path}=: {text!r} is not JSON ({exc.msg}); quote text as JSON: '\"de\"'"
-        ) from None
-    return SetProperty(path, value)
+        return parse_unset(args.unset)
+    return parse_set(args.set)
 
 
 async def _selected(ctx: Context, store: Storage, args: Any) -> list[str]:

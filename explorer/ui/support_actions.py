@@ -4,6 +4,9 @@
   selected user (a user or private state row), else for the id typed in Go to,
   else for an id asked for. Its Forget… shows every item in the Review & save
   dialog and deletes them as one operation.
+- **Selected states** (``MultiSelectActions``): Delete, Clear dialog stack, Set
+  property…, Unset property… on every row selected with Ctrl/Shift, as pending
+  edits reviewed in Review & save.
 - **Revert last operation**: undoes the last forget made in this window, each
   item only if it is still what the forget left.
 - **Compare…** (two connections, or one and an export file) and **Copy state
@@ -34,6 +37,7 @@ from explorer.ui.dialogs.compare import CompareDialog, Target
 from explorer.ui.dialogs.copy_state import CopyStateDialog
 from explorer.ui.dialogs.forget_review import ForgetReview, review_and_forget
 from explorer.ui.dialogs.user_items import UserItemsDialog
+from explorer.ui.multi_select import MultiSelectActions
 from explorer.workspace.locate import unescape_candidates
 from explorer.workspace.operations import OperationResult, revert_operation
 from explorer.workspace.safe_write import SafeWriter
@@ -96,6 +100,7 @@ class SupportActions(QObject):
         self.menu.addActions([self.user_action, self.copy_action, self.compare_action])
         self.menu.addSeparator()
         self.menu.addAction(self.revert_action)
+        self.multi = MultiSelectActions(window, self.menu)
         bar = window.menuBar()
         tops = bar.actions()
         help_top = next((a for a in tops if a.text().replace("&", "") == "Help"), None)

@@ -24,6 +24,7 @@ whole run one operation that ``revert --operation`` undoes.
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -122,6 +123,31 @@ class UnsetProperty:
 
 
 Action = Delete | ClearDialogs | SetProperty | UnsetProperty
+
+
+def parse_set(text: str) -> SetProperty:
+    """``PATH=JSON`` (``prefs.lang="de"``, ``/prefs/count=3``) as a ``SetProperty``.
+
+    ``ValueError`` says what is wrong (no ``=``, a bad path, a value that is not JSON).
+    """
+    path, sep, value_text = text.partition("=")
+    path = path.strip()
+    if not sep:
+        raise ValueError(f'set takes PATH=JSON, e.g. prefs.lang="de", not {text!r}')
+    parse_path(path)
+    try:
+        value = json.loads(value_text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(
+            f'{path}=: {value_text.strip()!r} is not JSON ({exc.msg}); write text as JSON: "de"'
+        ) from None
+    return SetProperty(path, value)
+
+
+def parse_unset(text: str) -> UnsetProperty:
+    """A path to remove (``ValueError`` if it is not one)."""
+    parse_path(text.strip())
+    return UnsetProperty(text.strip())
 
 
 def _same(a: Any, b: Any) -> bool:

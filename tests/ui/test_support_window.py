@@ -175,3 +175,47 @@ async def test_copy_state_to_another_id_redacted(window: Any, tmp_path: Path) ->
     assert copied["UserProfile"]["name"] != "Ada Lovelace"
     assert written.key in conn.node.by_key
     dialog.reject()
+
+
+async def test_multi_select_actions_become_pending_edits_with_undo(
+    window: Any, tmp_path: Path
+) -> None:
+    from PySide6.QtCore import QItemSelectionModel
+
+    conn = await _connect(window, await _filled(tmp_path / "state.db"))
+    support = _support(window)
+    multi = support.multi
+    keys = [f"msteams/users/{USER}", "msteams/users/29:1AbCD", "msteams/users/x29:1AbC"]
+    selection = window.view.selectionModel()
+    for key in keys:
+        node = conn.node.by_key[key]
+        window.model.reveal(node)
+        index = window.model.index_of(node)
+        selection.select(
+            index, QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        )
+    assert sorted(k for _, k in multi.selected()) == sorted(keys)
+    assert multi.set_action in window.view.actions()
+
+    from explorer.workspace.bulk import ClearDialogs, parse_set, parse_unset
+
+    edited, left = await multi.apply(parse_set('UserProfile.lang="de"'))
+    assert (edited, left) == (3, [])
+    assert window.pending.count() == 3
+    session = window.pending.get(conn.store, keys[0])
+    assert session.draft["UserProfile"] == {"name": "Ada Lovelace", "lang": "de"}
+    assert session.encoded().body == session.loaded.body.replace(b'"en"', b'"de"')
+    edited, left = await multi.apply(parse_unset("UserProfile.nickname"))
+    assert edited == 0
+    assert len(left) == 3
+    edited, left = await multi.apply(ClearDialogs())
+    assert {why for _, why in left} == {"no dialog stack"}
+    window.pending.undo_action.trigger()  # the last edit, in one of the states
+    await until(lambda: window.pending.count() == 2)
+    window.pending.discard_all()
+    await until(lambda: window.pending.count() == 0)
+    from explorer.workspace.bulk import Delete
+
+    assert await multi.apply(Delete()) == (3, [])
+    assert all(window.pending.get(conn.store, k).deleted for k in keys)
+    window.pending.discard_all()

@@ -156,7 +156,7 @@ async def shoot(outdir: Path, data: Path, prefix: str) -> list[Path]:
     for top in window.menuBar().actions():  # the menus, as opened from the bar
         menu = top.menu()
         name = top.text().replace("&", "").lower()
-        if menu is not None and name in ("view", "state", "help"):
+        if menu is not None and name in ("view", "state", "support", "help"):
             menu.popup(window.mapToGlobal(window.menuBar().actionGeometry(top).bottomLeft()))
             await grab(menu, f"menu-{name}.png")
             menu.hide()
@@ -222,6 +222,21 @@ async def _support_screens(window: Any, conn: Any, grab: Any, data: Path) -> Non
     copy.redact_box.setChecked(True)
     await grab(copy, "copy-state.png")
     copy.reject()
+
+    # several users selected with Ctrl: one Set property… becomes pending edits in each
+    from PySide6.QtCore import QItemSelectionModel
+
+    from explorer.workspace.bulk import parse_set
+
+    users = [n for n in conn.node.walk() if n.kind is NodeKind.USER and n.key][:4]
+    window.select_node(users[0])
+    flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+    for node in users:
+        window.view.selectionModel().select(window.model.index_of(node), flags)
+    await support.multi.apply(parse_set('prefs.lang="de"'))
+    await window.runner.wait_idle(10)
+    await grab(window, "multi-select.png")
+    window.pending.discard_all()
 
 
 def main(argv: list[str]) -> int:
