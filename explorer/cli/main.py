@@ -190,6 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--key", metavar="KEY")
     p.add_argument("--json", action="store_true")
     p.add_argument("--limit", type=int, metavar="N", help="only the last N entries")
+    p.add_argument("--operation", metavar="ID", help="only the changes of one operation")
     # support workflows (issue 14): user, forget, bulk, diff, copy
     from explorer.cli import support
 

@@ -65,6 +65,8 @@ async def cmd_audit(ctx: Context, args: Any) -> int:
         store = canonical_store_url(store)
     log = ctx.audit_log()
     entries = await log.entries(store=store, key=args.key)
+    if args.operation is not None:
+        entries = [e for e in entries if e.operation == args.operation]
     if args.limit:
         entries = entries[-args.limit :]
     if entries and not args.json:

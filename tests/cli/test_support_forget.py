@@ -144,6 +144,11 @@ def test_revert_of_an_operation_leaves_later_changes_and_says_so(cli: Run, store
     assert undo.out.splitlines()[0].endswith("; 1 left as they are (see above)")
     assert json.loads(cli("get", store, keys[0]).out) == {"new": 2}
     assert json.loads(cli("get", store, keys[1]).out) == {"a": 1}
+    audited = cli("audit", "--operation", operation, "--json")
+    rows = [json.loads(line) for line in audited.out.splitlines()]
+    assert sorted((r["key"], r["action"], r["operation"]) for r in rows) == [
+        (key, "forget", operation) for key in sorted(keys)
+    ]
 
 
 def test_revert_usage(cli: Run, store: str) -> None:
