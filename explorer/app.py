@@ -121,6 +121,9 @@ def build_window(
         data_folder=str(paths.base),  # named in Help → About
     )
     pending.dialog_parent = window
+    from explorer.ui.support_actions import SupportActions
+
+    SupportActions(window, writer_for, redaction)  # parented to the window (issue 14)
     runner.setParent(window)
     manager.setParent(window)
     pending.setParent(window)

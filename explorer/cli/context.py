@@ -15,8 +15,6 @@ in it. ``--json`` output and the KEY arguments take keys exactly, unescaped.
 
 from __future__ import annotations
 
-import json
-import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,6 +28,7 @@ from explorer.workspace.audit import AuditLog
 from explorer.workspace.backups import BackupStore
 from explorer.workspace.connections import Connector, StoreFlags, WriteSafety, check_writable
 from explorer.workspace.environment import DataPaths, Environment
+from explorer.workspace.export_lines import json_line as json_line  # re-exported for commands
 from explorer.workspace.redact import redact_secrets
 from explorer.workspace.safe_write import SafeWriter
 
@@ -88,17 +87,6 @@ def unescape_key(text: str) -> str:
         out.append(c)
         i += 1
     return "".join(out)
-
-
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def json_line(value: Any) -> str:
-    """One JSON text on one line: readable UTF-8, but every character that some
-    reader treats as a line break or that reorders text (NEL, U+2028/9, bidi
-    controls) written as a ``\\uXXXX`` escape, which is equally valid JSON."""
-    text = json.dumps(value, ensure_ascii=False, default=str)
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 @dataclass

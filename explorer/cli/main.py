@@ -106,8 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=__doc__.split("\n\n", 1)[1].replace("``", "") if __doc__ else None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    # every command's namespace has these, also where a command does not take them
-    parser.set_defaults(account_key=None, escaped=False)
+    # every command's namespace has these, also where a command does not take them;
+    # error_exit: the status of a generic error (diff moves it off 1, its "different")
+    parser.set_defaults(account_key=None, escaped=False, error_exit=c.EXIT_ERROR)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     common, audit_common = [_common()], [_common(cosmos_key=False)]
 
@@ -146,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("export", transfer.cmd_export, "write every item as JSON lines to FILE (- = stdout)")
     p.add_argument("store", metavar="STORE")
     p.add_argument("file", metavar="FILE")
+    p.add_argument("--user", metavar="USER_ID", help="only the items `user USER_ID` lists")
     p = add("import", transfer.cmd_import, "write the items of a JSON-lines export")
     p.add_argument("store", metavar="STORE")
     p.add_argument("file", metavar="FILE")
@@ -159,9 +161,15 @@ def build_parser() -> argparse.ArgumentParser:
     key_args(p)
     p.add_argument("--json", action="store_true")
     p = add(
-        "revert", safety.cmd_revert, "restore a backup of a key (default: undo the last change)"
+        "revert",
+        safety.cmd_revert,
+        "restore a backup of a key (default: undo the last change), or with --operation ID "
+        "every item of one operation (forget, bulk), each etag-checked",
     )
-    key_args(p)
+    p.add_argument("store", metavar="STORE")
+    p.add_argument("key", metavar="KEY", nargs="?")
+    p.add_argument("--escaped", action="store_true", help="KEY is written as `ls` prints it")
+    p.add_argument("--operation", metavar="ID", help="revert a whole operation (no KEY)")
     p.add_argument("--to", type=int, metavar="N", help="the version to restore (see history)")
     p.add_argument("--if-match", metavar="ETAG", help="revert even if changed since: its etag now")
     p = add(
@@ -182,6 +190,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--key", metavar="KEY")
     p.add_argument("--json", action="store_true")
     p.add_argument("--limit", type=int, metavar="N", help="only the last N entries")
+    p.add_argument("--operation", metavar="ID", help="only the changes of one operation")
+    # support workflows (issue 14): user, forget, bulk, diff, copy
+    from explorer.cli import support
+
+    support.register(add)
     return parser
 
 
@@ -224,10 +237,12 @@ def main(argv: list[str] | None = None) -> int:
     """Run one subcommand; returns the exit status."""
     args_list = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in args_list
+    error_exit = c.EXIT_ERROR
     _utf8_streams()
     try:
         args = build_parser().parse_args(args_list)
-        if args.escaped:
+        error_exit = args.error_exit
+        if args.escaped and args.key is not None:
             args.key = c.unescape_key(args.key)
         if args.insecure:
             _say("warning: TLS certificate checks are OFF (--insecure); use it only with a "
@@ -255,10 +270,11 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(exc, OSError) and exc.filename is not None:
             message = f"{exc.filename}: {exc.strerror or exc}"
         _say(f"error: {message}")
-        return exit_code_for(exc)
+        code = exit_code_for(exc)
+        return error_exit if code == c.EXIT_ERROR else code
     except Exception as exc:  # the last line of defence: one line, no traceback
         if debug:
             _traceback()
         detail = str(exc) or "no details"
         _say(f"internal error: {type(exc).__name__}: {detail} (rerun with --debug for details)")
-        return c.EXIT_ERROR
+        return error_exit

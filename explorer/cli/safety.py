@@ -43,6 +43,14 @@ async def cmd_history(ctx: Context, args: Any) -> int:
 
 
 async def cmd_revert(ctx: Context, args: Any) -> int:
+    if args.operation is not None:
+        if args.key is not None or args.to is not None or args.if_match is not None:
+            raise ValueError("revert --operation ID takes no KEY, --to or --if-match")
+        from explorer.cli.support import cmd_revert_operation
+
+        return await cmd_revert_operation(ctx, args)
+    if args.key is None:
+        raise ValueError("revert needs a KEY, or --operation ID")
     async with ctx.open(args.store) as store:
         written = await ctx.writer.revert(store, args.key, to=args.to, if_match=args.if_match)
     ctx.out.write("deleted\n" if written is None else f"{written.etag or ''}\n")
@@ -57,6 +65,8 @@ async def cmd_audit(ctx: Context, args: Any) -> int:
         store = canonical_store_url(store)
     log = ctx.audit_log()
     entries = await log.entries(store=store, key=args.key)
+    if args.operation is not None:
+        entries = [e for e in entries if e.operation == args.operation]
     if args.limit:
         entries = entries[-args.limit :]
     if entries and not args.json:

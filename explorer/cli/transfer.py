@@ -23,91 +23,23 @@ the others are imported; the exit status says whether any line failed.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
-import json
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import IO, Any
 
-from explorer.cli.context import EXIT_BAD_INPUT, EXIT_ERROR, Context, json_line
+from explorer.cli.context import EXIT_BAD_INPUT, EXIT_ERROR, Context, escape_key
 from explorer.core.errors import ETagConflictError, StorageError
 from explorer.core.items import RawItem
+from explorer.storage.base import Storage
 from explorer.storage.registry import scheme_of
+from explorer.workspace.export_lines import LineError, item_to_line, line_to_item
 from explorer.workspace.files import atomic_file
 from explorer.workspace.redact import redact_secrets
 
 BATCH = 200
-
-
-def item_to_line(item: RawItem, source: str) -> str:
-    data: dict[str, Any] = {"key": item.key}
-    try:
-        data["body"] = item.body.decode("utf-8")
-    except UnicodeDecodeError:
-        data["body_base64"] = base64.b64encode(item.body).decode("ascii")
-    data.update(
-        content_type=item.content_type,
-        etag=item.etag,
-        last_modified=item.last_modified.isoformat() if item.last_modified else None,
-        meta=dict(item.meta),
-        name=item.name,
-        dialect=item.dialect,
-        source=source,
-    )
-    line = json_line(data)
-    try:
-        line.encode("utf-8")
-    except UnicodeEncodeError:
-        line = json.dumps(data, ensure_ascii=True, default=str)
-    return line
-
-
-class LineError(ValueError):
-    """One import line cannot be used."""
-
-
-def line_to_item(text: str) -> tuple[RawItem, str | None]:
-    """The raw item a line describes and its ``source`` scheme; ``LineError`` if malformed."""
-    try:
-        data = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        raise LineError(f"not valid JSON ({exc})") from None
-    if not isinstance(data, dict):
-        raise LineError("not a JSON object")
-    key = data.get("key")
-    if not isinstance(key, str) or not key:
-        raise LineError('no "key" (a non-empty string)')
-    if isinstance(data.get("body"), str):
-        try:
-            body = data["body"].encode("utf-8")
-        except UnicodeEncodeError:
-            raise LineError(f"key {key!r}: body holds a lone surrogate, not text") from None
-    elif isinstance(data.get("body_base64"), str):
-        try:
-            body = base64.b64decode(data["body_base64"], validate=True)
-        except (binascii.Error, ValueError):
-            raise LineError(f"key {key!r}: body_base64 is not valid base64") from None
-    else:
-        raise LineError(f'key {key!r}: no "body" (string) or "body_base64"')
-    meta = data.get("meta")
-    meta = {} if meta is None else meta
-    if not isinstance(meta, dict):
-        raise LineError(f'key {key!r}: "meta" must be an object')
-    strings = {n: data.get(n) for n in ("content_type", "name", "dialect", "source")}
-    for name, value in strings.items():
-        if value is not None and not isinstance(value, str):
-            raise LineError(f'key {key!r}: "{name}" must be a string')
-    item = RawItem(
-        key=key,
-        body=body,
-        content_type=strings["content_type"] or "application/json",
-        name=strings["name"] or "",
-        dialect=strings["dialect"] or "plain",
-        meta=meta,
-    )
-    return item, strings["source"]
+#: reading a line is the workspace's (``diff`` reads exports too); kept importable from here
+__all__ = ["LineError", "cmd_export", "cmd_import", "item_to_line", "line_to_item"]
 
 
 async def cmd_export(ctx: Context, args: Any) -> int:
@@ -128,15 +60,28 @@ async def cmd_export(ctx: Context, args: Any) -> int:
                     count += 1
                 batch.clear()
 
-            async for key in store.iter_keys():
+            async for key in _export_keys(ctx, store, args.user):
                 batch.append(key)
                 if len(batch) >= BATCH:
                     await flush()
             if batch:
                 await flush()
     where = "standard output" if args.file == "-" else args.file
-    ctx.note(f"exported {count} items to {where}")
+    whose = "" if args.user is None else f" of user {escape_key(args.user)}"
+    ctx.note(f"exported {count} items{whose} to {where}")
     return 0
+
+
+async def _export_keys(ctx: Context, store: Storage, user: str | None) -> AsyncIterator[str]:
+    """Every key, or (``--user``) exactly the items ``user`` lists (never value matches)."""
+    if user is None:
+        async for key in store.iter_keys():
+            yield key
+        return
+    from explorer.cli.support import user_items
+
+    for item in await user_items(ctx, store, user):
+        yield item.key
 
 
 def _atomic_output(path: str) -> contextlib.AbstractContextManager[IO[str]]:

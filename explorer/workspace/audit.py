@@ -62,6 +62,8 @@ class AuditEntry:
     detail: str | None = None
     old_body: str | None = None
     new_body: str | None = None
+    #: the operation (``forget``, ``bulk``...) this change was part of
+    operation: str | None = None
 
     def to_json(self) -> str:
         data = {k: v for k, v in asdict(self).items() if v is not None or k in _ALWAYS}
@@ -133,6 +135,7 @@ class AuditLog:
         old_etag: str | None = None,
         new_etag: str | None = None,
         detail: str | None = None,
+        operation: str | None = None,
     ) -> AuditEntry:
         """An entry for a change from body ``old`` to ``new`` (``None`` = absent)."""
         return AuditEntry(
@@ -151,6 +154,7 @@ class AuditLog:
             detail=None if detail is None else redact_secrets(detail),
             old_body=self._value(old),
             new_body=self._value(new),
+            operation=operation,
         )
 
     def _value(self, body: bytes | None) -> str | None:

@@ -14,6 +14,10 @@ is never reused (only a discarded one, which was never listed).
 The store is identified by ``canonical_store_url`` (secrets removed, SQLite
 paths made absolute), so ``sqlite:a.db`` and ``sqlite:./a.db`` share history.
 
+Operations: a change made as part of one operation (``forget``, ``bulk``, the
+revert of an operation) carries its operation id; ``operation`` lists the
+backups of one operation, so the whole operation can be reverted as one step.
+
 Invariants: rows are never changed except ``state``/``new_etag`` after the
 write; several processes may use one file (``BEGIN IMMEDIATE`` numbering);
 blocking I/O runs in a worker thread. Stdlib only.
@@ -59,12 +63,19 @@ CREATE TABLE IF NOT EXISTS backups (
     last_modified TEXT,
     state TEXT NOT NULL DEFAULT 'pending',
     new_etag TEXT,
+    operation TEXT,
     UNIQUE (store, key, version)
 );
 """
+#: added after the first release: files made before it get the column on open
+_MIGRATIONS = (("operation", "ALTER TABLE backups ADD COLUMN operation TEXT"),)
+_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS backups_by_operation ON backups (operation) "
+    "WHERE operation IS NOT NULL"
+)
 _COLUMNS = (
     "id, store, key, version, time, action, existed, body, content_type, etag, name, "
-    "dialect, meta, last_modified, state, new_etag"
+    "dialect, meta, last_modified, state, new_etag, operation"
 )
 
 
@@ -135,6 +146,8 @@ class Backup:
     last_modified: str | None
     state: BackupState
     new_etag: str | None
+    #: the operation this change was part of (``None``: a single change)
+    operation: str | None = None
 
     @property
     def size(self) -> int | None:
@@ -159,7 +172,13 @@ class Backup:
 
 
 def _new_backup(
-    store: str, key: str, version: int, now: str, action: str, item: RawItem | None
+    store: str,
+    key: str,
+    version: int,
+    now: str,
+    action: str,
+    item: RawItem | None,
+    operation: str | None = None,
 ) -> Backup:
     return Backup(
         id=0,
@@ -178,18 +197,19 @@ def _new_backup(
         last_modified=item.last_modified.isoformat() if item and item.last_modified else None,
         state="pending",
         new_etag=None,
+        operation=operation,
     )
 
 
 def _insert_row(b: Backup) -> tuple[Any, ...]:
     meta = json.dumps(dict(b.meta), default=str) if b.existed else None
     return (b.store, b.key, b.version, b.time, b.action, b.existed, b.body, b.content_type,
-            b.etag, b.name, b.dialect, meta, b.last_modified)  # fmt: skip
+            b.etag, b.name, b.dialect, meta, b.last_modified, b.operation)  # fmt: skip
 
 
 def _row_to_backup(row: tuple[Any, ...]) -> Backup:
     (id_, store, key, version, time, action, existed, body, ctype, etag, name, dialect, meta,
-     modified, state, new_etag) = row  # fmt: skip
+     modified, state, new_etag, operation) = row  # fmt: skip
     return Backup(
         id=id_,
         store=store,
@@ -207,6 +227,7 @@ def _row_to_backup(row: tuple[Any, ...]) -> Backup:
         last_modified=modified,
         state=state,
         new_etag=new_etag,
+        operation=operation,
     )
 
 
@@ -227,6 +248,11 @@ class BackupStore:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.executescript(_SCHEMA)
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(backups)")}
+            for column, statement in _MIGRATIONS:
+                if column not in columns:
+                    conn.execute(statement)
+            conn.execute(_INDEXES)
             self._conn = conn
         return self._conn
 
@@ -249,7 +275,10 @@ class BackupStore:
     # -- writing ---------------------------------------------------------------
 
     def record_many_sync(
-        self, store_url: str, changes: Sequence[tuple[str, str, RawItem | None]]
+        self,
+        store_url: str,
+        changes: Sequence[tuple[str, str, RawItem | None]],
+        operation: str | None = None,
     ) -> list[Backup]:
         """Save several ``(key, action, current item or None)`` in one transaction."""
         store = canonical_store_url(store_url)
@@ -267,11 +296,11 @@ class BackupStore:
                             (store, key),
                         ).fetchone()
                     versions[key] += 1
-                    backup = _new_backup(store, key, versions[key], now, action, item)
+                    backup = _new_backup(store, key, versions[key], now, action, item, operation)
                     cur = conn.execute(
                         "INSERT INTO backups (store, key, version, time, action, existed, body, "
-                        "content_type, etag, name, dialect, meta, last_modified) "
-                        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                        "content_type, etag, name, dialect, meta, last_modified, operation) "
+                        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                         _insert_row(backup),
                     )
                     made.append(replace(backup, id=int(cur.lastrowid or 0)))
@@ -283,8 +312,15 @@ class BackupStore:
 
         return self._run(insert)
 
-    def record_sync(self, store_url: str, key: str, action: str, item: RawItem | None) -> Backup:
-        return self.record_many_sync(store_url, [(key, action, item)])[0]
+    def record_sync(
+        self,
+        store_url: str,
+        key: str,
+        action: str,
+        item: RawItem | None,
+        operation: str | None = None,
+    ) -> Backup:
+        return self.record_many_sync(store_url, [(key, action, item)], operation)[0]
 
     def set_states_sync(self, updates: Sequence[tuple[Backup, BackupState, str | None]]) -> None:
         """Set state and new etag of several backups in one transaction."""
@@ -314,9 +350,12 @@ class BackupStore:
         self.discard_many_sync([backup])
 
     async def record_many(
-        self, store_url: str, changes: Sequence[tuple[str, str, RawItem | None]]
+        self,
+        store_url: str,
+        changes: Sequence[tuple[str, str, RawItem | None]],
+        operation: str | None = None,
     ) -> list[Backup]:
-        return await asyncio.to_thread(self.record_many_sync, store_url, changes)
+        return await asyncio.to_thread(self.record_many_sync, store_url, changes, operation)
 
     async def set_states(self, updates: Sequence[tuple[Backup, BackupState, str | None]]) -> None:
         await asyncio.to_thread(self.set_states_sync, updates)
@@ -324,9 +363,16 @@ class BackupStore:
     async def discard_many(self, backups: Sequence[Backup]) -> None:
         await asyncio.to_thread(self.discard_many_sync, backups)
 
-    async def record(self, store_url: str, key: str, action: str, item: RawItem | None) -> Backup:
+    async def record(
+        self,
+        store_url: str,
+        key: str,
+        action: str,
+        item: RawItem | None,
+        operation: str | None = None,
+    ) -> Backup:
         """Save ``item`` (the current stored form; ``None`` if absent) before ``action``."""
-        return await asyncio.to_thread(self.record_sync, store_url, key, action, item)
+        return await asyncio.to_thread(self.record_sync, store_url, key, action, item, operation)
 
     async def mark_applied(self, backup: Backup, new_etag: str | None) -> None:
         await asyncio.to_thread(self.set_state_sync, backup, "applied", new_etag)
@@ -355,6 +401,20 @@ class BackupStore:
         A ``pending`` row is a write in flight (or one interrupted by a crash:
         its outcome is unknown); it is listed so nothing is hidden."""
         return await asyncio.to_thread(self.history_sync, store_url, key)
+
+    def operation_sync(self, store_url: str, operation: str) -> list[Backup]:
+        store = canonical_store_url(store_url)
+        rows = self._run(
+            lambda c: c.execute(
+                f"SELECT {_COLUMNS} FROM backups WHERE operation=? AND store=? ORDER BY id",
+                (operation, store),
+            ).fetchall()
+        )
+        return [_row_to_backup(r) for r in rows]
+
+    async def operation(self, store_url: str, operation: str) -> list[Backup]:
+        """The backups of one operation in ``store_url``, in the order they were made."""
+        return await asyncio.to_thread(self.operation_sync, store_url, operation)
 
     async def get(self, store_url: str, key: str, version: int | None = None) -> Backup:
         """Version ``version`` of ``key`` (the newest if ``None``)."""

@@ -40,6 +40,8 @@ from explorer.workspace.backups import Backup, BackupState, BackupStore, store_i
 
 #: how often an unconditional write is retried after losing a race
 RETRIES = 3
+#: the actions under which ``delete_raw`` records a delete (a revert tells a delete by them)
+DELETE_ACTIONS = frozenset({"delete", "revert-delete", "forget", "bulk-delete"})
 #: audit detail of a change whose reply was lost and that was found applied
 _LANDED = "the reply was lost and the retry conflicted; the stored item shows this change applied"
 
@@ -65,9 +67,10 @@ class SafeWriter:
         new: RawItem | None = None,
         new_body: bytes | None = None,
         detail: str | None = None,
+        operation: str | None = None,
     ) -> None:
         entry = self._entry(store, key, action, outcome=outcome, old=old, new=new,
-                            new_body=new_body, detail=detail)  # fmt: skip
+                            new_body=new_body, detail=detail, operation=operation)  # fmt: skip
         await self.audit.append(entry)
 
     def _entry(
@@ -81,6 +84,7 @@ class SafeWriter:
         new: RawItem | None = None,
         new_body: bytes | None = None,
         detail: str | None = None,
+        operation: str | None = None,
     ) -> AuditEntry:
         return self.audit.make_entry(
             store=store_identity(store),
@@ -93,6 +97,7 @@ class SafeWriter:
             old_etag=None if old is None else old.etag,
             new_etag=None if new is None else new.etag,
             detail=detail,
+            operation=operation,
         )
 
     async def _current(self, store: Storage, key: str) -> RawItem | None:
@@ -121,17 +126,20 @@ class SafeWriter:
         if_match: str | None = None,
         create: bool = False,
         action: str | None = None,
+        operation: str | None = None,
     ) -> RawItem:
         """Write ``item`` as stored form; return it with its new etag.
 
         ``if_match`` (not ``None``/``"*"``): the stored etag must equal it.
         ``create``: the key must be absent. ``action`` names the change in the
-        audit log (default ``create``/``write``).
+        audit log (default ``create``/``write``); ``operation`` is the id of the
+        operation it is part of (in its backup and audit entry).
         """
         key = item.key
+        op = operation
         if store.read_only:
             await self._audit(store, key, action or "write", outcome="ReadOnlyError",
-                              new_body=item.body)  # fmt: skip
+                              new_body=item.body, operation=op)  # fmt: skip
             raise ReadOnlyError("write", key, store.read_only_reason)
         await self.audit.check_writable()
         for attempt in range(RETRIES + 1):
@@ -139,10 +147,11 @@ class SafeWriter:
             verb = action or ("create" if current is None else "write")
             refusal = _check(key, current, if_match=if_match, create=create)
             if refusal is not None:
-                await self._audit(store, key, verb, outcome=type(refusal).__name__, old=current,
-                                  new_body=item.body, detail=str(refusal))  # fmt: skip
+                await self._audit(store, key, verb, outcome=type(refusal).__name__,
+                                  old=current, new_body=item.body, detail=str(refusal),
+                                  operation=op)  # fmt: skip
                 raise refusal
-            backup = await self.backups.record(store_identity(store), key, verb, current)
+            backup = await self.backups.record(store_identity(store), key, verb, current, op)
             try:
                 written = await store.write_raw(
                     replace(item, etag=None),
@@ -153,23 +162,26 @@ class SafeWriter:
                 landed = await self._landed(store, item)
                 if landed is not None:  # our own write, whose reply was lost
                     await self.backups.mark_applied(backup, landed.etag)
-                    await self._audit(store, key, verb, old=current, new=landed, detail=_LANDED)
+                    await self._audit(store, key, verb, old=current, new=landed, detail=_LANDED,
+                                      operation=op)  # fmt: skip
                     return landed
                 await self.backups.discard(backup)
                 explicit = create or if_match not in (None, "*")
                 if explicit or attempt == RETRIES:
-                    await self._audit(store, key, verb, outcome="ETagConflictError", old=current,
-                                      new_body=item.body, detail=str(exc))  # fmt: skip
+                    await self._audit(store, key, verb, outcome="ETagConflictError",
+                                      old=current, new_body=item.body, detail=str(exc),
+                                      operation=op)  # fmt: skip
                     raise
                 continue  # someone wrote in between; back up their version and retry
             except ReadOnlyError:
                 await self.backups.discard(backup)
                 raise
             except BaseException as exc:
-                await self._fail(store, key, verb, backup, current, exc, new_body=item.body)
+                await self._fail(store, key, verb, backup, current, exc, new_body=item.body,
+                                 operation=op)  # fmt: skip
                 raise
             await self.backups.mark_applied(backup, written.etag)
-            await self._audit(store, key, verb, old=current, new=written)
+            await self._audit(store, key, verb, old=current, new=written, operation=op)
             return written
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -269,11 +281,21 @@ class SafeWriter:
             return exc
 
     async def delete_raw(
-        self, store: Storage, key: str, *, if_match: str | None = None, action: str = "delete"
+        self,
+        store: Storage,
+        key: str,
+        *,
+        if_match: str | None = None,
+        action: str = "delete",
+        operation: str | None = None,
     ) -> None:
-        """Delete ``key``; a missing key is a no-op unless ``if_match`` names an etag."""
+        """Delete ``key``; a missing key is a no-op unless ``if_match`` names an etag.
+
+        ``action`` must be one of ``DELETE_ACTIONS`` (a revert tells a delete by it).
+        """
+        op = operation
         if store.read_only:
-            await self._audit(store, key, action, outcome="ReadOnlyError")
+            await self._audit(store, key, action, outcome="ReadOnlyError", operation=op)
             raise ReadOnlyError("delete", key, store.read_only_reason)
         await self.audit.check_writable()
         for attempt in range(RETRIES + 1):
@@ -281,32 +303,33 @@ class SafeWriter:
             refusal = _check(key, current, if_match=if_match, create=False)
             if refusal is not None:
                 await self._audit(store, key, action, outcome=type(refusal).__name__,
-                                  old=current, detail=str(refusal))  # fmt: skip
+                                  old=current, detail=str(refusal), operation=op)  # fmt: skip
                 raise refusal
             if current is None:
                 return
-            backup = await self.backups.record(store_identity(store), key, action, current)
+            backup = await self.backups.record(store_identity(store), key, action, current, op)
             try:
                 await store.delete_raw(key, if_match=current.etag or None)
             except ETagConflictError as exc:
                 if await self._gone(store, key):  # our own delete, whose reply was lost
                     await self.backups.mark_applied(backup, None)
-                    await self._audit(store, key, action, old=current, detail=_LANDED)
+                    await self._audit(store, key, action, old=current, detail=_LANDED,
+                                      operation=op)  # fmt: skip
                     return
                 await self.backups.discard(backup)
                 if if_match not in (None, "*") or attempt == RETRIES:
                     await self._audit(store, key, action, outcome="ETagConflictError",
-                                      old=current, detail=str(exc))  # fmt: skip
+                                      old=current, detail=str(exc), operation=op)  # fmt: skip
                     raise
                 continue
             except ReadOnlyError:
                 await self.backups.discard(backup)
                 raise
             except BaseException as exc:
-                await self._fail(store, key, action, backup, current, exc)
+                await self._fail(store, key, action, backup, current, exc, operation=op)
                 raise
             await self.backups.mark_applied(backup, None)
-            await self._audit(store, key, action, old=current)
+            await self._audit(store, key, action, old=current, operation=op)
             return
 
     async def _gone(self, store: Storage, key: str) -> bool:
@@ -325,11 +348,13 @@ class SafeWriter:
         exc: BaseException,
         *,
         new_body: bytes | None = None,
+        operation: str | None = None,
     ) -> None:
         """The write may or may not have happened: keep the backup, say so in the audit."""
         await self.backups.mark_unknown(backup)
         await self._audit(store, key, action, outcome=type(exc).__name__, old=current,
-                          new_body=new_body, detail=str(exc) or type(exc).__name__)  # fmt: skip
+                          new_body=new_body, detail=str(exc) or type(exc).__name__,
+                          operation=operation)  # fmt: skip
 
     async def history(self, store: Storage, key: str) -> list[Backup]:
         """The backups of ``key`` in ``store``, oldest first (what ``revert`` can restore)."""
@@ -394,7 +419,7 @@ def _check_unchanged_since_last_change(key: str, last: Backup, current: RawItem 
             f"the last change to {key!r} made with this tool has an unknown outcome; "
             "check the item (get --etag) and revert with --if-match ETAG",
         )
-    if last.action in ("delete", "revert-delete"):
+    if last.action in DELETE_ACTIONS:
         changed = current is not None
     else:
         changed = current is None or current.etag != last.new_etag

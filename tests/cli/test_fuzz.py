@@ -10,10 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from explorer.cli.commands import load_document
-from explorer.cli.context import _JSON_UNSAFE, escape_key, json_line, unescape_key
+from explorer.cli.context import escape_key, json_line, unescape_key
 from explorer.cli.transfer import LineError, item_to_line, line_to_item
 from explorer.core.errors import DecodeError
 from explorer.core.items import RawItem
+from explorer.workspace.export_lines import _JSON_UNSAFE
 from tests.cli.conftest import Run, one_error_line
 
 CLI_SETTINGS = settings(

@@ -268,7 +268,7 @@ async def test_window_layout_is_restored(qtbot: Any, tmp_path: Path) -> None:
 
 def test_menus_use_standard_keys_and_mac_roles(window: Any) -> None:
     menus = {a.text().replace("&", ""): a.menu() for a in window.menuBar().actions()}
-    assert list(menus) == ["File", "Edit", "View", "State", "Help"]
+    assert list(menus) == ["File", "Edit", "View", "State", "Support", "Help"]
     actions = {a.text().replace("&", ""): a for m in menus.values() for a in m.actions()}
     assert actions["Quit"].menuRole().name == "QuitRole"
     assert actions["About Bot State Explorer"].menuRole().name == "AboutRole"

@@ -143,6 +143,8 @@ async def shoot(outdir: Path, data: Path, prefix: str) -> list[Path]:
     await grab(audit, "audit.png")
     audit.close()
 
+    await _support_screens(window, conn, grab, data)
+
     detail.redaction.set_enabled(True)
     window.select_node(user)
     await window.runner.wait_idle(10)
@@ -154,7 +156,7 @@ async def shoot(outdir: Path, data: Path, prefix: str) -> list[Path]:
     for top in window.menuBar().actions():  # the menus, as opened from the bar
         menu = top.menu()
         name = top.text().replace("&", "").lower()
-        if menu is not None and name in ("view", "state", "help"):
+        if menu is not None and name in ("view", "state", "support", "help"):
             menu.popup(window.mapToGlobal(window.menuBar().actionGeometry(top).bottomLeft()))
             await grab(menu, f"menu-{name}.png")
             menu.hide()
@@ -171,6 +173,70 @@ async def shoot(outdir: Path, data: Path, prefix: str) -> list[Path]:
     prod.close()
     await shutdown(prod)
     return written
+
+
+async def _support_screens(window: Any, conn: Any, grab: Any, data: Path) -> None:
+    """Everything about a user with private states (issue 14), and its Forget… review."""
+    from explorer.state.keys import parse_key
+    from explorer.ui.support_actions import SupportActions
+
+    support = window.findChild(SupportActions)
+    private = next(n for n in conn.node.walk() if n.kind is NodeKind.PRIVATE and n.key)
+    user_id = parse_key(private.key).user
+    dialog = support.open_user_items(conn, user_id)
+    await window.runner.wait_idle(10)
+    dialog.values_box.setChecked(True)
+    await window.runner.wait_idle(30)
+    await grab(dialog, "user-items.png")
+    dialog.forget_button.click()
+    for _ in range(100):
+        if support.review is not None:
+            break
+        await _settle(0.05)
+    await grab(support.review, "forget-review.png")
+    support.review.reject()
+    dialog.reject()
+    await window.runner.wait_idle(10)
+
+    # Compare: the store against an export of itself taken before one change
+    from explorer.workspace.export_lines import write_export
+
+    store = conn.store
+    dump = data / "yesterday.jsonl"
+    await write_export(store, [k async for k in store.iter_keys("")], str(dump), "sqlite")
+    user = next(n for n in conn.node.walk() if n.kind is NodeKind.USER and n.key)
+    item = (await store.read_raw([user.key]))[user.key]
+    document = store.decode(item)
+    document["supportNote"] = "language reset after ticket #4471"
+    await store.write_raw(store.encode(user.key, document, like=item), if_match=item.etag)
+    compare = support.open_compare()
+    compare.use_export_file(str(dump))
+    await compare.run()
+    await window.runner.wait_idle(10)
+    await grab(compare, "compare.png")
+    compare.reject()
+    window.select_node(user)
+    await window.runner.wait_idle(10)
+    copy = support.open_copy()
+    copy.id_edit.setText("29:1NEW-test-user")
+    copy.redact_box.setChecked(True)
+    await grab(copy, "copy-state.png")
+    copy.reject()
+
+    # several users selected with Ctrl: one Set property… becomes pending edits in each
+    from PySide6.QtCore import QItemSelectionModel
+
+    from explorer.workspace.bulk import parse_set
+
+    users = [n for n in conn.node.walk() if n.kind is NodeKind.USER and n.key][:4]
+    window.select_node(users[0])
+    flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+    for node in users:
+        window.view.selectionModel().select(window.model.index_of(node), flags)
+    await support.multi.apply(parse_set('prefs.lang="de"'))
+    await window.runner.wait_idle(10)
+    await grab(window, "multi-select.png")
+    window.pending.discard_all()
 
 
 def main(argv: list[str]) -> int:

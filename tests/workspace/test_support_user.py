@@ -1,0 +1,129 @@
+"""Everything about one user (``workspace.user_lookup``) on every backend and key form."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from explorer.storage import Storage
+from explorer.workspace.user_lookup import find_in_values, find_user, holds_user, mentions
+from tests.support.support_stores import (
+    DECOY_VALUE,
+    HOLDS_USER,
+    HOLDS_WEB_USER,
+    USER,
+    VALUE_ONLY,
+    WEB_USER,
+    Place,
+    bare,
+    fill,
+    support_params,
+    support_place,
+)
+
+
+@pytest.fixture(params=support_params())
+async def place(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Place]:
+    async with support_place(request.param, request, tmp_path) as made:
+        async with made.opener(False) as store:
+            await fill(store, made)
+        yield made
+
+
+@pytest.fixture
+async def store(place: Place) -> AsyncIterator[Storage]:
+    async with place.opener(True) as opened:  # lookups work on read-only stores
+        yield opened
+
+
+async def test_finds_every_item_of_the_user_and_no_decoy(store: Storage) -> None:
+    lookup = await find_user(store, USER)
+    assert {bare(k) for k in lookup.keys} == {bare(k) for k in HOLDS_USER}
+    assert len(lookup.keys) == len(HOLDS_USER)
+    kinds = {bare(i.key): (i.kind, i.channel, i.agent, i.conversation) for i in lookup.items}
+    assert kinds[f"msteams:COPILOT/users/{USER}"] == ("user", "msteams:COPILOT", None, None)
+    assert kinds[f"msteams/28:bot-app-id/users/{USER}"] == (
+        "user",
+        "msteams",
+        "28:bot-app-id",
+        None,
+    )
+    assert kinds[f"webchat/conversations/8DMnYq3wLJqHk2Xm-us|0000003/users/{USER}"] == (
+        "private",
+        "webchat",
+        None,
+        "8DMnYq3wLJqHk2Xm-us|0000003",
+    )
+    assert all(i.match == "key" for i in lookup.items)
+    assert lookup.keys == sorted(lookup.keys)
+
+
+async def test_web_chat_user(store: Storage) -> None:
+    lookup = await find_user(store, WEB_USER)
+    assert {bare(k) for k in lookup.keys} == {bare(k) for k in HOLDS_WEB_USER}
+
+
+@pytest.mark.parametrize("decoy", ["29:1AbCD", "x29:1AbC", "29:1abc", "29:1Ab", "1AbC"])
+async def test_each_decoy_id_finds_only_its_own(store: Storage, decoy: str) -> None:
+    lookup = await find_user(store, decoy)
+    assert all(holds_user(k, decoy) for k in lookup.keys)
+    expected = {"29:1AbCD": 1, "x29:1AbC": 1, "29:1abc": 1}.get(decoy, 0)
+    assert len(lookup.keys) == expected
+
+
+async def test_cost_is_said(store: Storage) -> None:
+    seen: list[int] = []
+    lookup = await find_user(store, USER, on_progress=seen.append)
+    assert seen
+    assert seen[-1] == lookup.listed
+    assert "listed" in lookup.describe_cost()
+    assert "msteams:COPILOT" in lookup.channels
+
+
+async def test_value_matches_are_marked_and_skip_decoys(store: Storage) -> None:
+    lookup = await find_user(store, USER)
+    progress: list[tuple[int, int]] = []
+    values = await find_in_values(
+        store, USER, skip=set(lookup.keys), on_progress=lambda d, t: progress.append((d, t))
+    )
+    assert [bare(v.key) for v in values] == [bare(VALUE_ONLY)]
+    assert values[0].match == "value"
+    assert DECOY_VALUE not in {bare(v.key) for v in values}
+    assert progress[-1][0] == progress[-1][1]
+
+
+async def test_value_scan_can_be_cancelled(store: Storage) -> None:
+    keys = [k async for k in store.iter_keys("")]
+    started = asyncio.Event()
+
+    def on_progress(done: int, total: int) -> None:
+        started.set()
+
+    task = asyncio.create_task(
+        find_in_values(store, USER, keys=keys * 50, chunk=1, on_progress=on_progress)
+    )
+    await asyncio.wait_for(started.wait(), 30)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+def test_mentions_is_a_whole_token() -> None:
+    assert mentions({"from": USER}, USER)
+    assert mentions({"c": "19:abc;messageid=1|29:1AbC"}, USER)
+    assert mentions({USER: True}, USER)
+    assert not mentions({"from": "29:1AbCD"}, USER)
+    assert not mentions({"from": "x29:1AbC"}, USER)
+    assert not mentions({"from": "29:1abc"}, USER)
+    assert mentions([1, [{"deep": [USER]}]], USER)
+
+
+def test_holds_user_rules() -> None:
+    assert holds_user(f"msteams/users/{USER}/", USER)
+    assert holds_user(f"msteams/conversations/c/users/{USER}", USER)
+    assert not holds_user(f"msteams/conversations/{USER}", USER)
+    assert not holds_user(f"msteams/conversations/{USER}/users/29:9Other/", USER)
+    assert not holds_user(f"auth/msteams/{USER}", USER)
