@@ -5,7 +5,7 @@ secrets removed) and a non-zero exit status, never a traceback (``--debug``
 adds it). Exit status: 0 ok, 1 error, 2 usage or unknown store, 3 no such key,
 4 etag conflict (someone else changed the item), 5 store is read-only,
 6 bad input (a file or stored body that is not a JSON object), 7 store
-unreachable, 130 interrupted.
+unreachable, 130 interrupted (``watch`` stops on Ctrl+C with 0).
 
 Global options are accepted after any subcommand: ``--read-only``,
 ``--connection-string``, ``--insecure``, ``--endpoint``, ``--key`` (Cosmos
@@ -95,7 +95,7 @@ def _common(*, cosmos_key: bool = True) -> argparse.ArgumentParser:
 
 def build_parser() -> argparse.ArgumentParser:
     from explorer.cli import commands as cmd
-    from explorer.cli import safety, transfer
+    from explorer.cli import insights, safety, transfer
 
     parser = _Parser(
         prog=PROG,
@@ -107,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     # every command's namespace has these, also where a command does not take them
-    parser.set_defaults(account_key=None, escaped=False)
+    parser.set_defaults(account_key=None, escaped=False, interrupt_status=130)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     common, audit_common = [_common()], [_common(cosmos_key=False)]
 
@@ -182,7 +182,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--key", metavar="KEY")
     p.add_argument("--json", action="store_true")
     p.add_argument("--limit", type=int, metavar="N", help="only the last N entries")
+    p = add(
+        "watch",
+        insights.cmd_watch,
+        "print each change of a key as a bot makes it (one line per change; Ctrl+C stops)",
+    )
+    key_args(p)
+    p.add_argument("--interval", type=_seconds, default=2.0, metavar="S",
+                   help="seconds between polls (default 2): one small read each")  # fmt: skip
+    p.add_argument("--json", action="store_true",
+                   help='one JSON object per change: time, key, change, etag, paths')  # fmt: skip
+    p.add_argument("--with-private", action="store_true",
+                   help="KEY is a conversation: also watch its private states")  # fmt: skip
+    p.add_argument("--give-up", type=float, default=300.0, metavar="S",
+                   help="stop (exit 7) when the store stays unreachable this long "
+                   "(default 300; 0: never)")  # fmt: skip
+    p.set_defaults(interrupt_status=0)
     return parser
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be above 0 seconds, not {text}")
+    return value
 
 
 def _say(message: str) -> None:
@@ -225,6 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     args_list = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in args_list
     _utf8_streams()
+    args: Any = None
     try:
         args = build_parser().parse_args(args_list)
         if args.escaped:
@@ -242,8 +266,9 @@ def main(argv: list[str] | None = None) -> int:
         _say(f"error: {exc}")
         return c.EXIT_USAGE
     except KeyboardInterrupt:
-        _say("interrupted")
-        return 130
+        status = 130 if args is None else args.interrupt_status
+        _say("stopped" if status == 0 else "interrupted")
+        return int(status)
     except BrokenPipeError:  # `ls ... | head`: the reader is gone; not an error
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

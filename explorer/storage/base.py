@@ -52,6 +52,10 @@ class Capability(StrEnum):
     PERSISTENT = "persistent"
     #: writes many raw items in one transaction (``write_raw_many``)
     BULK_WRITE = "bulk_write"
+    #: reads one item by its stored name in one request (``read_document``)
+    READ_BY_NAME = "read_by_name"
+    #: counts items per channel and kind on the server (``aggregate_counts``)
+    AGGREGATE_COUNTS = "aggregate_counts"
 
 
 class Storage(Protocol):

@@ -32,7 +32,12 @@ class CosmosStorage(CosmosWrites):
     """
 
     capabilities = frozenset(
-        {Capability.REQUEST_CHARGE, Capability.MULTI_PROCESS, Capability.PERSISTENT}
+        {
+            Capability.REQUEST_CHARGE,
+            Capability.MULTI_PROCESS,
+            Capability.PERSISTENT,
+            Capability.READ_BY_NAME,
+        }
     )
 
     @classmethod
