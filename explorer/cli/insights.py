@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from explorer.cli.context import Context, escape_key, json_line
+from explorer.core.errors import StorageError
 from explorer.workspace.watch import Outage, Recovered, Version, Watcher, private_prefix
 
 #: while a store stays unreachable, say so again at most this often (seconds)
@@ -39,6 +40,30 @@ def _text_line(version: Version) -> str:
     )
 
 
+async def _follow(ctx: Context, watcher: Watcher, args: Any) -> None:
+    said_outage = 0.0
+    async for event in watcher.events():
+        if isinstance(event, Version):
+            if event.change is not None:
+                _emit(ctx, json_line(event.as_json()) if args.json else _text_line(event))
+                continue
+            state = f"etag {event.etag}" if event.item else "does not exist yet"
+            ctx.note(
+                f"watching {escape_key(event.key)} ({state}) every {args.interval:g} s; "
+                "Ctrl+C stops"
+            )
+        elif isinstance(event, Outage):
+            if event.attempts == 1 or time.monotonic() - said_outage >= OUTAGE_REPEAT:
+                said_outage = time.monotonic()
+                tries = "1 try" if event.attempts == 1 else f"{event.attempts} tries"
+                ctx.note(
+                    f"warning: the store does not answer since {_local(event.since)} "
+                    f"({tries}): {event.error}; retrying in {event.retry_in:g} s"
+                )
+        elif isinstance(event, Recovered):
+            ctx.note(f"the store answers again (after {event.seconds:.0f} s)")
+
+
 def _emit(ctx: Context, line: str) -> None:
     ctx.out.write(line + "\n")
     ctx.out.flush()  # a reader of a pipe sees each change as it happens
@@ -55,25 +80,10 @@ async def cmd_watch(ctx: Context, args: Any) -> int:
     give_up = None if args.give_up == 0 else args.give_up
     async with ctx.open(args.store, read_only=True) as store:
         watcher = Watcher(store, [args.key], prefix=prefix, interval=args.interval, give_up=give_up)
-        said_outage = 0.0
-        async for event in watcher.events():
-            if isinstance(event, Version):
-                if event.change is not None:
-                    _emit(ctx, json_line(event.as_json()) if args.json else _text_line(event))
-                    continue
-                state = f"etag {event.etag}" if event.item else "does not exist yet"
-                ctx.note(
-                    f"watching {escape_key(event.key)} ({state}) every {args.interval:g} s; "
-                    "Ctrl+C stops"
-                )
-            elif isinstance(event, Outage):
-                if event.attempts == 1 or time.monotonic() - said_outage >= OUTAGE_REPEAT:
-                    said_outage = time.monotonic()
-                    ctx.note(
-                        f"warning: the store does not answer since {_local(event.since)} "
-                        f"({event.attempts} tries): {event.error}; retrying in "
-                        f"{event.retry_in:g} s"
-                    )
-            elif isinstance(event, Recovered):
-                ctx.note(f"the store answers again (after {event.seconds:.0f} s)")
+        try:
+            await _follow(ctx, watcher, args)
+        except StorageError:
+            if watcher.started:
+                ctx.note(f"giving up: the store did not answer for {args.give_up:g} s")
+            raise
     return 0
