@@ -10,8 +10,13 @@ ends the watch with the usual exit status (7 unreachable, 1 other store
 errors); ``--give-up 0`` retries for ever. A store that cannot be opened at
 the start fails at once, like any command.
 
-``stats STORE``: one JSON object on stdout (see ``StoreStats.as_json``);
-progress on stderr; ``--json`` is accepted and is the default form.
+``stats STORE``: a summary on stdout, or with ``--json`` one JSON object on
+one line (``StoreStats.as_json``: total, kinds, channels, bytes, largest,
+size_histogram, modified_histogram, dialogs...). Progress on stderr (a
+rewritten line on a terminal, a line every few seconds otherwise). Ctrl+C
+stops the scan (130). On Cosmos DB the counts come from server-side queries
+where the container is indexed; ``--ru-per-second`` / ``--max-ru`` bound what
+the scan spends, and ``request_charge`` says what each part cost.
 """
 
 from __future__ import annotations
@@ -22,10 +27,13 @@ from typing import Any
 
 from explorer.cli.context import Context, escape_key, json_line
 from explorer.core.errors import StorageError
+from explorer.workspace.stats import ScanBudget, StoreStats, collect_stats
 from explorer.workspace.watch import Outage, Recovered, Version, Watcher, private_prefix
 
 #: while a store stays unreachable, say so again at most this often (seconds)
 OUTAGE_REPEAT = 30.0
+#: progress of a scan on stderr that is not a terminal: a line this often (seconds)
+PROGRESS_EVERY = 5.0
 
 
 def _local(when: datetime) -> str:
@@ -87,3 +95,96 @@ async def cmd_watch(ctx: Context, args: Any) -> int:
                 ctx.note(f"giving up: the store did not answer for {args.give_up:g} s")
             raise
     return 0
+
+
+class _Progress:
+    """``scanned N of M items`` on stderr: rewritten in place on a terminal,
+    otherwise one line every ``PROGRESS_EVERY`` seconds."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.tty = ctx.err.isatty()
+        self.every = 0.2 if self.tty else PROGRESS_EVERY
+        self.last = time.monotonic()
+        self.shown = False
+
+    def __call__(self, scanned: int, expected: int | None) -> None:
+        if time.monotonic() - self.last < self.every:
+            return
+        self.last = time.monotonic()
+        of = f" of {expected:,}" if expected is not None else ""
+        text = f"scanned {scanned:,}{of} items"
+        if self.tty:
+            self.ctx.err.write(f"\r{text}\x1b[K")
+            self.ctx.err.flush()
+            self.shown = True
+        else:
+            self.ctx.note(text)
+
+    def done(self) -> None:
+        if self.shown:
+            self.ctx.err.write("\r\x1b[K")
+            self.ctx.err.flush()
+
+
+async def cmd_stats(ctx: Context, args: Any) -> int:
+    budget = None
+    if args.max_ru is not None or args.ru_per_second is not None:
+        budget = ScanBudget(per_second=args.ru_per_second, total=args.max_ru)
+    progress = _Progress(ctx)
+    async with ctx.open(args.store, read_only=True) as store:
+        try:
+            stats = await collect_stats(
+                store,
+                args.prefix,
+                on_progress=progress,
+                budget=budget,
+                counts_only=args.counts_only,
+                server_counts=not args.scan_counts,
+            )
+        finally:
+            progress.done()
+    if args.json:
+        _emit(ctx, json_line(stats.as_json()))
+    else:
+        ctx.out.write(summary(stats))
+    if stats.note:
+        ctx.note(f"note: {stats.note}")
+    return 0
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
+        if n >= scale:
+            return f"{n / scale:,.1f} {unit}"
+    return f"{n:,} B"
+
+
+def summary(stats: StoreStats) -> str:
+    """The text form of ``stats``: a few aligned sections."""
+    data = stats.as_json()
+    lines = [
+        f"total      {data['total']:,} items, {_size(data['bytes'])} "
+        f"(counts from the {'server' if stats.counts_from == 'server' else 'scan'})",
+        "kinds      " + ", ".join(f"{k} {n:,}" for k, n in data["kinds"].items()),
+        "channels",
+    ]
+    for channel, counts in data["channels"].items():
+        parts = ", ".join(f"{k} {n:,}" for k, n in counts.items())
+        lines.append(f"  {escape_key(channel)}: {parts}")
+    lines.append("largest")
+    lines.extend(f"  {_size(x['bytes']):>10}  {escape_key(x['key'])}" for x in data["largest"])
+    lines.append("sizes")
+    lines.extend(f"  {b['label']:<36} {b['count']:>9,}" for b in data["size_histogram"])
+    lines.append("last written")
+    lines.extend(f"  {b['label']:<36} {b['count']:>9,}" for b in data["modified_histogram"])
+    lines.append("active dialogs")
+    lines.extend(f"  {d['count']:>9,}  {escape_key(d['id'])}" for d in data["dialogs"])
+    if "request_charge" in data:
+        lines.append(
+            "request units  "
+            + ", ".join(f"{part} {ru:,.1f}" for part, ru in data["request_charge"].items())
+        )
+    if not stats.complete:
+        lines.append("INCOMPLETE: " + (stats.note or "the scan stopped early"))
+    return "\n".join(lines) + "\n"

@@ -198,13 +198,32 @@ def build_parser() -> argparse.ArgumentParser:
                    help="stop (exit 7) when the store stays unreachable this long "
                    "(default 300; 0: never)")  # fmt: skip
     p.set_defaults(interrupt_status=0)
+    p = add(
+        "stats",
+        insights.cmd_stats,
+        "what a store holds: counts per kind and channel, bytes, the largest items, sizes, "
+        "ages and active dialogs (a full scan, with progress on stderr)",
+    )
+    p.add_argument("store", metavar="STORE")
+    p.add_argument("--prefix", default="", metavar="P", help="only keys starting with P")
+    p.add_argument("--json", action="store_true", help="one JSON object")
+    p.add_argument("--counts-only", action="store_true",
+                   help="counts per kind and channel only (Cosmos DB: no scan)")  # fmt: skip
+    p.add_argument("--scan-counts", action="store_true",
+                   help="Cosmos DB: count by scanning even where the database could count "
+                   "(to compare the request units)")  # fmt: skip
+    p.add_argument("--ru-per-second", type=_seconds, metavar="N",
+                   help="Cosmos DB: spend at most N request units a second")  # fmt: skip
+    p.add_argument("--max-ru", type=_seconds, metavar="N",
+                   help="Cosmos DB: stop the scan after N request units")  # fmt: skip
     return parser
 
 
 def _seconds(text: str) -> float:
+    """A number above 0 (seconds, request units)."""
     value = float(text)
     if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be above 0 seconds, not {text}")
+        raise argparse.ArgumentTypeError(f"must be above 0, not {text}")
     return value
 
 

@@ -13,12 +13,14 @@ litestar's ``NamespacedStore``.
 | ``BULK_WRITE`` | ``BulkWriter``: ``write_raw_many`` | SQLite |
 | ``READ_BY_NAME`` | ``NameReader``: ``read_document`` (one request) | Cosmos |
 | ``AGGREGATE_COUNTS`` | ``Aggregating``: ``aggregate_counts`` (server-side) | Cosmos |
+| ``SCAN_ROWS`` | ``RowScanner``: ``scan_rows`` (sizes, times, chosen bodies) | SQLite |
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol, cast
 
 from explorer.core.items import Entry, RawItem
@@ -71,6 +73,21 @@ class Aggregating(Protocol):
         ...
 
 
+#: one scanned item: key, stored size, last write, and its body where it was asked for
+ScanRow = tuple[str, int, datetime | None, bytes | None]
+
+
+class RowScanner(Protocol):
+    """Scans every item under a prefix in one pass, bodies only where they matter."""
+
+    def scan_rows(
+        self, prefix: str = "", *, key_marker: str, body_marker: bytes
+    ) -> AsyncIterator[list[ScanRow]]:
+        """Pages of rows in key order; a row carries its body only when its key
+        holds ``key_marker`` and its body holds ``body_marker`` (else ``None``)."""
+        ...
+
+
 def _has(store: Storage, capability: Capability) -> bool:
     return capability in store.capabilities
 
@@ -84,6 +101,7 @@ class Abilities:
     bulk: BulkWriter | None = None
     by_name: NameReader | None = None
     aggregates: Aggregating | None = None
+    scanner: RowScanner | None = None
 
     @classmethod
     def of(cls, store: Storage) -> Abilities:
@@ -97,4 +115,5 @@ class Abilities:
             aggregates=(
                 cast(Aggregating, store) if _has(store, Capability.AGGREGATE_COUNTS) else None
             ),
+            scanner=cast(RowScanner, store) if _has(store, Capability.SCAN_ROWS) else None,
         )

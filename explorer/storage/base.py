@@ -56,6 +56,8 @@ class Capability(StrEnum):
     READ_BY_NAME = "read_by_name"
     #: counts items per channel and kind on the server (``aggregate_counts``)
     AGGREGATE_COUNTS = "aggregate_counts"
+    #: scans sizes, times and chosen bodies in one pass (``scan_rows``)
+    SCAN_ROWS = "scan_rows"
 
 
 class Storage(Protocol):

@@ -53,6 +53,7 @@ from explorer.storage.base import (
     etag_conflict,
     requested_etag,
 )
+from explorer.storage.sqlite_scan import SqliteScan
 from explorer.storage.sqlite_sql import (
     CREATE_TABLE,
     DELETE_IF_MATCH,
@@ -83,7 +84,7 @@ T = TypeVar("T")
 PAGE_SIZE = 1000
 
 
-class SqliteStorage(StorageBase):
+class SqliteStorage(SqliteScan, StorageBase):
     """A store in one SQLite file. ``SqliteStorage(path)`` creates the file if missing.
 
     Options: ``timeout`` (seconds to wait for another process's write, 30),
@@ -92,7 +93,12 @@ class SqliteStorage(StorageBase):
     """
 
     capabilities = frozenset(
-        {Capability.MULTI_PROCESS, Capability.PERSISTENT, Capability.BULK_WRITE}
+        {
+            Capability.MULTI_PROCESS,
+            Capability.PERSISTENT,
+            Capability.BULK_WRITE,
+            Capability.SCAN_ROWS,
+        }
     )
 
     def __init__(

@@ -15,6 +15,7 @@ from azure.cosmos.aio import ContainerProxy
 from explorer.core.errors import BackendUnavailableError
 from explorer.core.items import JsonObject, RawItem
 from explorer.storage.base import Capability, as_document, dump_json
+from explorer.storage.cosmos.aggregates import CosmosAggregates
 from explorer.storage.cosmos.client import choose_credential, container_properties, new_client
 from explorer.storage.cosmos.writes import CosmosWrites
 from explorer.storage.cosmos_docs import CONTENT_TYPE, document_of, new_envelope
@@ -22,7 +23,7 @@ from explorer.storage.cosmos_layout import NOTES, certificates_checked, layout_o
 from explorer.storage.url import StoreUrl
 
 
-class CosmosStorage(CosmosWrites):
+class CosmosStorage(CosmosWrites, CosmosAggregates):
     """Bot state in one Cosmos DB container (partition key ``/id`` or legacy).
 
     ``CosmosStorage(database, container, endpoint=..., key=...)`` is what a bot
@@ -37,6 +38,7 @@ class CosmosStorage(CosmosWrites):
             Capability.MULTI_PROCESS,
             Capability.PERSISTENT,
             Capability.READ_BY_NAME,
+            Capability.AGGREGATE_COUNTS,
         }
     )
 
