@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from explorer.storage.base import Storage
 from explorer.ui.connections import Connection, ConnectionManager
 from explorer.ui.filtering import TreeFilter
+from explorer.ui.insights import WindowInsights
 from explorer.ui.models import roles
 from explorer.ui.models.state_tree_model import StateTreeModel
 from explorer.ui.tasks import TaskRunner
@@ -99,6 +100,9 @@ class MainWindow(QMainWindow):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
         header.resizeSection(1, 72)
+        for column, width in ((2, 72), (3, 128)):  # Size, Modified (from the listing)
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(column, width)
         self.view.selectionModel().currentChanged.connect(self._current_changed)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -126,6 +130,7 @@ class MainWindow(QMainWindow):
         self.status = StatusArea(self.runner, self)
         self.setStatusBar(self.status)
         build_menus(self)
+        self.insights = WindowInsights(self)  # live watch (Ctrl+W) and Insights (Ctrl+I)
         self.filter = TreeFilter(self)
         self.toolbar.goto_edit.returnPressed.connect(self.go_to)
 

@@ -45,6 +45,7 @@ from explorer.state.keys import key_kind
 from explorer.storage.abilities import Abilities, RowScanner, ScanRow
 from explorer.storage.base import Storage
 from explorer.storage.counting import KeyCounts
+from explorer.workspace.tree import Node, NodeKind
 
 KB = 1024
 MB = 1024 * KB
@@ -79,6 +80,8 @@ AGE_LABELS: tuple[str, ...] = (
 UNKNOWN_AGE = "unknown"
 LARGEST = 10
 TOP_DIALOGS = 10
+#: keys kept per size bucket, age bucket and dialog id, for a view to reach them
+SAMPLES = 20
 #: keys per body read
 CHUNK = 200
 _DIALOG_MARK = b"DialogState"
@@ -127,6 +130,8 @@ class StoreStats:
     unreadable: int = 0
     complete: bool = True
     note: str | None = None
+    #: up to ``SAMPLES`` keys per "size:LABEL", "age:LABEL" and "dialog:ID" (not in JSON)
+    samples: dict[str, list[str]] = field(default_factory=dict)
     #: RU per part ("aggregate_counts", "scan"), on stores that charge them
     request_charge: dict[str, float] = field(default_factory=dict)
     elapsed: float = 0.0
@@ -198,6 +203,8 @@ class StatsBuilder:
         self._ages = [0] * (len(AGE_LABELS) + 1)  # the last one: unknown
         # oldest first: an item written after _since[i] is younger than AGE_TOPS[-1 - i]
         self._since = [self.now - timedelta(seconds=top) for top in reversed(AGE_TOPS)]
+        self._size_keys: list[list[str]] = [[] for _ in self._sizes]
+        self._age_keys: list[list[str]] = [[] for _ in self._ages]
 
     def add(self, key: str, size: int | None, modified: datetime | None) -> str:
         """Count one item (its size and age when known); returns its kind."""
@@ -207,13 +214,16 @@ class StatsBuilder:
         stats = self.stats
         stats.scanned += 1
         if modified is None:
-            self._ages[-1] += 1
+            bucket = len(self._ages) - 1
         else:
             try:
                 newer = bisect.bisect_left(self._since, modified)
             except TypeError:  # a time without a zone: UTC
                 newer = bisect.bisect_left(self._since, modified.replace(tzinfo=UTC))
-            self._ages[len(AGE_TOPS) - newer] += 1
+            bucket = len(AGE_TOPS) - newer
+        self._ages[bucket] += 1
+        if len(self._age_keys[bucket]) < SAMPLES:
+            self._age_keys[bucket].append(key)
         if size is not None:
             self.add_size(key, size)
         return kind
@@ -222,6 +232,7 @@ class StatsBuilder:
         """``add`` for a page of scanned rows, in one tight loop (the hot path of
         ``stats`` on SQLite); returns the conversations' bodies that came along."""
         pairs, ages, sizes, since = self._pairs, self._ages, self._sizes, self._since
+        age_keys, size_keys = self._age_keys, self._size_keys
         count_keys, oldest, stats = self.count_keys, len(AGE_TOPS), self.stats
         left, right, tops, near = bisect.bisect_left, bisect.bisect_right, SIZE_TOPS, NEAR_LIMIT
         largest = stats.largest
@@ -233,14 +244,22 @@ class StatsBuilder:
             if count_keys:
                 pairs[kind, channel] += 1
             if modified is None:
-                ages[-1] += 1
+                bucket = oldest + 1
             else:
                 try:
-                    ages[oldest - left(since, modified)] += 1
+                    bucket = oldest - left(since, modified)
                 except TypeError:  # a time without a zone: UTC
-                    ages[oldest - left(since, modified.replace(tzinfo=UTC))] += 1
+                    bucket = oldest - left(since, modified.replace(tzinfo=UTC))
+            ages[bucket] += 1
+            samples = age_keys[bucket]
+            if len(samples) < SAMPLES:
+                samples.append(key)
             total += size
-            sizes[right(tops, size)] += 1
+            bucket = right(tops, size)
+            sizes[bucket] += 1
+            samples = size_keys[bucket]
+            if len(samples) < SAMPLES:
+                samples.append(key)
             if size >= near:
                 stats.near_limit += 1
             if size > floor:
@@ -258,7 +277,10 @@ class StatsBuilder:
     def add_size(self, key: str, size: int) -> None:
         stats = self.stats
         stats.bytes += size
-        self._sizes[bisect.bisect_right(SIZE_TOPS, size)] += 1
+        bucket = bisect.bisect_right(SIZE_TOPS, size)
+        self._sizes[bucket] += 1
+        if len(self._size_keys[bucket]) < SAMPLES:
+            self._size_keys[bucket].append(key)
         if size >= NEAR_LIMIT:
             stats.near_limit += 1
         largest = stats.largest
@@ -278,6 +300,9 @@ class StatsBuilder:
             return
         if frame is not None and frame.id:
             self.stats.dialogs[frame.id] += 1
+            samples = self.stats.samples.setdefault(f"dialog:{frame.id}", [])
+            if len(samples) < SAMPLES:
+                samples.append(item.key)
 
     def finish(self) -> StoreStats:
         """The stats with the counters folded in (call once, at the end)."""
@@ -289,6 +314,10 @@ class StatsBuilder:
             stats.counts = counts
         stats.sizes = Counter(dict(zip(SIZE_LABELS, self._sizes, strict=True)))
         stats.ages = Counter(dict(zip([*AGE_LABELS, UNKNOWN_AGE], self._ages, strict=True)))
+        for label, keys in zip(SIZE_LABELS, self._size_keys, strict=True):
+            stats.samples[f"size:{label}"] = keys
+        for label, keys in zip([*AGE_LABELS, UNKNOWN_AGE], self._age_keys, strict=True):
+            stats.samples[f"age:{label}"] = keys
         return stats
 
 
@@ -417,3 +446,30 @@ class _Scan:
                 await self.checkpoint()
         if pending:
             await read_pending()
+
+
+def subtree_prefix(node: Node) -> tuple[str, str] | None:
+    """The key prefix of a tree row's subtree and its path below the connection
+    (``"msteams / Users"``), for Insights on it.
+
+    A connection is the whole store (``("", "")``); a channel, an agent and their
+    Users / Conversations groups are key prefixes. Other rows (one state,
+    "Other keys") have no prefix of their own: ``None``.
+    """
+    path = node.path()
+    if not path:
+        return None
+    prefix, names = "", []
+    for below in path[1:]:
+        if below.kind is NodeKind.CHANNEL:
+            prefix += f"{below.label}/"
+        elif below.kind is NodeKind.AGENT:
+            prefix += f"{below.label.removeprefix('agent ')}/"
+        elif below.kind is NodeKind.USERS:
+            prefix += "users/"
+        elif below.kind is NodeKind.CONVERSATIONS:
+            prefix += "conversations/"
+        else:
+            return None
+        names.append(below.label)
+    return prefix, " / ".join(names)
