@@ -100,7 +100,7 @@ class MainWindow(QMainWindow):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
         header.resizeSection(1, 72)
-        for column, width in ((2, 72), (3, 128)):  # Size, Modified (from the listing)
+        for column, width in ((2, 64), (3, 92)):  # Size, Modified (from the listing)
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(column, width)
         self.view.selectionModel().currentChanged.connect(self._current_changed)
@@ -114,7 +114,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([400, 800])
+        self.splitter.setSizes([520, 760])
 
         self.band = EnvironmentBand()
         central = QWidget()

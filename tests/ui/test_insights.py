@@ -108,7 +108,7 @@ async def test_watch_timeline_banner_and_pending_edits_kept(window: Any, store_p
     assert session.is_dirty
     assert session.draft["UserProfile"] == {"name": "Ada L."}  # still mine
     assert session.etag == base  # Save is checked against it: the conflict flow
-    assert "Your 1 pending edit stay as they are" in panel.banner.label.text()
+    assert "Your pending edit stays as it is" in panel.banner.label.text()
     assert panel.timeline.topLevelItemCount() == 3
     assert panel.timeline.topLevelItem(0).text(2) == "changed"
     assert panel.timeline.topLevelItem(2).text(2) == "loaded"
@@ -181,8 +181,8 @@ async def test_insights_page_of_a_known_store_leads_to_the_items(
     channel_sets = page.channels.chart.series()[0].barSets()
     assert [s.label() for s in channel_sets] == ["user", "conversation", "private"]
     categories = page.channels.chart.axes()[0].categories()
-    assert categories[0] == "msteams"  # most items first
-    channel_sets[0].clicked.emit(0)  # msteams' users bar
+    assert categories[-1] == "msteams"  # most items first, on top
+    channel_sets[0].clicked.emit(len(categories) - 1)  # msteams' users bar
     current = window.current_node()
     assert current.kind is NodeKind.USERS
     assert current.parent.label == "msteams"
@@ -237,7 +237,7 @@ async def test_tree_shows_size_and_modified_from_the_listing(window: Any) -> Non
     size = model.data(model.index_of(node, SIZE_COLUMN))
     assert size.endswith(" B")
     modified = model.data(model.index_of(node, MODIFIED_COLUMN))
-    assert len(modified) == len("2024-05-01 12:00")
+    assert len(modified) in (len("Dec 04 20:09"), len("2024-05-01"))
     group = node.parent
     assert model.data(model.index_of(group, SIZE_COLUMN)) == ""  # groups have none
     await asyncio.sleep(0)

@@ -9,6 +9,7 @@ turns into "reach those items". Light and dark follow ``ui.theme.is_dark``
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCharts import (
@@ -18,6 +19,7 @@ from PySide6.QtCharts import (
     QChart,
     QChartView,
     QHorizontalBarSeries,
+    QHorizontalStackedBarSeries,
     QStackedBarSeries,
     QValueAxis,
 )
@@ -41,9 +43,6 @@ BarClick = Callable[[str, str], object]
 #: user, conversation, private; and the Cosmos DB limit
 KIND_COLOURS = ("#3f7fd6", "#2e9d78", "#c7862b")
 LIMIT_COLOUR = "#d0463b"
-#: the size labels' short forms on the axis
-SIZE_SHORT = ("<1K", "1-4K", "4-16K", "16-64K", "64-256K", "256K-1M", "1-1.6M", "1.6-2M", "≥2M")
-AGE_SHORT = ("<1h", "1h-1d", "1-7d", "7-30d", "30-90d", "90d-1y", ">1y", "?")
 #: size buckets at or past 1.6 MB (near or over Cosmos DB's 2 MB item limit)
 NEAR_BUCKETS = frozenset(SIZE_LABELS[-2:])
 
@@ -135,6 +134,10 @@ class ChartBox(QWidget):
         for axis in self.chart.axes():
             self.chart.removeAxis(axis)
         names = list(full_categories or categories)
+        horizontal = isinstance(series, QHorizontalBarSeries | QHorizontalStackedBarSeries)
+        if horizontal:  # drawn bottom up: reversed, the first category is on top
+            categories, names = list(reversed(categories)), names[::-1]
+            sets = [(name, list(reversed(values)), colour) for name, values, colour in sets]
         for name, values, colour in sets:
             bar_set = QBarSet(name)
             bar_set.append([float(v) for v in values])
@@ -146,16 +149,19 @@ class ChartBox(QWidget):
             series.append(bar_set)
         self.chart.addSeries(series)
         category_axis = QBarCategoryAxis()
-        category_axis.append(list(categories))
+        # labels are rich text: "<1 KB" would read as a tag
+        category_axis.append([html.escape(c) for c in categories])
+        font = category_axis.labelsFont()
+        font.setPointSizeF(max(7.0, font.pointSizeF() - 1))
+        category_axis.setLabelsFont(font)
         value_axis = QValueAxis()
         value_axis.setLabelFormat("%d")
         top = max((sum(v) for v in zip(*(s[1] for s in sets), strict=True)), default=0)
-        if not isinstance(series, QStackedBarSeries):
+        if not isinstance(series, QStackedBarSeries | QHorizontalStackedBarSeries):
             top = max((max(s[1], default=0) for s in sets), default=0)
         value_axis.setRange(0, max(1, top))
         value_axis.applyNiceNumbers()
         left, bottom = Qt.AlignmentFlag.AlignLeft, Qt.AlignmentFlag.AlignBottom
-        horizontal = isinstance(series, QHorizontalBarSeries)
         self.chart.addAxis(category_axis, left if horizontal else bottom)
         self.chart.addAxis(value_axis, bottom if horizontal else left)
         series.attachAxis(category_axis)
@@ -165,8 +171,8 @@ class ChartBox(QWidget):
 
 
 def channels_chart(box: ChartBox, stats: StoreStats, on_click: BarClick | None) -> list[str]:
-    """Stacked bars per channel (most items first, at most 12): users, conversations,
-    private states. Returns the channels shown."""
+    """Stacked bars per channel (most items first, on top; at most 12): users,
+    conversations, private states. Returns the channels shown."""
     channels = sorted(stats.counts.channels.items(), key=lambda x: (-sum(x[1].values()), x[0]))
     channels = channels[:12]
     names = [c for c, _ in channels]
@@ -174,7 +180,7 @@ def channels_chart(box: ChartBox, stats: StoreStats, on_click: BarClick | None) 
         (kind, [counts.get(kind, 0) for _, counts in channels], colour)
         for kind, colour in zip(("user", "conversation", "private"), KIND_COLOURS, strict=True)
     ]
-    box.set_bars(QStackedBarSeries(), names, sets, on_click)
+    box.set_bars(QHorizontalStackedBarSeries(), names, sets, on_click)
     return names
 
 
@@ -186,7 +192,9 @@ def size_chart(box: ChartBox, stats: StoreStats, on_click: BarClick | None) -> N
         ("items", below, KIND_COLOURS[0]),
         ("near or over the Cosmos DB 2 MB limit", near, LIMIT_COLOUR),
     ]
-    box.set_bars(QStackedBarSeries(), SIZE_SHORT, sets, on_click, full_categories=SIZE_LABELS)
+    # the last two say "near / over the limit" in their colour and the legend
+    shown = [label.partition(" (")[0] for label in SIZE_LABELS]
+    box.set_bars(QHorizontalStackedBarSeries(), shown, sets, on_click, full_categories=SIZE_LABELS)
 
 
 def age_chart(box: ChartBox, stats: StoreStats, on_click: BarClick | None) -> None:
@@ -194,19 +202,15 @@ def age_chart(box: ChartBox, stats: StoreStats, on_click: BarClick | None) -> No
     labels = [*AGE_LABELS, UNKNOWN_AGE]
     values = [stats.ages[label] for label in labels]
     box.set_bars(
-        QStackedBarSeries(),
-        AGE_SHORT,
-        [("items", values, KIND_COLOURS[1])],
-        on_click,
-        full_categories=labels,
+        QHorizontalStackedBarSeries(), labels, [("items", values, KIND_COLOURS[1])], on_click
     )
 
 
 def dialogs_chart(box: ChartBox, stats: StoreStats, on_click: BarClick | None) -> list[str]:
-    """Conversations per active dialog id (the most common first, at the top)."""
+    """Conversations per active dialog id (the most common on top)."""
     top = sorted(stats.dialogs.items(), key=lambda x: (-x[1], x[0]))[:10]
-    ids = [d for d, _ in reversed(top)]
-    values = [n for _, n in reversed(top)]
+    ids = [d for d, _ in top]
+    values = [n for _, n in top]
     box.set_bars(
         QHorizontalBarSeries(), ids, [("conversations", values, KIND_COLOURS[2])], on_click
     )

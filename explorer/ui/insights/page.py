@@ -68,6 +68,8 @@ class InsightsPage(QWidget):
         self.charts = (self.channels, self.sizes, self.ages, self.dialogs)
         self.largest = QListWidget()
         self.largest.setObjectName("largestItems")
+        self.largest.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.largest.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.largest.itemActivated.connect(self._largest_chosen)
         self.largest.itemClicked.connect(self._largest_chosen)
         grid = QGridLayout()
@@ -112,7 +114,7 @@ class InsightsPage(QWidget):
             )
         if not stats.complete:
             parts.append(f"<b>incomplete</b>: {stats.note}")
-        parts.append(f"{stats.elapsed:.1f} s")
+        parts.append(f"scanned in {stats.elapsed:.2f} s")
         self.summary.setText(" · ".join(parts))
         channels_chart(self.channels, stats, lambda kind, channel: self._group(channel, kind))
         size_chart(self.sizes, stats, lambda _set, label: self.offer(f"size:{label}"))

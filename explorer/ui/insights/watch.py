@@ -194,7 +194,14 @@ class WatchPanel(QDockWidget):
         self.clock.setInterval(1000)
         self.clock.timeout.connect(self.update_banner)
         controller.changed.connect(self.refresh)
+        self.visibilityChanged.connect(self._fit)
         self.refresh()
+
+    def _fit(self, visible: bool) -> None:
+        """A modest height when it opens: the state above stays the main view."""
+        window = self.window()
+        if visible and hasattr(window, "resizeDocks"):
+            window.resizeDocks([self], [190], Qt.Orientation.Vertical)
 
     def refresh(self) -> None:
         """Add the versions not shown yet, update the banner and the buttons."""
@@ -262,9 +269,10 @@ class WatchPanel(QDockWidget):
         edits = controller.pending_edits()
         if edits:
             text += (
-                f" Your {edits} pending edit{'s' * (edits != 1)} stay as they are; "
-                "Save will show their version and let you choose."
-            )
+                " Your pending edit stays as it is"
+                if edits == 1
+                else f" Your {edits} pending edits stay as they are"
+            ) + "; Save will show the bot's version and let you choose."
             self.banner.show_message(text, "warn")
         else:
             self.banner.show_message(text + " Shown as it is now.", "info")

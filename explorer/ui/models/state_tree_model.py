@@ -22,6 +22,7 @@ Invariants (checked by ``qtmodeltester`` in the tests):
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import (
@@ -74,6 +75,9 @@ _CHANGED_ROLES = [
     roles.LOAD_STATE_ROLE,
     roles.DIRTY_ROLE,
 ]
+
+
+_THIS_YEAR = datetime.now().year
 
 
 def _size_text(size: int) -> str:
@@ -396,7 +400,7 @@ class StateTreeModel(QAbstractItemModel):
         if entry.last_modified is None:
             return ""
         when = entry.last_modified.astimezone()
-        return f"{when:%Y-%m-%d %H:%M}"
+        return f"{when:%b %d %H:%M}" if when.year == _THIS_YEAR else f"{when:%Y-%m-%d}"
 
     def _tooltip(self, node: Node) -> str:
         lines = [node.key or node.label]
