@@ -17,6 +17,7 @@ from explorer.storage.memory import MemoryStorage
 from explorer.workspace.stats import (
     AGE_LABELS,
     NEAR_LIMIT,
+    SAMPLES,
     SIZE_LABELS,
     ScanBudget,
     StatsBuilder,
@@ -154,8 +155,9 @@ async def test_progress_is_reported_and_the_scan_can_be_cancelled() -> None:
     store = MemoryStorage()
     await store.write({f"msteams/users/u{i:05d}": {"n": i} for i in range(2500)})
     seen: list[tuple[int, int | None]] = []
-    await collect_stats(store, on_progress=lambda n, of: seen.append((n, of)))
+    stats = await collect_stats(store, on_progress=lambda n, of: seen.append((n, of)))
     assert seen == [(1000, None), (2000, None), (2500, None)]
+    assert len(stats.samples["size:< 1 KB"]) == SAMPLES  # a few keys per bar, not all
 
     class Slow(MemoryStorage):
         async def read_raw(self, keys: Sequence[str]) -> dict[str, RawItem]:
@@ -170,3 +172,39 @@ async def test_progress_is_reported_and_the_scan_can_be_cancelled() -> None:
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
+
+
+async def test_samples_reach_the_items_behind_each_bar(storage: StorageBase) -> None:
+    await _fill(storage)
+    stats = await collect_stats(storage)
+    booking = stats.samples["dialog:bookingDialog"]
+    assert sorted(booking) == sorted(
+        [
+            "msteams/conversations/19:abc@thread.tacv2;messageid=1",
+            "webchat/conversations/c1|livechat/",
+        ]
+    )
+    assert EXPECTED["largest"] in stats.samples["size:16-64 KB"]
+    assert len(stats.samples["age:< 1 hour"]) == 19  # all of them: fewer than SAMPLES
+    assert "samples" not in stats.as_json()
+
+
+def test_subtree_prefix_of_tree_rows() -> None:
+    from explorer.workspace.stats import subtree_prefix
+    from explorer.workspace.tree import NodeKind, StateTree
+
+    tree = StateTree()
+    conn = tree.add_connection("known", store=None)
+    tree.add_entries(conn, [Entry(key=k) for k in KNOWN])
+    assert subtree_prefix(conn) == ("", "")
+    channel = conn.index["c:msteams"]
+    assert subtree_prefix(channel) == ("msteams/", "msteams")
+    assert subtree_prefix(channel.index["\0users"]) == ("msteams/users/", "msteams / Users")
+    agent = channel.index["a:28:bot"]
+    assert subtree_prefix(agent.index["\0convs"]) == (
+        "msteams/28:bot/conversations/",
+        "msteams / agent 28:bot / Conversations",
+    )
+    user = conn.by_key["msteams/users/29:1AbC"]
+    assert user.kind is NodeKind.USER
+    assert subtree_prefix(user) is None  # one state: no subtree of its own
