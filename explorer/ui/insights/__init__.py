@@ -9,6 +9,7 @@
 - View → Insights… (Ctrl+I): the Insights page (``InsightsDialog``) of the
   selected subtree (a channel, agent, Users or Conversations group) or of
   the whole connection; its bars and rows select the items in the tree.
+  QtCharts is imported only then, so the window opens without it.
 """
 
 from __future__ import annotations
@@ -19,16 +20,16 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
 
-from explorer.ui.insights.page import InsightsDialog, InsightsPage
 from explorer.ui.insights.watch import WatchController, WatchPanel
 from explorer.workspace.stats import subtree_prefix
 from explorer.workspace.tree import ConnectionNode, Node
 from explorer.workspace.watch import Version
 
 if TYPE_CHECKING:
+    from explorer.ui.insights.page import InsightsDialog
     from explorer.ui.main_window import MainWindow
 
-__all__ = ["InsightsDialog", "InsightsPage", "WatchController", "WatchPanel", "WindowInsights"]
+__all__ = ["WatchController", "WatchPanel", "WindowInsights"]
 
 WATCH_SHORTCUT = "Ctrl+W"
 INSIGHTS_SHORTCUT = "Ctrl+I"
@@ -149,6 +150,13 @@ class WindowInsights(QObject):
         prefix, below = scope or ("", "")
         name = f"{conn.profile.name} / {below}" if below else conn.profile.name
         if self.dialog is None:
+            try:  # QtCharts (PySide6-Addons) is loaded only when Insights opens
+                from explorer.ui.insights.page import InsightsDialog
+            except ImportError as exc:
+                window.status.show_error(
+                    f"Insights needs QtCharts (the PySide6-Addons package): {exc}"
+                )
+                return None
             self.dialog = InsightsDialog(window.runner, window)
             self.dialog.page.key_requested.connect(self.go_to_key)
             self.dialog.page.group_requested.connect(self.go_to_group)
