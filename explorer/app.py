@@ -293,7 +293,8 @@ async def _self_test() -> int:
     from explorer.workspace.demo import ensure_demo_store_async
 
     problems: list[str] = []
-    for module in ("explorer.storage.sqlite", "explorer.storage.blob", "explorer.storage.cosmos"):
+    modules = ("explorer.storage.sqlite", "explorer.storage.blob", "explorer.storage.cosmos")
+    for module in (*modules, "explorer.ui.insights.page"):  # the last one: QtCharts
         try:
             importlib.import_module(module)
         except Exception as exc:

@@ -5,7 +5,7 @@ secrets removed) and a non-zero exit status, never a traceback (``--debug``
 adds it). Exit status: 0 ok, 1 error, 2 usage or unknown store, 3 no such key,
 4 etag conflict (someone else changed the item), 5 store is read-only,
 6 bad input (a file or stored body that is not a JSON object), 7 store
-unreachable, 130 interrupted.
+unreachable, 130 interrupted (``watch`` stops on Ctrl+C with 0).
 
 Global options are accepted after any subcommand: ``--read-only``,
 ``--connection-string``, ``--insecure``, ``--endpoint``, ``--key`` (Cosmos
@@ -95,7 +95,7 @@ def _common(*, cosmos_key: bool = True) -> argparse.ArgumentParser:
 
 def build_parser() -> argparse.ArgumentParser:
     from explorer.cli import commands as cmd
-    from explorer.cli import safety, transfer
+    from explorer.cli import insights, safety, transfer
 
     parser = _Parser(
         prog=PROG,
@@ -108,7 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     # every command's namespace has these, also where a command does not take them;
     # error_exit: the status of a generic error (diff moves it off 1, its "different")
-    parser.set_defaults(account_key=None, escaped=False, error_exit=c.EXIT_ERROR)
+    parser.set_defaults(
+        account_key=None, escaped=False, error_exit=c.EXIT_ERROR, interrupt_status=130
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     common, audit_common = [_common()], [_common(cosmos_key=False)]
 
@@ -195,7 +197,49 @@ def build_parser() -> argparse.ArgumentParser:
     from explorer.cli import support
 
     support.register(add)
+    p = add(
+        "watch",
+        insights.cmd_watch,
+        "print each change of a key as a bot makes it (one line per change; Ctrl+C stops)",
+    )
+    key_args(p)
+    p.add_argument("--interval", type=_seconds, default=2.0, metavar="S",
+                   help="seconds between polls (default 2): one small read each")  # fmt: skip
+    p.add_argument("--json", action="store_true",
+                   help='one JSON object per change: time, key, change, etag, paths')  # fmt: skip
+    p.add_argument("--with-private", action="store_true",
+                   help="KEY is a conversation: also watch its private states")  # fmt: skip
+    p.add_argument("--give-up", type=float, default=300.0, metavar="S",
+                   help="stop (exit 7) when the store stays unreachable this long "
+                   "(default 300; 0: never)")  # fmt: skip
+    p.set_defaults(interrupt_status=0)
+    p = add(
+        "stats",
+        insights.cmd_stats,
+        "what a store holds: counts per kind and channel, bytes, the largest items, sizes, "
+        "ages and active dialogs (a full scan, with progress on stderr)",
+    )
+    p.add_argument("store", metavar="STORE")
+    p.add_argument("--prefix", default="", metavar="P", help="only keys starting with P")
+    p.add_argument("--json", action="store_true", help="one JSON object")
+    p.add_argument("--counts-only", action="store_true",
+                   help="counts per kind and channel only (Cosmos DB: no scan)")  # fmt: skip
+    p.add_argument("--scan-counts", action="store_true",
+                   help="Cosmos DB: count by scanning even where the database could count "
+                   "(to compare the request units)")  # fmt: skip
+    p.add_argument("--ru-per-second", type=_seconds, metavar="N",
+                   help="Cosmos DB: spend at most N request units a second")  # fmt: skip
+    p.add_argument("--max-ru", type=_seconds, metavar="N",
+                   help="Cosmos DB: stop the scan after N request units")  # fmt: skip
     return parser
+
+
+def _seconds(text: str) -> float:
+    """A number above 0 (seconds, request units)."""
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be above 0, not {text}")
+    return value
 
 
 def _say(message: str) -> None:
@@ -239,6 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     debug = "--debug" in args_list
     error_exit = c.EXIT_ERROR
     _utf8_streams()
+    args: Any = None
     try:
         args = build_parser().parse_args(args_list)
         error_exit = args.error_exit
@@ -257,8 +302,9 @@ def main(argv: list[str] | None = None) -> int:
         _say(f"error: {exc}")
         return c.EXIT_USAGE
     except KeyboardInterrupt:
-        _say("interrupted")
-        return 130
+        status = 130 if args is None else args.interrupt_status
+        _say("stopped" if status == 0 else "interrupted")
+        return int(status)
     except BrokenPipeError:  # `ls ... | head`: the reader is gone; not an error
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

@@ -105,6 +105,17 @@ def read_stack(document: dict[str, Any], *, property_name: str = DIALOG_STATE) -
     return frames
 
 
+def active_dialog(document: dict[str, Any], *, property_name: str = DIALOG_STATE) -> Frame | None:
+    """The active dialog (``read_stack(...)[0]``) without building the other frames;
+    ``None`` for an empty or missing stack. Raises as ``read_stack`` does."""
+    found = _locate(document, property_name)
+    if found is None or not found[1]:
+        return None
+    form, stack = found
+    position = len(stack) - 1 if form == "js" else 0
+    return _frame(stack[position], position)
+
+
 def _replace_stack(
     document: dict[str, Any], prop: str, form: StackForm, new_stack: list[Any]
 ) -> dict[str, Any]:

@@ -44,37 +44,52 @@ class KeyInfo:
     trailing_slash: bool = False
 
 
-def _other(key: str) -> KeyInfo:
-    return KeyInfo(key=key, kind="other")
+_Parts = tuple[KeyKind, str, str | None, str | None, str | None, bool]
 
 
-def parse_key(key: str) -> KeyInfo:
-    """Parse any stored key (Bot Framework or Agents SDK, any dialect)."""
+def _parse(key: str) -> _Parts | None:
+    """(kind, channel, agent, user, conversation, trailing slash); ``None``: other."""
     channel, sep, rest = key.partition("/")
     if not sep or not channel or channel in _NOT_CHANNELS or ":_" in channel:
-        return _other(key)
+        return None
     agent: str | None = None
     if not rest.startswith((_USERS, _CONVERSATIONS)):
         agent, sep, rest = rest.partition("/")
         if not sep or not agent or not rest.startswith((_USERS, _CONVERSATIONS)):
-            return _other(key)
+            return None
     trailing = rest.endswith("/")
     if trailing:
         rest = rest[:-1]
     if rest.startswith(_USERS):
         user = rest[len(_USERS) :]
         if not user:
-            return _other(key)
-        return KeyInfo(key, "user", channel, agent, user=user, trailing_slash=trailing)
+            return None
+        return "user", channel, agent, user, None, trailing
     conv = rest[len(_CONVERSATIONS) :]
     conv, mark, user = conv.partition(_PRIVATE_MARK)
     if not conv:
-        return _other(key)
+        return None
     if mark:
         if not user or agent is not None:
-            return _other(key)
-        return KeyInfo(key, "private", channel, None, user, conv, trailing_slash=trailing)
-    return KeyInfo(key, "conversation", channel, agent, conversation=conv, trailing_slash=trailing)
+            return None
+        return "private", channel, None, user, conv, trailing
+    return "conversation", channel, agent, None, conv, trailing
+
+
+def parse_key(key: str) -> KeyInfo:
+    """Parse any stored key (Bot Framework or Agents SDK, any dialect)."""
+    parts = _parse(key)
+    if parts is None:
+        return KeyInfo(key=key, kind="other")
+    kind, channel, agent, user, conversation, trailing = parts
+    return KeyInfo(key, kind, channel, agent, user, conversation, trailing)
+
+
+def key_kind(key: str) -> tuple[KeyKind, str | None]:
+    """``(kind, channel)`` of a key, as ``parse_key`` says, without building a
+    ``KeyInfo`` (for scans over many keys)."""
+    parts = _parse(key)
+    return ("other", None) if parts is None else (parts[0], parts[1])
 
 
 def _require(name: str, value: str | None) -> str:

@@ -11,16 +11,21 @@ litestar's ``NamespacedStore``.
 | ``HIERARCHY`` | ``Hierarchical``: ``iter_children``, ``known_children`` | Blob |
 | ``REQUEST_CHARGE`` | ``RequestCharged``: last and total request charge | Cosmos |
 | ``BULK_WRITE`` | ``BulkWriter``: ``write_raw_many`` | SQLite |
+| ``READ_BY_NAME`` | ``NameReader``: ``read_document`` (one request) | Cosmos |
+| ``AGGREGATE_COUNTS`` | ``Aggregating``: ``aggregate_counts`` (server-side) | Cosmos |
+| ``SCAN_ROWS`` | ``RowScanner``: ``scan_rows`` (sizes, times, chosen bodies) | SQLite |
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol, cast
 
 from explorer.core.items import Entry, RawItem
 from explorer.storage.base import Capability, Storage
+from explorer.storage.counting import KeyCounts
 
 
 class Hierarchical(Protocol):
@@ -51,6 +56,38 @@ class BulkWriter(Protocol):
     async def write_raw_many(self, items: Iterable[RawItem]) -> int: ...
 
 
+class NameReader(Protocol):
+    """Reads one item by its stored name (``RawItem.name``) in one request."""
+
+    async def read_document(self, name: str) -> RawItem | None:
+        """The item stored under ``name``, ``None`` if there is none."""
+        ...
+
+
+class Aggregating(Protocol):
+    """Counts keys per kind and channel on the server, without reading the items."""
+
+    async def aggregate_counts(self, prefix: str = "") -> KeyCounts | None:
+        """The counts of keys under ``prefix``; ``None`` where the server cannot
+        count (a container without an index): scan instead."""
+        ...
+
+
+#: one scanned item: key, stored size, last write, and its body where it was asked for
+ScanRow = tuple[str, int, datetime | None, bytes | None]
+
+
+class RowScanner(Protocol):
+    """Scans every item under a prefix in one pass, bodies only where they matter."""
+
+    def scan_rows(
+        self, prefix: str = "", *, key_marker: str, body_marker: bytes
+    ) -> AsyncIterator[list[ScanRow]]:
+        """Pages of rows in key order; a row carries its body only when its key
+        holds ``key_marker`` and its body holds ``body_marker`` (else ``None``)."""
+        ...
+
+
 def _has(store: Storage, capability: Capability) -> bool:
     return capability in store.capabilities
 
@@ -62,6 +99,9 @@ class Abilities:
     hierarchy: Hierarchical | None = None
     charges: RequestCharged | None = None
     bulk: BulkWriter | None = None
+    by_name: NameReader | None = None
+    aggregates: Aggregating | None = None
+    scanner: RowScanner | None = None
 
     @classmethod
     def of(cls, store: Storage) -> Abilities:
@@ -71,4 +111,9 @@ class Abilities:
                 cast(RequestCharged, store) if _has(store, Capability.REQUEST_CHARGE) else None
             ),
             bulk=cast(BulkWriter, store) if _has(store, Capability.BULK_WRITE) else None,
+            by_name=cast(NameReader, store) if _has(store, Capability.READ_BY_NAME) else None,
+            aggregates=(
+                cast(Aggregating, store) if _has(store, Capability.AGGREGATE_COUNTS) else None
+            ),
+            scanner=cast(RowScanner, store) if _has(store, Capability.SCAN_ROWS) else None,
         )

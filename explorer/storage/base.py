@@ -69,6 +69,12 @@ class Capability(StrEnum):
     COUNT = "count"
     #: ``paging.RequestBudget``: RU spent in the session and an RU/s cap on scans
     RU_BUDGET = "ru_budget"
+    #: reads one item by its stored name in one request (``read_document``)
+    READ_BY_NAME = "read_by_name"
+    #: counts items per channel and kind on the server (``aggregate_counts``)
+    AGGREGATE_COUNTS = "aggregate_counts"
+    #: scans sizes, times and chosen bodies in one pass (``scan_rows``)
+    SCAN_ROWS = "scan_rows"
 
 
 class Storage(Protocol):

@@ -62,6 +62,7 @@ from explorer.storage.base import (
 from explorer.storage.bot_objects import object_options
 from explorer.storage.paging import Count, Page
 from explorer.storage.sqlite_paging import count_range, key_page, position_page
+from explorer.storage.sqlite_scan import SqliteScan
 from explorer.storage.sqlite_sql import (
     CREATE_TABLE,
     DELETE_IF_MATCH,
@@ -89,7 +90,7 @@ T = TypeVar("T")
 PAGE_SIZE = 1000
 
 
-class SqliteStorage(StorageBase):
+class SqliteStorage(SqliteScan, StorageBase):
     """A store in one SQLite file. ``SqliteStorage(path)`` creates the file if missing.
 
     Options: ``timeout`` (seconds to wait for another process's write, 30),
@@ -107,6 +108,7 @@ class SqliteStorage(StorageBase):
             Capability.POSITIONS,
             Capability.COUNT,
             Capability.BULK_WRITE,
+            Capability.SCAN_ROWS,
         }
     )
 

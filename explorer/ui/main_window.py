@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from explorer.ui.connections import Connection, ConnectionManager
 from explorer.ui.detail.pane import DetailPane
 from explorer.ui.filtering import TreeFilter
+from explorer.ui.insights import WindowInsights
 from explorer.ui.menus import build_menus, show_about
 from explorer.ui.models import roles
 from explorer.ui.models.state_tree_model import StateTreeModel
@@ -103,6 +104,9 @@ class MainWindow(QMainWindow):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
         header.resizeSection(1, 72)
+        for column, width in ((2, 64), (3, 92)):  # Size, Modified (from the listing)
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(column, width)
         self.view.selectionModel().currentChanged.connect(self._current_changed)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -114,7 +118,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([400, 800])
+        self.splitter.setSizes([520, 760])
 
         self.band = EnvironmentBand()
         central = QWidget()
@@ -139,6 +143,7 @@ class MainWindow(QMainWindow):
         self.unlock_action = menus.unlock_action
         #: the opt-in update check (None without settings: nothing to remember the choice in)
         self.update_checker = menus.update_checker
+        self.insights = WindowInsights(self)  # live watch (Ctrl+W) and Insights (Ctrl+I)
         self.filter = TreeFilter(self, self.toolbar, self.pending.is_dirty, parent=self)
         self.toolbar.goto_edit.returnPressed.connect(self.go_to)
 

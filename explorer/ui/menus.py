@@ -89,7 +89,8 @@ def build_menus(window: QMainWindow, commands: MenuCommands) -> Menus:
 
     file_menu = bar.addMenu("&File")
     file_menu.addAction(tb.connect_action)
-    file_menu.addAction(_action(window, "&Disconnect", commands.disconnect_current, keys.Close))
+    # not keys.Close: that is Ctrl+W, which watches the shown state (explorer.ui.insights)
+    file_menu.addAction(_action(window, "&Disconnect", commands.disconnect_current, "Ctrl+Shift+W"))
     file_menu.addSeparator()
     quit_action = _action(window, "&Quit", window.close, keys.Quit)
     quit_action.setMenuRole(QAction.MenuRole.QuitRole)

@@ -5,7 +5,9 @@
 stack), ``review.png`` (a pending edit and the Review & save dialog),
 ``conflict.png`` / ``conflict-compare.png``, ``connect.png`` (the connection
 dialog), ``history.png`` and ``audit.png`` (after that save), ``prod.png`` (a
-PROD store, read-only), ``redacted.png``, ``redaction-rules.png`` and ``about.png``.
+PROD store, read-only), ``redacted.png``, ``redaction-rules.png``, ``about.png``,
+``watch.png`` (a watched state the bot changed twice, one pending edit kept) and
+``insights.png`` (the Insights page of the demo store).
 With ``--dark`` (or ``BOTSTATE_EXPLORER_THEME=dark``) file names start with
 ``dark-``. The run uses the qasync loop, as the app does, and a throw-away
 data dir, so it never touches the user's history.
@@ -129,6 +131,8 @@ async def shoot(outdir: Path, data: Path, prefix: str) -> list[Path]:
     await grab(window, "history.png")
     detail.tabs.setCurrentIndex(0)
 
+    await _watched_and_insights(window, user, grab)
+
     dialog = ConnectionDialog(
         ProfileStore(data / "connections.json"),
         window.runner,
@@ -237,6 +241,51 @@ async def _support_screens(window: Any, conn: Any, grab: Any, data: Path) -> Non
     await window.runner.wait_idle(10)
     await grab(window, "multi-select.png")
     window.pending.discard_all()
+
+
+async def _watched_and_insights(window: Any, user: Any, grab: Any) -> None:
+    """A user state watched while "the bot" changes it twice; then the Insights page."""
+    from explorer.storage.sqlite import SqliteStorage
+
+    insights = window.insights
+    insights.controller.interval = 0.2
+    window.select_node(user)
+    await window.runner.wait_idle(10)
+    insights.watch_action.trigger()
+    controller = insights.controller
+    path = window.manager.connections[0].store.path
+    for _ in range(100):  # the baseline: the version loaded
+        if controller.versions:
+            break
+        await asyncio.sleep(0.05)
+    for visits in (7, 8):
+        seen = len(controller.versions)
+        async with SqliteStorage(path) as bot:
+            document = (await bot.read([user.key]))[user.key]
+            document.pop("e_tag", None)
+            first = next(iter(document))
+            if isinstance(document[first], dict):
+                document[first] = {**document[first], "visits": visits}
+            document["lastTurn"] = f"2024-05-0{visits}T10:00:00Z"
+            await bot.write({user.key: document})
+        for _ in range(100):
+            if len(controller.versions) > seen:
+                break
+            await asyncio.sleep(0.05)
+        if visits == 7:  # a pending edit made between the bot's two turns stays pending
+            session = window.detail.session
+            session.set_property("supportNote", "checking the booking flow")
+    await _settle(1.2)  # the banner's clock ticks
+    await grab(window, "watch.png")
+    window.detail.session.revert()
+    insights.watch_action.trigger()
+    conn = window.manager.connections[0]
+    window.select_node(conn.node)
+    dialog = insights.open_insights()
+    await window.runner.wait_idle(30)
+    dialog.resize(1280, 760)
+    await grab(dialog, "insights.png")
+    dialog.close()
 
 
 def main(argv: list[str]) -> int:

@@ -40,7 +40,8 @@ Invariants:
   (partition key ``/id``) is created on first use, the database must exist.
 
 Modules: ``store`` (``CosmosStorage``: lifecycle, codec; ``from_url``), ``core``
-(shared state and helpers), ``listing``, ``reads``, ``writes``, ``client``
+(shared state and helpers), ``listing``, ``reads``, ``writes``, ``aggregates``
+(counts per channel and kind by server-side queries), ``client``
 (credentials, timeouts and retries, the container check on open) and
 ``errors`` (SDK errors as typed errors). Import from this package.
 """

@@ -6,6 +6,7 @@ only what the ones before it define:
     CosmosCore (here: settings, caches, request charges, errors)
       -> CosmosListing (listing.py) -> CosmosReads (reads.py)
       -> CosmosWrites (writes.py) -> CosmosStorage (store.py: lifecycle, codec)
+    CosmosListing -> CosmosAggregates (aggregates.py) -> CosmosStorage
 
 Only ``CosmosStorage`` is meant to be used; the others are never instantiated.
 """
@@ -43,6 +44,8 @@ CAPABILITIES = frozenset(
         Capability.KEY_PAGES,
         Capability.COUNT,
         Capability.RU_BUDGET,
+        Capability.READ_BY_NAME,
+        Capability.AGGREGATE_COUNTS,
     }
 )
 

@@ -17,6 +17,7 @@ from explorer.core.items import JsonObject, RawItem
 from explorer.storage.base import as_document, dump_json
 from explorer.storage.bot_objects import OBJECT_OPTIONS
 from explorer.storage.budget import DEFAULT_RU_PER_SECOND
+from explorer.storage.cosmos.aggregates import CosmosAggregates
 from explorer.storage.cosmos.client import choose_credential, container_properties, new_client
 from explorer.storage.cosmos.writes import CosmosWrites
 from explorer.storage.cosmos_docs import CONTENT_TYPE, document_of, new_envelope
@@ -24,7 +25,7 @@ from explorer.storage.cosmos_layout import NOTES, certificates_checked, layout_o
 from explorer.storage.url import StoreUrl
 
 
-class CosmosStorage(CosmosWrites):
+class CosmosStorage(CosmosWrites, CosmosAggregates):
     """Bot state in one Cosmos DB container (partition key ``/id`` or legacy).
 
     ``CosmosStorage(database, container, endpoint=..., key=...)`` is what a bot

@@ -22,6 +22,7 @@ Invariants (checked by ``qtmodeltester`` in the tests):
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import (
@@ -39,7 +40,9 @@ from explorer.ui.models import roles
 from explorer.workspace.tree import ConnectionNode, LoadState, Node, NodeKind, StateTree
 
 AnyIndex = QModelIndex | QPersistentModelIndex
-COLUMNS = ("Name", "Items")
+COLUMNS = ("Name", "Items", "Size", "Modified")
+#: columns drawn from what the listing carried (``Entry.size`` / ``last_modified``)
+SIZE_COLUMN, MODIFIED_COLUMN = 2, 3
 _NCOLUMNS = len(COLUMNS)
 #: children of one parent shown before the view asks for more
 PAGE_ROWS = 1000
@@ -50,6 +53,7 @@ _FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 _LEAF_FLAGS = _FLAGS | Qt.ItemFlag.ItemNeverHasChildren
 _LEAF_KINDS = frozenset({NodeKind.USER, NodeKind.PRIVATE, NodeKind.OTHER})
 DIRTY_MARK = "●"
+WATCH_MARK = "◉ watching"
 
 _ICONS = {
     NodeKind.CONNECTION: QStyle.StandardPixmap.SP_DriveNetIcon,
@@ -71,6 +75,17 @@ _CHANGED_ROLES = [
     roles.LOAD_STATE_ROLE,
     roles.DIRTY_ROLE,
 ]
+
+
+_THIS_YEAR = datetime.now().year
+
+
+def _size_text(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB"
+    if size >= 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size} B"
 
 
 def _kind_label(node: Node) -> str:
@@ -99,6 +114,7 @@ class StateTreeModel(QAbstractItemModel):
         self._is_dirty = is_dirty or (lambda _key: False)
         self._on_fetch = on_fetch
         self._dirty: set[str] = set()
+        self._watched: frozenset[str] = frozenset()
         self.page_rows = page_rows
         self.paging = True
         #: rows shown per parent when it differs from ``page_rows``
@@ -196,6 +212,16 @@ class StateTreeModel(QAbstractItemModel):
                 if node is not None:
                     self.changed(node)
 
+    def set_watched(self, keys: frozenset[str]) -> None:
+        """Mark the rows of ``keys`` as watched (live watch), unmark the others."""
+        changed, self._watched = keys ^ self._watched, frozenset(keys)
+        for conn in self.tree.root.children:
+            assert isinstance(conn, ConnectionNode)
+            for key in changed:
+                node = conn.by_key.get(key)
+                if node is not None:
+                    self.changed(node)
+
     @property
     def dirty_keys(self) -> frozenset[str]:
         """Keys shown with the pending-edit mark."""
@@ -286,7 +312,7 @@ class StateTreeModel(QAbstractItemModel):
         if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
             if role == Qt.ItemDataRole.DisplayRole:
                 return COLUMNS[section]
-            if role == Qt.ItemDataRole.TextAlignmentRole and section == 1:
+            if role == Qt.ItemDataRole.TextAlignmentRole and section in (1, SIZE_COLUMN):
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
@@ -305,12 +331,14 @@ class StateTreeModel(QAbstractItemModel):
                     if self._near_end(up):
                         self._schedule_page(up)
                 return self._label(node)
-            return self._count_text(node)
+            if column == 1:
+                return self._count_text(node)
+            return self._entry_text(node, column)
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(node)
         if role == Qt.ItemDataRole.DecorationRole and column == 0:
             return QApplication.style().standardIcon(_ICONS[node.kind])
-        if role == Qt.ItemDataRole.TextAlignmentRole and column == 1:
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (1, SIZE_COLUMN):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole:
             return self._foreground(node, column)
@@ -341,6 +369,8 @@ class StateTreeModel(QAbstractItemModel):
         text = node.label
         if node.key is not None and node.key in self._dirty:
             text = f"{text}  {DIRTY_MARK}"
+        if node.key is not None and node.key in self._watched:
+            text = f"{text}  {WATCH_MARK}"
         if node.load_state is LoadState.LOADING and node.prefix is not None:
             text += "  (loading…)"
         elif node.load_state is LoadState.FAILED:
@@ -359,6 +389,19 @@ class StateTreeModel(QAbstractItemModel):
             return f"{node.count:,}" if done else f"{node.count:,}…"
         return f"{node.count:,}" if node.load_state is LoadState.LOADED else f"{node.count:,}+"
 
+    @staticmethod
+    def _entry_text(node: Node, column: int) -> str:
+        """Size and time of a stored item, where the listing carried them (no I/O)."""
+        entry = node.entry
+        if entry is None or node.key is None:
+            return ""
+        if column == SIZE_COLUMN:
+            return _size_text(entry.size) if entry.size is not None else ""
+        if entry.last_modified is None:
+            return ""
+        when = entry.last_modified.astimezone()
+        return f"{when:%b %d %H:%M}" if when.year == _THIS_YEAR else f"{when:%Y-%m-%d}"
+
     def _tooltip(self, node: Node) -> str:
         lines = [node.key or node.label]
         if node.key is not None:
@@ -373,6 +416,8 @@ class StateTreeModel(QAbstractItemModel):
                     lines.append(f"modified {entry.last_modified:%Y-%m-%d %H:%M:%S}")
         elif node.kind is not NodeKind.CONNECTION:
             lines.append(f"{node.count:,} state items below")
+        if node.key is not None and node.key in self._watched:
+            lines.append("watched: its changes appear in the Watch panel")
         if node.error:
             lines.append(node.error)
         return "\n".join(lines)
