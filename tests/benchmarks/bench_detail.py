@@ -18,6 +18,10 @@ from typing import Any
 
 from tests.benchmarks.run import Context, Result, benchmark, median, probe
 
+# sizes and repeats, full run / --quick
+ITEMS, ITEMS_QUICK = 60000, 15000
+RUNS, RUNS_QUICK = 3, 2
+
 
 async def _probe(items: int) -> dict[str, Any]:
     return await probe("detail_probe", str(items))
@@ -25,9 +29,10 @@ async def _probe(items: int) -> dict[str, Any]:
 
 @benchmark("detail_large_item_max_stall_ms")
 async def large_item_stall(ctx: Context) -> Result:
-    items = 15000 if ctx.quick else 60000
-    runs = [await _probe(items) for _ in range(2 if ctx.quick else 3)]
-    stall = median([r["max_stall_ms"] for r in runs])
+    items = ctx.pick(ITEMS_QUICK, ITEMS)
+    runs = [await _probe(items) for _ in range(ctx.pick(RUNS_QUICK, RUNS))]
+    stalls = [r["max_stall_ms"] for r in runs]
+    stall = median(stalls)
     naive = median([r["naive_max_stall_ms"] for r in runs])
     return Result(
         stall,
@@ -40,4 +45,5 @@ async def large_item_stall(ctx: Context) -> Result:
             "runs": runs,
             "load_average": os.getloadavg()[0],
         },
+        stalls,
     )

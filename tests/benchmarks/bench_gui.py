@@ -54,15 +54,21 @@ async def _probe(url: str, *extra: str) -> dict[str, Any]:
     return await probe("gui_probe", url, *extra)
 
 
+# sizes and repeats, full run / --quick
+SQLITE_KEYS, SQLITE_KEYS_QUICK = 100_000, 20_000
+BLOBS, BLOBS_QUICK = 20_000, 2_000
+REPEATS, REPEATS_QUICK = 5, 3
+
+
 def _repeats(ctx: Context) -> int:
-    return 3 if ctx.quick else 5
+    return ctx.pick(REPEATS_QUICK, REPEATS)
 
 
 async def _sqlite_runs(ctx: Context) -> dict[str, Any]:
     if "gui_sqlite" in ctx.resources:
         cached: dict[str, Any] = ctx.resources["gui_sqlite"]
         return cached
-    count = 20_000 if ctx.quick else 100_000
+    count = ctx.pick(SQLITE_KEYS_QUICK, SQLITE_KEYS)
     folder = tempfile.TemporaryDirectory(prefix="bench-gui-")
     ctx.cleanups.append(folder.cleanup)
     path = Path(folder.name) / "state.db"
@@ -106,6 +112,7 @@ async def first_rows(ctx: Context) -> Result:
             "ratio_to_raw_first_entry": round(value / runs["raw_first_s"], 1),
             "load_average": _load(),
         },
+        values,
     )
 
 
@@ -128,6 +135,7 @@ async def max_stall(ctx: Context) -> Result:
             "ratio_window_to_raw_listing": round(listed / runs["raw_full_s"], 1),
             "load_average": _load(),
         },
+        plain,
     )
 
 
@@ -141,7 +149,7 @@ async def _azurite_runs(ctx: Context) -> dict[str, Any]:
 
     emulator = azurite_support.start()
     ctx.cleanups.append(emulator.stop)
-    count = 2_000 if ctx.quick else 20_000
+    count = ctx.pick(BLOBS_QUICK, BLOBS)
     container = azurite_support.unique_container("gui")
     cs = emulator.connection_string
     async with ContainerClient.from_connection_string(cs, container) as client:
@@ -168,6 +176,7 @@ async def first_rows_azurite(ctx: Context) -> Result:
         round(median(values), 3),
         "s (connect to first rows shown on Azurite, lower is better; target < 0.5)",
         {"blobs": runs["count"], "runs": values, "load_average": _load()},
+        values,
     )
 
 
@@ -185,4 +194,5 @@ async def max_stall_azurite(ctx: Context) -> Result:
             "users_listed": [r["items"] for r in runs["runs"]],
             "load_average": _load(),
         },
+        values,
     )
