@@ -11,9 +11,14 @@ Every ``Result`` carries ``runs``: the benchmark's value in each repeat (for a
 ratio, the ratio of each repeat's pair, ``paired``; the value itself is
 ``ratio`` of the medians). The runner adds ``repeats`` and ``spread`` ([min,
 max] of ``runs``) to the detail, so each line shows how far one repeat can be
-from the value. ``--quick`` (``Context.quick``) picks smaller sizes and fewer
-repeats, ``Context.pick(quick, full)``, chosen per benchmark so that its value
-stays within 10% of the full run's (the figures are in each module's docstring).
+from the value.
+
+``--quick`` (``Context.pick(quick, full)``) keeps each value within about 10%
+of the full run's: it runs fewer repeats, and fewer operations where a ratio
+does not depend on their number, but keeps every size that a value depends on
+(the blobs in Azurite, a listing's pages, a read-many's ids, the keys in the
+window); a benchmark that takes seconds measures the same. Each module names
+its figures.
 
 Emulators and the botbuilder-python venv are set up on first use by
 ``tests.support`` (``npm ci`` and ``pip`` from the package registries), as for
