@@ -15,7 +15,7 @@
 Each run is a fresh process (``tests.benchmarks.gui_probe``, offscreen Qt
 with qasync); values are medians of the repeats, the worst run in detail,
 with the machine's load average (other work on a shared machine shows up as
-stalls). ``--quick``: the same sizes, 3 repeats.
+stalls). ``--quick``: the same sizes, 3 repeats on Azurite.
 """
 
 from __future__ import annotations
@@ -57,14 +57,12 @@ async def _probe(url: str, *extra: str) -> dict[str, Any]:
 # sizes and repeats, full run / --quick. The stalls grow with the keys listed
 # and Azurite's cost per request with the blobs it holds (20,000 SQLite keys gave
 # 33 ms against 63 ms; 2,000 blobs 0.17 s and 29 ms against 0.55 s and 143 ms),
-# so --quick keeps the sizes and runs fewer repeats
+# so --quick keeps the sizes; it runs fewer of the Azurite runs (a minute each
+# on a busy machine) and as many of the SQLite ones (seconds each)
 SQLITE_KEYS, SQLITE_KEYS_QUICK = 100_000, 100_000
 BLOBS, BLOBS_QUICK = 20_000, 20_000
-REPEATS, REPEATS_QUICK = 5, 3
-
-
-def _repeats(ctx: Context) -> int:
-    return ctx.pick(REPEATS_QUICK, REPEATS)
+SQLITE_REPEATS, SQLITE_REPEATS_QUICK = 5, 5
+AZURITE_REPEATS, AZURITE_REPEATS_QUICK = 5, 3
 
 
 async def _sqlite_runs(ctx: Context) -> dict[str, Any]:
@@ -78,10 +76,11 @@ async def _sqlite_runs(ctx: Context) -> dict[str, Any]:
     async with SqliteStorage(path) as store:
         await store.write_raw_many(RawItem(key=k, body=BODY) for k in bench_keys(count))
     url = f"sqlite:{path}"
-    plain = [await _probe(url) for _ in range(_repeats(ctx))]
-    expanded = [await _probe(url, "--expand-users") for _ in range(_repeats(ctx))]
+    repeats = ctx.pick(SQLITE_REPEATS_QUICK, SQLITE_REPEATS)
+    plain = [await _probe(url) for _ in range(repeats)]
+    expanded = [await _probe(url, "--expand-users") for _ in range(repeats)]
     first_page, full = [], []
-    for _ in range(_repeats(ctx)):
+    for _ in range(repeats):
         started = time.perf_counter()
         async with SqliteStorage(path, read_only=True) as store:
             listed = 0
@@ -165,7 +164,8 @@ async def _azurite_runs(ctx: Context) -> dict[str, Any]:
 
         await asyncio.gather(*(put(k) for k in bench_keys(count)))
     url = f"blob://{container}"
-    runs = [await _probe(url, "--connection-string", cs) for _ in range(_repeats(ctx))]
+    repeats = ctx.pick(AZURITE_REPEATS_QUICK, AZURITE_REPEATS)
+    runs = [await _probe(url, "--connection-string", cs) for _ in range(repeats)]
     result = {"count": count, "runs": runs}
     ctx.resources["gui_azurite"] = result
     return result
