@@ -13,12 +13,14 @@ ratio, the ratio of each repeat's pair, ``paired``; the value itself is
 max] of ``runs``) to the detail, so each line shows how far one repeat can be
 from the value.
 
-``--quick`` (``Context.pick(quick, full)``) keeps each value within about 10%
-of the full run's: it runs fewer repeats, and fewer operations where a ratio
-does not depend on their number, but keeps every size that a value depends on
-(the blobs in Azurite, a listing's pages, a read-many's ids, the keys in the
-window); a benchmark that takes seconds measures the same. Each module names
-its figures.
+``--quick`` (``Context.pick(quick, full)``) is meant to give each value within
+10% of the full run's: it keeps every size that a value depends on (the blobs
+in Azurite, a listing's pages, a read-many's ids, the keys in the window, the
+state's size) and times fewer operations only where a ratio does not depend on
+their number, in fewer repeats only where a repeat takes minutes; a benchmark
+that takes a minute or less measures the same. Each module names its figures.
+On a shared machine two runs of the same mode can differ by more than 10%:
+``spread`` shows it.
 
 Emulators and the botbuilder-python venv are set up on first use by
 ``tests.support`` (``npm ci`` and ``pip`` from the package registries), as for
