@@ -15,7 +15,7 @@
 Each run is a fresh process (``tests.benchmarks.gui_probe``, offscreen Qt
 with qasync); values are medians of the repeats, the worst run in detail,
 with the machine's load average (other work on a shared machine shows up as
-stalls). ``--quick``: 20,000 SQLite keys, 2,000 blobs, 3 repeats.
+stalls). ``--quick``: the same sizes, 3 repeats on Azurite.
 """
 
 from __future__ import annotations
@@ -54,25 +54,33 @@ async def _probe(url: str, *extra: str) -> dict[str, Any]:
     return await probe("gui_probe", url, *extra)
 
 
-def _repeats(ctx: Context) -> int:
-    return 3 if ctx.quick else 5
+# sizes and repeats, full run / --quick. The stalls grow with the keys listed
+# and Azurite's cost per request with the blobs it holds (20,000 SQLite keys gave
+# 33 ms against 63 ms; 2,000 blobs 0.17 s and 29 ms against 0.55 s and 143 ms),
+# so --quick keeps the sizes; it runs fewer of the Azurite runs (a minute each
+# on a busy machine) and as many of the SQLite ones (seconds each)
+SQLITE_KEYS, SQLITE_KEYS_QUICK = 100_000, 100_000
+BLOBS, BLOBS_QUICK = 20_000, 20_000
+SQLITE_REPEATS, SQLITE_REPEATS_QUICK = 5, 5
+AZURITE_REPEATS, AZURITE_REPEATS_QUICK = 5, 3
 
 
 async def _sqlite_runs(ctx: Context) -> dict[str, Any]:
     if "gui_sqlite" in ctx.resources:
         cached: dict[str, Any] = ctx.resources["gui_sqlite"]
         return cached
-    count = 20_000 if ctx.quick else 100_000
+    count = ctx.pick(SQLITE_KEYS_QUICK, SQLITE_KEYS)
     folder = tempfile.TemporaryDirectory(prefix="bench-gui-")
     ctx.cleanups.append(folder.cleanup)
     path = Path(folder.name) / "state.db"
     async with SqliteStorage(path) as store:
         await store.write_raw_many(RawItem(key=k, body=BODY) for k in bench_keys(count))
     url = f"sqlite:{path}"
-    plain = [await _probe(url) for _ in range(_repeats(ctx))]
-    expanded = [await _probe(url, "--expand-users") for _ in range(_repeats(ctx))]
+    repeats = ctx.pick(SQLITE_REPEATS_QUICK, SQLITE_REPEATS)
+    plain = [await _probe(url) for _ in range(repeats)]
+    expanded = [await _probe(url, "--expand-users") for _ in range(repeats)]
     first_page, full = [], []
-    for _ in range(_repeats(ctx)):
+    for _ in range(repeats):
         started = time.perf_counter()
         async with SqliteStorage(path, read_only=True) as store:
             listed = 0
@@ -106,6 +114,7 @@ async def first_rows(ctx: Context) -> Result:
             "ratio_to_raw_first_entry": round(value / runs["raw_first_s"], 1),
             "load_average": _load(),
         },
+        values,
     )
 
 
@@ -128,6 +137,7 @@ async def max_stall(ctx: Context) -> Result:
             "ratio_window_to_raw_listing": round(listed / runs["raw_full_s"], 1),
             "load_average": _load(),
         },
+        plain,
     )
 
 
@@ -141,7 +151,7 @@ async def _azurite_runs(ctx: Context) -> dict[str, Any]:
 
     emulator = azurite_support.start()
     ctx.cleanups.append(emulator.stop)
-    count = 2_000 if ctx.quick else 20_000
+    count = ctx.pick(BLOBS_QUICK, BLOBS)
     container = azurite_support.unique_container("gui")
     cs = emulator.connection_string
     async with ContainerClient.from_connection_string(cs, container) as client:
@@ -154,7 +164,8 @@ async def _azurite_runs(ctx: Context) -> dict[str, Any]:
 
         await asyncio.gather(*(put(k) for k in bench_keys(count)))
     url = f"blob://{container}"
-    runs = [await _probe(url, "--connection-string", cs) for _ in range(_repeats(ctx))]
+    repeats = ctx.pick(AZURITE_REPEATS_QUICK, AZURITE_REPEATS)
+    runs = [await _probe(url, "--connection-string", cs) for _ in range(repeats)]
     result = {"count": count, "runs": runs}
     ctx.resources["gui_azurite"] = result
     return result
@@ -168,6 +179,7 @@ async def first_rows_azurite(ctx: Context) -> Result:
         round(median(values), 3),
         "s (connect to first rows shown on Azurite, lower is better; target < 0.5)",
         {"blobs": runs["count"], "runs": values, "load_average": _load()},
+        values,
     )
 
 
@@ -185,4 +197,5 @@ async def max_stall_azurite(ctx: Context) -> Result:
             "users_listed": [r["items"] for r in runs["runs"]],
             "load_average": _load(),
         },
+        values,
     )

@@ -24,7 +24,15 @@ from explorer.workspace.audit import AuditLog
 from explorer.workspace.backups import BackupStore
 from explorer.workspace.demo import ensure_demo_store_async
 from explorer.workspace.safe_write import SafeWriter
-from tests.benchmarks.run import ROOT, Context, Result, benchmark, median
+from tests.benchmarks.run import ROOT, Context, Result, benchmark, median, paired
+
+# sizes and repeats, full run / --quick: a write's cost grows with the backups
+# already kept (500 items gave 3.37 and 7.35 against 2.45 and 8.24 for 3,000), and
+# rounds mix new writes with overwrites (their ratios differ), so --quick measures
+# the same: under a minute
+ITEMS, ITEMS_QUICK = 3000, 3000
+ROUNDS, ROUNDS_QUICK = 3, 3
+STARTS, STARTS_QUICK = 7, 7
 
 
 def _items(n: int, tag: str) -> list[RawItem]:
@@ -58,9 +66,10 @@ async def _safe(url: str, items: list[RawItem], folder: Path, *, batch: int = 0)
 
 
 async def _ratio(ctx: Context, batch: int) -> Result:
-    n = 500 if ctx.quick else 3000
-    plain, safe = [], []
-    for round_ in range(3):
+    n = ctx.pick(ITEMS_QUICK, ITEMS)
+    plain: list[float] = []
+    safe: list[float] = []
+    for round_ in range(ctx.pick(ROUNDS_QUICK, ROUNDS)):
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             # each round writes new items, then overwrites them (the backup has a body)
@@ -71,7 +80,7 @@ async def _ratio(ctx: Context, batch: int) -> Result:
     p, s = median(plain), median(safe)
     detail = {"items": n, "plain_per_item_us": round(p / n * 1e6, 1),
               "safe_per_item_us": round(s / n * 1e6, 1)}  # fmt: skip
-    return Result(round(s / p, 2), "x", detail)
+    return Result(round(s / p, 2), "x", detail, paired(safe, plain))
 
 
 @benchmark("safe_write_overhead")
@@ -95,10 +104,11 @@ def _timed(argv: list[str]) -> float:
 async def cli_startup(ctx: Context) -> Result:
     with tempfile.TemporaryDirectory() as tmp:
         url = await ensure_demo_store_async(Path(tmp) / "demo.db")
-        runs = 3 if ctx.quick else 7
-        bare, cli = [], []
-        for _ in range(runs):  # interleaved, so machine load hits both alike
+        bare: list[float] = []
+        cli: list[float] = []
+        for _ in range(ctx.pick(STARTS_QUICK, STARTS)):  # interleaved: load hits both alike
             bare.append(_timed([sys.executable, "-c", "pass"]))
             cli.append(_timed([sys.executable, "-m", "explorer", "ls", url]))
     b, c = median(bare), median(cli)
-    return Result(round(c / b, 2), "x", {"cli_s": round(c, 3), "python_s": round(b, 3)})
+    detail = {"cli_s": round(c, 3), "python_s": round(b, 3)}
+    return Result(round(c / b, 2), "x", detail, paired(cli, bare))

@@ -6,6 +6,25 @@ Every ``bench_*.py`` module beside this file registers its benchmarks with
 ``@benchmark("name")``; a benchmark is an ``async def f(ctx) -> Result``.
 The runner prints one JSON line per benchmark:
 ``{"name", "value", "unit", "detail"}``.
+
+Every ``Result`` carries ``runs``: the benchmark's value in each repeat (for a
+ratio, the ratio of each repeat's pair, ``paired``; the value itself is
+``ratio`` of the medians). The runner adds ``repeats`` and ``spread`` ([min,
+max] of ``runs``) to the detail, so each line shows how far one repeat can be
+from the value.
+
+``--quick`` (``Context.pick(quick, full)``) is meant to give each value within
+10% of the full run's: it keeps every size that a value depends on (the blobs
+in Azurite, a listing's pages, a read-many's ids, the keys in the window, the
+state's size) and times fewer operations only where a ratio does not depend on
+their number, in fewer repeats only where a repeat takes minutes; a benchmark
+that takes a minute or less measures the same. Each module names its figures.
+On a shared machine two runs of the same mode can differ by more than 10%:
+``spread`` shows it.
+
+Emulators and the botbuilder-python venv are set up on first use by
+``tests.support`` (``npm ci`` and ``pip`` from the package registries), as for
+the tests.
 """
 
 from __future__ import annotations
@@ -18,10 +37,10 @@ import os
 import sys
 import time
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -38,6 +57,11 @@ class Result:
     value: float
     unit: str
     detail: dict[str, Any] = field(default_factory=dict)
+    #: the value as measured in each repeat (its spread goes into the detail)
+    runs: list[float] = field(default_factory=list)
+
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -46,6 +70,10 @@ class Context:
     #: shared, lazily started resources (emulators, venvs) keyed by name
     resources: dict[str, Any] = field(default_factory=dict)
     cleanups: list[Callable[[], Any]] = field(default_factory=list)
+
+    def pick(self, quick: T, full: T) -> T:
+        """``quick`` with ``--quick``, else ``full`` (sizes, repeats)."""
+        return quick if self.quick else full
 
 
 Bench = Callable[[Context], Awaitable[Result]]
@@ -60,10 +88,30 @@ def benchmark(name: str) -> Callable[[Bench], Bench]:
     return register
 
 
-def median(values: list[float]) -> float:
+def median(values: Sequence[float]) -> float:
     ordered = sorted(values)
     mid = len(ordered) // 2
     return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def ratio(top: Sequence[float], bottom: Sequence[float], digits: int = 3) -> float:
+    """``median(top) / median(bottom)``, rounded: the value of a ratio benchmark."""
+    return round(median(top) / median(bottom), digits)
+
+
+def paired(top: Sequence[float], bottom: Sequence[float]) -> list[float]:
+    """The ratio of each repeat, ``top[i] / bottom[i]`` (a ratio benchmark's ``runs``).
+
+    The two sides of a repeat run back to back, so a busy moment of the machine
+    slows both: this is the spread of the ratio, not of either side.
+    """
+    assert len(top) == len(bottom) > 0, (len(top), len(bottom))
+    return [t / b for t, b in zip(top, bottom, strict=True)]
+
+
+def spread(runs: Sequence[float], digits: int = 3) -> list[float]:
+    """``[min, max]`` of ``runs``, rounded."""
+    return [round(min(runs), digits), round(max(runs), digits)]
 
 
 async def probe(module: str, *args: str) -> dict[str, Any]:
@@ -103,12 +151,24 @@ async def _run(names: list[str], ctx: Context) -> int:
             started = time.perf_counter()
             try:
                 result = await REGISTRY[name](ctx)
+                if not result.runs:
+                    raise RuntimeError(f"{name} gave no runs: each benchmark reports its spread")
             except Exception as exc:  # report and go on with the others
                 failures += 1
                 traceback.print_exc(file=sys.stderr)
-                line = {"name": name, "value": None, "unit": "", "detail": {"error": repr(exc)}}
+                line: dict[str, Any] = {
+                    "name": name,
+                    "value": None,
+                    "unit": "",
+                    "detail": {"error": repr(exc)},
+                }
             else:
-                detail = {**result.detail, "wall_s": round(time.perf_counter() - started, 2)}
+                detail = {
+                    **result.detail,
+                    "repeats": len(result.runs),
+                    "spread": spread(result.runs),
+                    "wall_s": round(time.perf_counter() - started, 2),
+                }
                 line = {"name": name, "value": result.value, "unit": result.unit, "detail": detail}
             print(json.dumps(line), flush=True)
     finally:

@@ -6,8 +6,8 @@
 assertions guard that both did the same work). The first ``warmup`` rounds
 warm both up and are not kept. ``alternate``: who goes first swaps every
 round (ours first in even rounds), so a busy machine slows both alike; without
-it ``theirs`` always goes first. The caller turns the kept times into ratios of
-medians (``median`` from the runner).
+it ``theirs`` always goes first. ``Times.ratio()`` is the ratio of the medians,
+``Times.runs()`` the ratio of each round (the runner prints their spread).
 """
 
 from __future__ import annotations
@@ -17,15 +17,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from tests.benchmarks.run import Context
+from tests.benchmarks.run import paired, ratio
 
 T = TypeVar("T")
 U = TypeVar("U")
-
-
-def repeats(ctx: Context) -> int:
-    """Kept rounds of a peer comparison: 3 with ``--quick``, else 5."""
-    return 3 if ctx.quick else 5
 
 
 @dataclass
@@ -34,6 +29,14 @@ class Times:
 
     ours: list[float] = field(default_factory=list)
     theirs: list[float] = field(default_factory=list)
+
+    def ratio(self, digits: int = 3) -> float:
+        """median(ours) / median(theirs)."""
+        return ratio(self.ours, self.theirs, digits)
+
+    def runs(self) -> list[float]:
+        """ours / theirs of each round (``Result.runs``)."""
+        return paired(self.ours, self.theirs)
 
 
 async def rounds(

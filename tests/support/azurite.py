@@ -1,7 +1,8 @@
 """Azurite (the Azure Storage emulator, blob service only) for tests, benchmarks and ``.ci/run``.
 
 Azurite 3.35.0 is pinned in ``tests/support/node`` (later versions need a newer
-Node). It runs on disk in a fresh temporary directory (in-memory mode can stall
+Node) and installed from npm by ``start()`` when missing (``node_packages``). It
+runs on disk in a fresh temporary directory (in-memory mode can stall
 for minutes after large deletes and then ignores SIGTERM) with
 ``--skipApiVersionCheck --loose``, on a port the server picks itself
 (``--blobPort 0``, read back from its start-up line, so no port race), and is
@@ -36,7 +37,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import processes
+from tests.support import node_packages, processes
 
 HERE = Path(__file__).resolve().parent
 BINARY = HERE / "node" / "node_modules" / ".bin" / "azurite-blob"
@@ -111,8 +112,9 @@ def start(timeout: float = 60, *, location: Path | None = None, port: int = 0) -
     on instead of a free one (the port of a killed instance, for a restart).
     """
     processes.require_node("Azurite", AzuriteError)
+    node_packages.ensure(AzuriteError)  # npm ci on first use (a fresh clone)
     if not BINARY.exists():
-        raise AzuriteError(f"{BINARY} is missing; run `npm ci --prefix tests/support/node` first")
+        raise AzuriteError(f"{BINARY} is missing after `npm ci --prefix tests/support/node`")
     location = location or Path(tempfile.mkdtemp(prefix="azurite-"))
     azurite = Azurite(connection_string="", location=location)
     azurite.process, ready = processes.launch(

@@ -1,6 +1,7 @@
 """The Cosmos DB emulator for tests, benchmarks and ``.ci/run``.
 
-``@vercel/cosmosdb-server`` 1.0.1 (pinned in ``tests/support/node``) is started
+``@vercel/cosmosdb-server`` 1.0.1 (pinned in ``tests/support/node``, installed
+from npm by ``start()`` when missing: ``node_packages``) is started
 through ``tests/support/cosmos_server.js``, which fixes its missing-document
 answer (500 -> 404), makes ``indexingMode: none`` containers refuse filtered
 queries as Cosmos DB does, and names the address a client used as the
@@ -42,7 +43,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import processes
+from tests.support import node_packages, processes
 
 HERE = Path(__file__).resolve().parent
 LAUNCHER = HERE / "cosmos_server.js"
@@ -94,10 +95,9 @@ def _probe(endpoint: str, timeout: float = 5) -> None:
 def start(timeout: float = 30, *, port: int = 0) -> Emulator:
     """Start an emulator on a free port (or on ``port``: a restart) and wait until it answers."""
     node = processes.require_node("the cosmos emulator", EmulatorError)
+    node_packages.ensure(EmulatorError)  # npm ci on first use (a fresh clone)
     if not PACKAGE.exists():
-        raise EmulatorError(
-            f"{PACKAGE.parent} is missing; run `npm ci --prefix tests/support/node` first"
-        )
+        raise EmulatorError(f"{PACKAGE.parent} is missing after `npm ci`")
     emulator = Emulator(endpoint="")
     emulator.process, ready = processes.launch(
         [node, str(LAUNCHER), "--port", str(port), "--host", "127.0.0.1", "--exit-with-stdin"],
