@@ -11,6 +11,8 @@ litestar's ``NamespacedStore``.
 | ``HIERARCHY`` | ``Hierarchical``: ``iter_children``, ``known_children`` | Blob |
 | ``REQUEST_CHARGE`` | ``RequestCharged``: last and total request charge | Cosmos |
 | ``BULK_WRITE`` | ``BulkWriter``: ``write_raw_many`` | SQLite |
+| ``KEY_PAGES`` | ``paging.KeyPages``: ``list_page`` | memory, SQLite, Cosmos |
+| ``COUNT`` | ``paging.Counting``: ``count`` | all |
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Protocol, cast
 
 from explorer.core.items import Entry, RawItem
 from explorer.storage.base import Capability, Storage
+from explorer.storage.paging import Counting, KeyPages
 
 
 class Hierarchical(Protocol):
@@ -62,6 +65,10 @@ class Abilities:
     hierarchy: Hierarchical | None = None
     charges: RequestCharged | None = None
     bulk: BulkWriter | None = None
+    #: ``Capability.KEY_PAGES``: pages in key order from any key (``paging.KeyPages``)
+    key_pages: KeyPages | None = None
+    #: ``Capability.COUNT``: counts by prefix (``paging.Counting``)
+    counting: Counting | None = None
 
     @classmethod
     def of(cls, store: Storage) -> Abilities:
@@ -71,4 +78,6 @@ class Abilities:
                 cast(RequestCharged, store) if _has(store, Capability.REQUEST_CHARGE) else None
             ),
             bulk=cast(BulkWriter, store) if _has(store, Capability.BULK_WRITE) else None,
+            key_pages=cast(KeyPages, store) if _has(store, Capability.KEY_PAGES) else None,
+            counting=cast(Counting, store) if _has(store, Capability.COUNT) else None,
         )

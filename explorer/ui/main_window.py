@@ -215,10 +215,11 @@ class MainWindow(QMainWindow):
             self.detail_clear()
             self.manager.refresh(conn)
 
-    def go_to(self) -> None:
+    def go_to(self) -> TaskHandle | None:
+        """Go to what the Go to box names (Ctrl+L, Enter); the lookup's task, if one started."""
         text = self.toolbar.goto_edit.text().strip()
         if not text or not self.manager.connections:
-            return
+            return None
         from explorer.workspace.locate import locate
 
         current = self.current_connection()
@@ -246,7 +247,7 @@ class MainWindow(QMainWindow):
                     f"Go to {text!r}: {len(states)} states match; also {others}{more}", 15000
                 )
 
-        self.runner.start(f"Going to {text}", work, on_result=done)
+        return self.runner.start(f"Going to {text}", work, on_result=done)
 
     def select_node(self, node: Node) -> None:
         """Make ``node`` current: clear the filter if it hides it, expand, scroll."""
