@@ -26,7 +26,12 @@ from explorer.ui.tasks import TaskHandle, TaskRunner
 from explorer.workspace.connections import opens_read_only
 from explorer.workspace.profiles import Profile
 from explorer.workspace.tree import ConnectionNode, StateTree
-from explorer.workspace.tree_load import expand_node, is_lazy_store, list_connection
+from explorer.workspace.tree_load import (
+    count_node,
+    expand_node,
+    is_lazy_store,
+    list_connection,
+)
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +170,18 @@ class ConnectionManager(QObject):
             return await expand_node(self.tree, node, lambda d, t: handle.report(d, t))
 
         return self.runner.start(f"Listing {node.label}", work)
+
+    def count(self, node: Any) -> TaskHandle:
+        """Ask the store for the count under ``node`` in the background (hidden task)."""
+
+        async def work(_handle: TaskHandle) -> Any:
+            try:
+                return await count_node(self.tree, node)
+            except Exception as exc:  # a count is a hint: the tree shows what is listed
+                log.info("counting %s: %s", node.label, exc)
+                return None
+
+        return self.runner.start(f"Counting {node.label}", work, shown=False)
 
     def refresh(self, conn: Connection) -> None:
         """Forget what was listed and list again."""

@@ -74,7 +74,11 @@ class MainWindow(QMainWindow):
         self.setObjectName("MainWindow")
         self.setWindowTitle("Bot State Explorer")
         self.model = StateTreeModel(
-            manager.tree, is_dirty=self.pending.is_dirty, on_fetch=self._fetch, parent=self
+            manager.tree,
+            is_dirty=self.pending.is_dirty,
+            on_fetch=self._fetch,
+            on_count=manager.count,
+            parent=self,
         )
         self._build()
         manager.changed.connect(self._connections_changed)

@@ -28,18 +28,21 @@ Invariants:
   its top node), and only attached nodes get ``changed``.
 - A key is in the tree at most once per connection (``ConnectionNode.by_key``).
 - Counts: ``Node.count`` is the number of state items below the node (a leaf
-  counts itself), kept up to date as entries arrive.
+  counts itself), kept up to date as entries arrive. ``Node.store_count`` is
+  the store's own count under the node's prefix (``count_prefix``), set by a
+  background count; saves of new keys and deletes keep it up to date.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Protocol
 
 from explorer.core.items import Entry
 from explorer.state.keys import KeyInfo, parse_key
+from explorer.storage.paging import Count
 
 
 class LoadState(StrEnum):
@@ -81,6 +84,10 @@ class Node:
     load_state: LoadState = LoadState.LOADED
     error: str | None = None
     count: int = 0
+    #: the store's count of the items below (``Counting.count``), once known
+    store_count: Count | None = None
+    #: a count of the store was asked for (``store_count`` follows)
+    count_asked: bool = False
     children: list[Node] = field(default_factory=list)
     row: int = 0
     #: announced to listeners (its subtree is visible to them)
@@ -216,6 +223,8 @@ class StateTree:
         if node.children:
             self._remove_rows(node, 0, len(node.children) - 1)
         node.index.clear()
+        for below in node.walk():  # counted again when shown
+            below.store_count, below.count_asked = None, False
         self._adjust_count(node, -removed)
 
     def add_entries(self, conn: ConnectionNode, entries: Iterable[Entry]) -> list[Node]:
@@ -260,6 +269,7 @@ class StateTree:
             self.notify_changed(existing)
             return existing
         node = self._place(conn, entry)
+        self._adjust_store_count(node, 1)
         touched, self._touched = self._touched, {}
         for below in touched.values():
             self.notify_changed(below)
@@ -275,6 +285,7 @@ class StateTree:
         node = conn.by_key.pop(key, None)
         if node is None:
             return False
+        self._adjust_store_count(node, -1)
         self._adjust_count(node, -1)
         if node.children:  # a conversation with private states: keep the row
             node.key, node.entry = None, None
@@ -411,6 +422,15 @@ class StateTree:
             parent.children[row].row = row
         self._emit(lambda listener: listener.after_remove(parent, first, last))
 
+    def _adjust_store_count(self, node: Node, delta: int) -> None:
+        """A key was saved (+1) or deleted (-1): the known store counts above follow."""
+        current: Node | None = node.parent
+        while current is not None and current.kind is not NodeKind.ROOT:
+            known = current.store_count
+            if known is not None:
+                current.store_count = replace(known, value=max(known.value + delta, 0))
+            current = current.parent
+
     def _adjust_count(self, node: Node, delta: int) -> None:
         current: Node | None = node
         while current is not None and current.kind is not NodeKind.ROOT:
@@ -426,6 +446,25 @@ class StateTree:
     def _emit(self, call: Callable[[TreeListener], None]) -> None:
         for listener in self._listeners:
             call(listener)
+
+
+def count_prefix(node: Node) -> str | None:
+    """The key prefix whose store count is ``node``'s (``None``: not one prefix).
+
+    The connection (every key), a channel (``CHANNEL/``) and a channel's Users
+    and Conversations groups; agents and Other keys have no single prefix.
+    """
+    if isinstance(node, ConnectionNode):
+        return ""
+    parent = node.parent
+    if node.kind is NodeKind.CHANNEL:
+        return node.label + "/"
+    if parent is not None and parent.kind is NodeKind.CHANNEL:
+        if node.kind is NodeKind.USERS:
+            return parent.label + "/users/"
+        if node.kind is NodeKind.CONVERSATIONS:
+            return parent.label + "/conversations/"
+    return None
 
 
 def node_matches(node: Node, needle: str) -> bool:
@@ -444,5 +483,6 @@ __all__ = [
     "NodeKind",
     "StateTree",
     "TreeListener",
+    "count_prefix",
     "node_matches",
 ]

@@ -13,6 +13,8 @@
   the store already knows (``known_children(prefix)``, e.g. from the sample a
   Blob store takes on open) are shown before the listing answers.
 
+- ``count_node`` asks the store for the count under a node, in the background.
+
 Nothing here imports Qt; progress goes to a plain callback.
 """
 
@@ -26,7 +28,15 @@ from typing import Any
 from explorer.core.items import Entry
 from explorer.storage.abilities import Abilities
 from explorer.storage.base import Storage
-from explorer.workspace.tree import ConnectionNode, LoadState, Node, NodeKind, StateTree
+from explorer.storage.paging import Count
+from explorer.workspace.tree import (
+    ConnectionNode,
+    LoadState,
+    Node,
+    NodeKind,
+    StateTree,
+    count_prefix,
+)
 
 #: (items listed so far, estimated total or None)
 ProgressCallback = Callable[[int, int | None], None]
@@ -170,3 +180,26 @@ async def expand_node(tree: StateTree, node: Node, progress: ProgressCallback | 
         raise
     tree.set_load_state(node, LoadState.LOADED)
     return listed
+
+
+async def count_node(tree: StateTree, node: Node) -> Count | None:
+    """Ask the store how many items lie under ``node`` (``Capability.COUNT``).
+
+    One index or server-side count (SQLite: exact; Blob: a lower bound past one
+    page; Cosmos DB: a ``COUNT`` query), never a listing. The result goes to
+    ``node.store_count`` and listeners hear ``changed``; ``None`` when the
+    store cannot count or ``node`` is not one prefix. Cancel the task to stop it.
+    """
+    conn = node.connection
+    prefix = count_prefix(node)
+    node.count_asked = True
+    if conn is None or prefix is None:
+        return None
+    counting = Abilities.of(conn.store).counting
+    if counting is None:
+        return None
+    count = await counting.count(prefix)
+    if node.count_asked:  # not cleared by a refresh meanwhile
+        node.store_count = count
+        tree.notify_changed(node)
+    return count

@@ -35,8 +35,16 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QFont, QPalette
 from PySide6.QtWidgets import QApplication, QStyle
 
+from explorer.storage.paging import Count
 from explorer.ui.models import roles
-from explorer.workspace.tree import ConnectionNode, LoadState, Node, NodeKind, StateTree
+from explorer.workspace.tree import (
+    ConnectionNode,
+    LoadState,
+    Node,
+    NodeKind,
+    StateTree,
+    count_prefix,
+)
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Name", "Items")
@@ -73,6 +81,24 @@ _CHANGED_ROLES = [
 ]
 
 
+def compact_count(value: int) -> str:
+    """``999``, ``12.4k``, ``1.0M``, ``2.5G``: fits the Items column; the tooltip is exact."""
+    for size, unit in ((1_000_000_000, "G"), (1_000_000, "M"), (1_000, "k")):
+        if value >= size:
+            return f"{value / size:.1f}{unit}"
+    return str(value)
+
+
+def describe_count(count: Count) -> str:
+    """A store count for the Items column: exact ``1.0M``, a lower bound ``5,000+``,
+    an estimate ``≈ 1.2M``."""
+    if count.exact:
+        return compact_count(count.value)
+    if count.at_least:
+        return f"{count.value:,}+" if count.value < 100_000 else f"{compact_count(count.value)}+"
+    return f"≈ {compact_count(count.value)}"
+
+
 def _kind_label(node: Node) -> str:
     return {
         NodeKind.USER: "user state",
@@ -91,6 +117,7 @@ class StateTreeModel(QAbstractItemModel):
         *,
         is_dirty: Callable[[str], bool] | None = None,
         on_fetch: Callable[[Node], None] | None = None,
+        on_count: Callable[[Node], object] | None = None,
         page_rows: int = PAGE_ROWS,
         parent: QObject | None = None,
     ) -> None:
@@ -98,6 +125,7 @@ class StateTreeModel(QAbstractItemModel):
         self.tree = tree
         self._is_dirty = is_dirty or (lambda _key: False)
         self._on_fetch = on_fetch
+        self._on_count = on_count
         self._dirty: set[str] = set()
         self.page_rows = page_rows
         self.paging = True
@@ -305,6 +333,7 @@ class StateTreeModel(QAbstractItemModel):
                     if self._near_end(up):
                         self._schedule_page(up)
                 return self._label(node)
+            self._want_count(node)
             return self._count_text(node)
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(node)
@@ -348,16 +377,28 @@ class StateTreeModel(QAbstractItemModel):
             text += "  (listing stopped: Refresh lists again)" if stopped else "  (failed)"
         return text
 
+    def _want_count(self, node: Node) -> None:
+        """Ask (once, next loop turn) for the store's count of a row being drawn."""
+        if self._on_count is None or node.count_asked or count_prefix(node) is None:
+            return
+        node.count_asked = True
+        on_count = self._on_count
+        QTimer.singleShot(0, self, lambda: on_count(node) if node.attached else None)
+
     def _count_text(self, node: Node) -> str:
+        if node.store_count is not None:
+            return describe_count(node.store_count)
+        if node.kind is NodeKind.CONNECTION:
+            return ""  # the store's count, or nothing: never the number listed so far
         if node.kind in (NodeKind.USER, NodeKind.PRIVATE, NodeKind.OTHER) or node.count == 0:
             return ""
         if node.kind is NodeKind.CONVERSATION:  # its private states, not itself
-            return f"{len(node.children):,}" if node.children else ""
+            return compact_count(len(node.children)) if node.children else ""
+        text = compact_count(node.count)
         conn = node.connection
         if conn is not None and conn.prefix is None:  # listed by a full scan
-            done = conn.load_state is LoadState.LOADED
-            return f"{node.count:,}" if done else f"{node.count:,}…"
-        return f"{node.count:,}" if node.load_state is LoadState.LOADED else f"{node.count:,}+"
+            return text if conn.load_state is LoadState.LOADED else f"{text}…"
+        return text if node.load_state is LoadState.LOADED else f"{text}+"
 
     def _tooltip(self, node: Node) -> str:
         lines = [node.key or node.label]
@@ -371,8 +412,17 @@ class StateTreeModel(QAbstractItemModel):
                     lines.append(f"{entry.size:,} bytes")
                 if entry.last_modified is not None:
                     lines.append(f"modified {entry.last_modified:%Y-%m-%d %H:%M:%S}")
-        elif node.kind is not NodeKind.CONNECTION:
-            lines.append(f"{node.count:,} state items below")
+        else:
+            known = node.store_count
+            if known is not None:
+                if known.exact:
+                    lines.append(f"{known.value:,} items in the store")
+                elif known.at_least:
+                    lines.append(f"at least {known.value:,} items in the store")
+                else:
+                    lines.append(f"about {known.value:,} items in the store (an estimate)")
+            if node.kind is not NodeKind.CONNECTION or node.count:
+                lines.append(f"{node.count:,} state items listed below")
         if node.error:
             lines.append(node.error)
         return "\n".join(lines)
