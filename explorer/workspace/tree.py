@@ -88,6 +88,8 @@ class Node:
     store_count: Count | None = None
     #: a count of the store was asked for (``store_count`` follows)
     count_asked: bool = False
+    #: where the next page of this group starts (paged connections), ``None``: not paged
+    cursor: PageCursor | None = None
     children: list[Node] = field(default_factory=list)
     row: int = 0
     #: announced to listeners (its subtree is visible to them)
@@ -130,6 +132,21 @@ class Node:
 
 
 @dataclass(eq=False)
+class PageCursor:
+    """Where a paged group's next page starts: key prefixes read in turn, in key order.
+
+    ``spans``: ``(prefix, after)`` pairs still to read (``after``: the last key
+    read under that prefix, ``None``: from its start); the first is read next.
+    """
+
+    spans: list[tuple[str, str | None]] = field(default_factory=list)
+
+    @property
+    def done(self) -> bool:
+        return not self.spans
+
+
+@dataclass(eq=False)
 class ConnectionNode(Node):
     """A top-level node: one open store. ``store`` is opaque to the tree."""
 
@@ -140,6 +157,8 @@ class ConnectionNode(Node):
     #: total items listed so far / expected (``None`` while unknown)
     listed: int = 0
     by_key: dict[str, Node] = field(default_factory=dict, repr=False)
+    #: a window over a big store: groups load pages on demand (``tree_load.load_page``)
+    paged: bool = False
 
 
 #: group kinds kept in sorted order (users first, other keys last)
@@ -481,6 +500,7 @@ __all__ = [
     "LoadState",
     "Node",
     "NodeKind",
+    "PageCursor",
     "StateTree",
     "TreeListener",
     "count_prefix",

@@ -388,6 +388,7 @@ async def test_cancelling_a_listing_keeps_what_was_listed_and_refresh_lists_agai
 ) -> None:
     keys = [f"webchat/users/u{i:06}" for i in range(30000)]
     url = await make_store(tmp_path / "state.db", keys)
+    window.manager.paged_threshold = 10**9  # a streamed listing (big stores open paged)
     before = len(window.manager.connections)
     window.connect_profile(sqlite_profile(url), None)
     await until(lambda: len(window.manager.connections) > before)

@@ -81,6 +81,11 @@ _CHANGED_ROLES = [
 ]
 
 
+def _pages_more(node: Node) -> bool:
+    """A paged group whose next page is still in the store (not being read)."""
+    return node.cursor is not None and node.load_state is LoadState.UNLOADED
+
+
 def compact_count(value: int) -> str:
     """``999``, ``12.4k``, ``1.0M``, ``2.5G``: fits the Items column; the tooltip is exact."""
     for size, unit in ((1_000_000_000, "G"), (1_000_000, "M"), (1_000, "k")):
@@ -167,8 +172,13 @@ class StateTreeModel(QAbstractItemModel):
 
     def _next_page(self, node: Node) -> None:
         self._paging_in.discard(node)
-        if node.attached:
+        if not node.attached:
+            return
+        if self.shown(node) < len(node.children):
             self._show_more(node, self.shown(node) + self.page_rows)
+        elif _pages_more(node) and self._on_fetch is not None:
+            node.load_state = LoadState.LOADING  # the loader announces the change
+            self._on_fetch(node)  # the store's next page, in key order
 
     def reveal(self, node: Node) -> None:
         """Page in every row down to ``node`` (before selecting it)."""
@@ -272,17 +282,19 @@ class StateTreeModel(QAbstractItemModel):
             return False
         node = self.node(parent)
         shown = self.shown(node)
-        if shown < len(node.children):
+        if shown < len(node.children) or (node.children and _pages_more(node)):
             # QTreeView asks on every relayout of an expanded parent; a page is
             # only worth adding once the rows near the end have been shown
             return self._near_end(node)
         return node.prefix is not None and node.load_state is LoadState.UNLOADED
 
     def _near_end(self, node: Node) -> bool:
-        """Rows are hidden below ``node``'s page and the view has drawn near its end."""
+        """Rows are hidden below ``node``'s page (or its next page is in the store)
+        and the view has drawn near its end."""
         shown = self.shown(node)
         near = min(NEAR_END_ROWS, self.page_rows // 4)
-        return shown < len(node.children) and self._painted.get(node, -1) >= shown - 1 - near
+        more = shown < len(node.children) or _pages_more(node)
+        return more and self._painted.get(node, -1) >= shown - 1 - near
 
     def _schedule_page(self, node: Node) -> None:
         # next loop turn: never change rows from inside data() or a view's handler
@@ -463,6 +475,9 @@ class StateTreeModel(QAbstractItemModel):
             self._limit[parent] = new_limit
         if forward:
             self.endInsertRows()
+        if parent.cursor is not None and self._near_end(parent):
+            # a store page arrived below rows already drawn: show it (next turn)
+            self._schedule_page(parent)
 
     def before_remove(self, parent: Node, first: int, last: int) -> None:
         visible = parent is self.tree.root or self.is_shown(parent)
