@@ -86,6 +86,24 @@ def _pages_more(node: Node) -> bool:
     return node.cursor is not None and node.load_state is LoadState.UNLOADED
 
 
+def _ahead_of_pages(node: Node) -> bool:
+    """A row a Go to placed in a paged group beyond the pages read so far."""
+    up = node.parent
+    cursor = up.cursor if up is not None else None
+    if cursor is None or not cursor.spans or node.key is None:
+        return False
+    after = cursor.spans[0][1]
+    return after is None or node.key > after
+
+
+def _paged_rows(node: Node) -> int:
+    """Rows of a paged group that came from its pages (the rest a Go to placed ahead)."""
+    rows = len(node.children)
+    while rows > 0 and _ahead_of_pages(node.children[rows - 1]):
+        rows -= 1
+    return rows
+
+
 def compact_count(value: int) -> str:
     """``999``, ``12.4k``, ``1.0M``, ``2.5G``: fits the Items column; the tooltip is exact."""
     for size, unit in ((1_000_000_000, "G"), (1_000_000, "M"), (1_000, "k")):
@@ -293,8 +311,13 @@ class StateTreeModel(QAbstractItemModel):
         and the view has drawn near its end."""
         shown = self.shown(node)
         near = min(NEAR_END_ROWS, self.page_rows // 4)
-        more = shown < len(node.children) or _pages_more(node)
-        return more and self._painted.get(node, -1) >= shown - 1 - near
+        if shown < len(node.children):
+            return self._painted.get(node, -1) >= shown - 1 - near
+        if not _pages_more(node):
+            return False
+        # rows a Go to placed ahead of the pages do not count: only the paged end
+        end = min(shown, _paged_rows(node))
+        return self._painted.get(node, -1) >= end - 1 - near
 
     def _schedule_page(self, node: Node) -> None:
         # next loop turn: never change rows from inside data() or a view's handler
@@ -340,7 +363,11 @@ class StateTreeModel(QAbstractItemModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
                 up = node.parent
-                if up is not None and node.row > self._painted.get(up, -1):
+                if (
+                    up is not None
+                    and node.row > self._painted.get(up, -1)
+                    and not _ahead_of_pages(node)
+                ):
                     self._painted[up] = node.row  # how far down the view has drawn
                     if self._near_end(up):
                         self._schedule_page(up)
