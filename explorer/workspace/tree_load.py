@@ -237,6 +237,8 @@ async def count_node(tree: StateTree, node: Node) -> Count | None:
 
 #: stores holding more keys than this open as a window (groups paged on demand)
 PAGED_THRESHOLD = 20_000
+#: stores without row numbers (Cosmos DB) open paged past this many keys
+PROBE_KEYS = 200
 #: keys per page a group loads when the view scrolls near its end
 PAGE_KEYS = 500
 #: first-level and second-level names found by seeks before the rest is paged flat
@@ -248,8 +250,9 @@ _PAST = "/\U0010ffff"
 async def should_page(store: Storage, threshold: int = PAGED_THRESHOLD) -> bool:
     """Whether ``store`` is big enough to open as a window (``Capability.KEY_PAGES``).
 
-    One cheap probe: a row number (``Positions``) or one page of ``threshold``
-    keys, never a count or a listing of the store.
+    One cheap probe: a row number (``Positions``: more than ``threshold``
+    keys), else one page of ``PROBE_KEYS`` keys (more than that), never a
+    count or a listing of the store.
     """
     pages = Abilities.of(store).key_pages
     if pages is None:
@@ -257,7 +260,9 @@ async def should_page(store: Storage, threshold: int = PAGED_THRESHOLD) -> bool:
     if Capability.POSITIONS in store.capabilities:
         probe = await cast(Positions, store).page_at("", threshold, limit=1)
         return len(probe) > 0
-    page = await pages.list_page("", limit=threshold, keys_only=True)
+    # no row numbers (Cosmos DB): one small page, so connecting never reads the
+    # container's ids (request units); past it the store opens paged
+    page = await pages.list_page("", limit=min(threshold, PROBE_KEYS), keys_only=True)
     return page.more
 
 
