@@ -97,6 +97,9 @@ class MainWindow(QMainWindow):
         self.view = QTreeView()
         self.view.setObjectName("stateTree")
         self.view.setModel(self.model)
+        self._selecting = False
+        # the user scrolls (wheel, drag, arrows): paged groups held by a Go to read on
+        self.view.verticalScrollBar().actionTriggered.connect(lambda _a: self.model.release_pages())
         self.view.setUniformRowHeights(True)
         self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -261,16 +264,21 @@ class MainWindow(QMainWindow):
         if main is None:
             return
         node = main
+        self.model.hold_pages(node)  # going there is not scrolling to a group's end
         self.model.reveal(node)
         index = self.model.index_of(node)
         if not index.isValid():
             return
-        parent = index.parent()
-        while parent.isValid():
-            self.view.expand(parent)
-            parent = parent.parent()
-        self.view.setCurrentIndex(index)
-        self.view.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        self._selecting = True
+        try:
+            parent = index.parent()
+            while parent.isValid():
+                self.view.expand(parent)
+                parent = parent.parent()
+            self.view.setCurrentIndex(index)
+            self.view.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        finally:
+            self._selecting = False
         self.view.setFocus()
 
     def set_view_model(self, model: StateTreeModel) -> None:
@@ -278,6 +286,8 @@ class MainWindow(QMainWindow):
         self.view.selectionModel().currentChanged.connect(self._current_changed)
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not self._selecting:  # the user moves: paged groups read on
+            self.model.release_pages()
         node = current.data(roles.NODE_ROLE) if current.isValid() else None
         self._connections_changed()
         if not isinstance(node, Node) or not node.is_state:

@@ -50,6 +50,14 @@ async def test_a_big_store_pages_in_as_the_view_scrolls(
     window.go_to()
     await until(lambda: window.current_node() is not None
                 and window.current_node().key == "msteams/users/29:02999")  # fmt: skip
+    await asyncio.sleep(0.3)
+    assert len(users.children) == len(read) + 1  # going there read no page
+    # the user scrolls: the group reads on from where its pages stopped
+    view.verticalScrollBar().triggerAction(view.verticalScrollBar().SliderAction.SliderToMaximum)
+    await until(lambda: len(users.children) > len(read) + 1 or view.scrollToBottom())
+    keys = [n.key for n in users.children]
+    assert keys[len(read)] == "msteams/users/29:02999"
+    assert keys[len(read) + 1] == USERS[len(read)]  # the next page, in key order
     # a refresh finds the groups again
     window.manager.refresh(conn)
     await until(lambda: conn.node.load_state is LoadState.LOADED and conn.node.children)

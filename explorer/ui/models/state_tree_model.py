@@ -159,6 +159,8 @@ class StateTreeModel(QAbstractItemModel):
         self._paging_in: set[Node] = set()
         #: per parent, the lowest child row the view has drawn
         self._painted: dict[Node, int] = {}
+        #: paged groups whose next page waits for the user to scroll (after a Go to)
+        self._held: set[Node] = set()
         tree.subscribe(self)
 
     # -- paging -----------------------------------------------------------------
@@ -197,6 +199,21 @@ class StateTreeModel(QAbstractItemModel):
         elif _pages_more(node) and self._on_fetch is not None:
             node.load_state = LoadState.LOADING  # the loader announces the change
             self._on_fetch(node)  # the store's next page, in key order
+
+    def hold_pages(self, node: Node) -> None:
+        """Read no next page of the paged groups above ``node`` until ``release_pages``.
+
+        A Go to scrolls its row into view next to the last rows read; that is
+        not the user reaching the end of the group.
+        """
+        self._held.update(n for n in node.path() if n.cursor is not None)
+
+    def release_pages(self) -> None:
+        """The user scrolls or moves: paged groups read on as the view asks."""
+        held, self._held = self._held, set()
+        for node in held:
+            if node.attached and self._near_end(node):
+                self._schedule_page(node)
 
     def reveal(self, node: Node) -> None:
         """Page in every row down to ``node`` (before selecting it)."""
@@ -313,7 +330,7 @@ class StateTreeModel(QAbstractItemModel):
         near = min(NEAR_END_ROWS, self.page_rows // 4)
         if shown < len(node.children):
             return self._painted.get(node, -1) >= shown - 1 - near
-        if not _pages_more(node):
+        if not _pages_more(node) or node in self._held:
             return False
         # rows a Go to placed ahead of the pages do not count: only the paged end
         end = min(shown, _paged_rows(node))
@@ -528,6 +545,7 @@ class StateTreeModel(QAbstractItemModel):
             del self._limit[node]
         for node in [n for n in self._painted if not n.attached]:
             del self._painted[node]
+        self._held = {n for n in self._held if n.attached}
         if new_limit is None:
             self._limit.pop(parent, None)
         else:
