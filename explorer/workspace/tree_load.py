@@ -216,16 +216,20 @@ async def count_node(tree: StateTree, node: Node) -> Count | None:
     One index or server-side count (SQLite: exact; Blob: a lower bound past one
     page; Cosmos DB: a ``COUNT`` query), never a listing. The result goes to
     ``node.store_count`` and listeners hear ``changed``; ``None`` when the
-    store cannot count or ``node`` is not one prefix. Cancel the task to stop it.
+    store cannot count, ``node`` is not one prefix, or the store charges
+    request units (Cosmos DB) and ``node`` is not the connection. Cancel the task to stop it.
     """
     conn = node.connection
     prefix = count_prefix(node)
     node.count_asked = True
     if conn is None or prefix is None:
         return None
-    counting = Abilities.of(conn.store).counting
+    abilities = Abilities.of(conn.store)
+    counting = abilities.counting
     if counting is None:
         return None
+    if abilities.charges is not None and node is not conn:
+        return None  # a COUNT costs request units: the store's total only, not per group
     count = await counting.count(prefix)
     if node.count_asked:  # not cleared by a refresh meanwhile
         node.store_count = count
