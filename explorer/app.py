@@ -1,15 +1,16 @@
 """Composition root: QApplication, the qasync loop, stores, services, the window.
 
-``run_gui(args)`` parses ``[STORE] [--demo] [--screenshot PNG] [--self-test]
-[--read-only]`` (plus the store options the CLI accepts). Wiring only: it reads
+``run_gui(args)`` parses ``[STORE] [--demo] [--screenshot PNG] [--goto KEY]
+[--self-test] [--read-only]`` (plus the store options the CLI accepts). Wiring only: it reads
 the environment once, builds the workspace's ``Connector`` (store URLs, saved
 connections, secrets) and ``WriteSafety`` (backups, audit log), the
 ``TaskRunner``, the ``ConnectionManager``, the pending edits and detail pane,
 and the window, and hands each only what it needs.
 
-- ``--screenshot PNG``: open STORE, expand the first channel, select the
-  first user state, save a grab of the main window and exit (exit 1 if the
-  store could not be shown).
+- ``--screenshot PNG``: open STORE, select its first user state (found by
+  seeks, not a whole listing), save a grab of the main window, print one JSON
+  line ``{"screenshot", "selected", "rows", "rss_mb"}`` and exit (exit 1 if
+  the store could not be shown). ``--goto KEY``: go to KEY as Ctrl+L does instead.
 - ``--self-test``: import every backend and the Qt plugins it needs, open the
   window offscreen on a fresh demo store, close; exit 0 only if all worked.
 """
@@ -41,6 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--demo", action="store_true", help="open the demo store")
     parser.add_argument("--screenshot", metavar="PNG", help="save a grab of the window and exit")
+    parser.add_argument(
+        "--goto", metavar="KEY", help="with --screenshot: go to KEY (or an id) as Ctrl+L does"
+    )
     parser.add_argument("--self-test", action="store_true", help="check the installation and exit")
     parser.add_argument("--read-only", action="store_true", help="open the store read-only")
     parser.add_argument("--connection-string")
@@ -225,7 +229,9 @@ async def _show(
             return 2
         read_only = True if options.read_only else None
         if screenshot:
-            return await _screenshot(window, profile, secret, read_only, screenshot)
+            return await _screenshot(
+                window, profile, secret, read_only, screenshot, goto=options.goto
+            )
         window.connect_profile(profile, secret, read_only)
     elif screenshot:
         return await _grab(window, screenshot)
@@ -258,12 +264,18 @@ async def shutdown(window: Any) -> None:
 
 
 async def _screenshot(
-    window: Any, profile: Profile, secret: str | None, read_only: bool | None, path: str
+    window: Any,
+    profile: Profile,
+    secret: str | None,
+    read_only: bool | None,
+    path: str,
+    *,
+    goto: str | None = None,
 ) -> int:
     from explorer.ui.screenshot import show_first_user_state
 
     try:
-        await show_first_user_state(window, profile, secret, read_only)
+        await show_first_user_state(window, profile, secret, read_only, goto=goto)
     except Exception as exc:  # reported on stderr, the grab still shows the state
         print(f"botstate-explorer: {exc}", file=sys.stderr)
         await _grab(window, path)
@@ -271,11 +283,33 @@ async def _screenshot(
     return await _grab(window, path)
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory in MB (Linux reports KB, macOS bytes)."""
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
+
+
 async def _grab(window: Any, path: str) -> int:
+    """Save the window's picture, print the JSON line, close the window."""
+    import json
+
+    from explorer.ui.screenshot import selected_node
+
     # the qasync loop paints while this waits (never processEvents() inside a
     # task: it would run other tasks' steps re-entrantly)
     await asyncio.sleep(0.25)
     ok = window.grab().save(path)
+    node = selected_node(window)
+    rows = sum(1 for _ in window.manager.tree.root.walk()) - 1
+    report = {
+        "screenshot": path,
+        "selected": node.key if node is not None else None,
+        "rows": rows,
+        "rss_mb": peak_rss_mb(),
+    }
+    print(json.dumps(report), flush=True)
     window.close()
     await shutdown(window)
     if not ok:

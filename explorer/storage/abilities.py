@@ -14,6 +14,8 @@ litestar's ``NamespacedStore``.
 | ``READ_BY_NAME`` | ``NameReader``: ``read_document`` (one request) | Cosmos |
 | ``AGGREGATE_COUNTS`` | ``Aggregating``: ``aggregate_counts`` (server-side) | Cosmos |
 | ``SCAN_ROWS`` | ``RowScanner``: ``scan_rows`` (sizes, times, chosen bodies) | SQLite |
+| ``KEY_PAGES`` | ``paging.KeyPages``: ``list_page`` | memory, SQLite, Cosmos |
+| ``COUNT`` | ``paging.Counting``: ``count`` | all |
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Protocol, cast
 from explorer.core.items import Entry, RawItem
 from explorer.storage.base import Capability, Storage
 from explorer.storage.counting import KeyCounts
+from explorer.storage.paging import Counting, KeyPages
 
 
 class Hierarchical(Protocol):
@@ -102,6 +105,10 @@ class Abilities:
     by_name: NameReader | None = None
     aggregates: Aggregating | None = None
     scanner: RowScanner | None = None
+    #: ``Capability.KEY_PAGES``: pages in key order from any key (``paging.KeyPages``)
+    key_pages: KeyPages | None = None
+    #: ``Capability.COUNT``: counts by prefix (``paging.Counting``)
+    counting: Counting | None = None
 
     @classmethod
     def of(cls, store: Storage) -> Abilities:
@@ -116,4 +123,6 @@ class Abilities:
                 cast(Aggregating, store) if _has(store, Capability.AGGREGATE_COUNTS) else None
             ),
             scanner=cast(RowScanner, store) if _has(store, Capability.SCAN_ROWS) else None,
+            key_pages=cast(KeyPages, store) if _has(store, Capability.KEY_PAGES) else None,
+            counting=cast(Counting, store) if _has(store, Capability.COUNT) else None,
         )

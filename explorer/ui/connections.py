@@ -1,5 +1,9 @@
 """Open connections: one store per profile, its tree node, its write state.
 
+A store bigger than ``paged_threshold`` keys that can seek (key pages) opens
+as a window over the store: its groups load pages as the view scrolls
+(``tree_load.should_page``), nothing is listed whole.
+
 ``ConnectionManager`` opens a profile's store through an injected opener
 (``app.py`` gives it the workspace ``Connector.open_profile``), adds the
 connection to the tree and starts its listing through the ``TaskRunner``.
@@ -26,7 +30,14 @@ from explorer.ui.tasks import TaskHandle, TaskRunner
 from explorer.workspace.connections import opens_read_only
 from explorer.workspace.profiles import Profile
 from explorer.workspace.tree import ConnectionNode, StateTree
-from explorer.workspace.tree_load import expand_node, is_lazy_store, list_connection
+from explorer.workspace.tree_load import (
+    PAGED_THRESHOLD,
+    count_node,
+    expand_node,
+    is_lazy_store,
+    list_connection,
+    should_page,
+)
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +55,8 @@ class Connection:
     node: ConnectionNode
     writes_unlocked: bool = False
     listing: TaskHandle | None = field(default=None, repr=False)
+    #: node listings and page loads under way (cancelled by a refresh or close)
+    loads: set[TaskHandle] = field(default_factory=set, repr=False)
     #: lists the store off the event loop (``ThreadedLister``), when there is one
     lister: Any = field(default=None, repr=False)
     #: the lister being opened (done when it is attached, or failed)
@@ -87,6 +100,8 @@ class ConnectionManager(QObject):
         self.tree, self.runner, self.opener = tree, runner, opener
         self.lister_factory = lister_factory
         self.connections: list[Connection] = []
+        #: stores with more keys than this open as a window over the store (paged groups)
+        self.paged_threshold = PAGED_THRESHOLD
 
     def for_node(self, node: Any) -> Connection | None:
         """The connection a node belongs to (also a node of filter results: same store)."""
@@ -105,9 +120,11 @@ class ConnectionManager(QObject):
 
         store = await self.opener(profile, secret, read_only)
         lazy = is_lazy_store(store)
+        paged = not lazy and await should_page(store, self.paged_threshold)
         node = self.tree.add_connection(
-            _title(profile), store, environment=profile.environment, lazy=lazy
+            _title(profile), store, environment=profile.environment, lazy=lazy or paged
         )
+        node.paged = paged
         conn = Connection(profile, secret, store, node)
         self.connections.append(conn)
         if self.lister_factory is not None:
@@ -119,7 +136,7 @@ class ConnectionManager(QObject):
                 shown=False,
             )
             conn.lister_ready = opening.task
-        if not lazy:
+        if not lazy and not paged:
             self.start_listing(conn)
         self.changed.emit()
         return conn
@@ -157,19 +174,41 @@ class ConnectionManager(QObject):
         """Start listing a lazy node (called by the model's ``fetchMore``)."""
 
         conn = self.for_node(node)
+        paged = conn is not None and conn.node.paged  # pages are read on the store
         ready = conn.lister_ready if conn is not None and node is not conn.node else None
+        if paged:
+            ready = None
 
         async def work(handle: TaskHandle) -> int:
             if ready is not None:  # below the top level pages are big: use the thread
                 await asyncio.shield(ready)
             return await expand_node(self.tree, node, lambda d, t: handle.report(d, t))
 
-        return self.runner.start(f"Listing {node.label}", work)
+        handle = self.runner.start(f"Listing {node.label}", work)
+        if conn is not None:
+            conn.loads.add(handle)
+            if handle.task is not None:
+                handle.task.add_done_callback(lambda _t: conn.loads.discard(handle))
+        return handle
+
+    def count(self, node: Any) -> TaskHandle:
+        """Ask the store for the count under ``node`` in the background (hidden task)."""
+
+        async def work(_handle: TaskHandle) -> Any:
+            try:
+                return await count_node(self.tree, node)
+            except Exception as exc:  # a count is a hint: the tree shows what is listed
+                log.info("counting %s: %s", node.label, exc)
+                return None
+
+        return self.runner.start(f"Counting {node.label}", work, shown=False)
 
     def refresh(self, conn: Connection) -> None:
         """Forget what was listed and list again."""
         if conn.listing is not None:
             conn.listing.cancel()
+        for load in list(conn.loads):
+            load.cancel()
         self.tree.clear_children(conn.node)
         release_listed_objects()
         if conn.node.prefix is not None:

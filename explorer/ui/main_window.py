@@ -75,7 +75,11 @@ class MainWindow(QMainWindow):
         self.setObjectName("MainWindow")
         self.setWindowTitle("Bot State Explorer")
         self.model = StateTreeModel(
-            manager.tree, is_dirty=self.pending.is_dirty, on_fetch=self._fetch, parent=self
+            manager.tree,
+            is_dirty=self.pending.is_dirty,
+            on_fetch=self._fetch,
+            on_count=manager.count,
+            parent=self,
         )
         self._build()
         manager.changed.connect(self._connections_changed)
@@ -94,6 +98,9 @@ class MainWindow(QMainWindow):
         self.view = QTreeView()
         self.view.setObjectName("stateTree")
         self.view.setModel(self.model)
+        self._selecting = False
+        # the user scrolls (wheel, drag, arrows): paged groups held by a Go to read on
+        self.view.verticalScrollBar().actionTriggered.connect(lambda _a: self.model.release_pages())
         self.view.setUniformRowHeights(True)
         self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -220,10 +227,11 @@ class MainWindow(QMainWindow):
             self.detail_clear()
             self.manager.refresh(conn)
 
-    def go_to(self) -> None:
+    def go_to(self) -> TaskHandle | None:
+        """Go to what the Go to box names (Ctrl+L, Enter); the lookup's task, if one started."""
         text = self.toolbar.goto_edit.text().strip()
         if not text or not self.manager.connections:
-            return
+            return None
         from explorer.workspace.locate import locate
 
         current = self.current_connection()
@@ -251,7 +259,7 @@ class MainWindow(QMainWindow):
                     f"Go to {text!r}: {len(states)} states match; also {others}{more}", 15000
                 )
 
-        self.runner.start(f"Going to {text}", work, on_result=done)
+        return self.runner.start(f"Going to {text}", work, on_result=done)
 
     def select_node(self, node: Node) -> None:
         """Make ``node`` current: clear the filter if it hides it, expand, scroll."""
@@ -261,16 +269,21 @@ class MainWindow(QMainWindow):
         if main is None:
             return
         node = main
+        self.model.hold_pages(node)  # going there is not scrolling to a group's end
         self.model.reveal(node)
         index = self.model.index_of(node)
         if not index.isValid():
             return
-        parent = index.parent()
-        while parent.isValid():
-            self.view.expand(parent)
-            parent = parent.parent()
-        self.view.setCurrentIndex(index)
-        self.view.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        self._selecting = True
+        try:
+            parent = index.parent()
+            while parent.isValid():
+                self.view.expand(parent)
+                parent = parent.parent()
+            self.view.setCurrentIndex(index)
+            self.view.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        finally:
+            self._selecting = False
         self.view.setFocus()
 
     def set_view_model(self, model: StateTreeModel) -> None:
@@ -278,6 +291,8 @@ class MainWindow(QMainWindow):
         self.view.selectionModel().currentChanged.connect(self._current_changed)
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not self._selecting:  # the user moves: paged groups read on
+            self.model.release_pages()
         node = current.data(roles.NODE_ROLE) if current.isValid() else None
         self._connections_changed()
         if not isinstance(node, Node) or not node.is_state:

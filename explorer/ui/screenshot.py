@@ -1,10 +1,12 @@
 """Driving the window to a known view: used by ``--screenshot`` and ``--self-test``.
 
-``show_first_user_state`` connects a profile, waits for the first channel to
-be listed, expands it and its Users group, selects the first user state and
-waits for the detail pane to load it. On a store listed per node (Blob with
-``/`` names) it opens channels, agents and Users groups in tree order, as a
-user would, until a user state shows.
+``show_first_user_state`` connects a profile, finds its first user state
+(by seeks where the store has key pages, else from the listing as it
+arrives: never a private state or an ``auth/…`` key while a user exists),
+selects it and waits for the detail pane to load it, not for the listing.
+On a store listed per node (Blob with ``/`` names) it opens channels, agents
+and Users groups in tree order, as a user would, until a user state shows.
+``goto`` goes to a key or id instead, as Ctrl+L does.
 """
 
 from __future__ import annotations
@@ -14,19 +16,21 @@ import time
 from typing import Any
 
 from explorer.core.errors import StorageError
+from explorer.ui.models import roles
+from explorer.workspace.locate import first_user_key, locate
 from explorer.workspace.profiles import Profile
 from explorer.workspace.tree import LoadState, Node, NodeKind
 
 
 def first_user_state(root: Node) -> Node | None:
-    """The first user state (any channel, then agents), or any state at all."""
-    fallback: Node | None = None
-    for node in root.walk():
-        if node.kind is NodeKind.USER and node.key is not None:
-            return node
-        if fallback is None and node.is_state:
-            fallback = node
-    return fallback
+    """The first user state listed (any channel, then agents); never a private
+    state nor an other key."""
+    return next((n for n in root.walk() if n.kind is NodeKind.USER and n.key), None)
+
+
+def any_state(root: Node) -> Node | None:
+    """The first state of any kind: what a store without users shows."""
+    return next((n for n in root.walk() if n.is_state), None)
 
 
 _LAZY_LEVELS = (NodeKind.CHANNEL, NodeKind.AGENT, NodeKind.USERS)
@@ -54,35 +58,84 @@ async def _open_until_a_user(window: Any, root: Node, deadline: float) -> Node |
     return first_user_state(root)
 
 
-async def show_first_user_state(
-    window: Any, profile: Profile, secret: str | None, read_only: bool | None, wait_s: float = 30
-) -> Node:
-    conn = await window.manager.open(profile, secret, read_only)
-    deadline = time.monotonic() + wait_s
-    target: Node | None = None
+async def _seek_first_user(window: Any, conn: Any) -> Node | None:
+    """The first user state found by seeks (stores with key pages), placed in the tree."""
+    key = await first_user_key(conn.store)
+    if key is None:
+        return None
+    nodes = await locate(window.manager.tree, conn.node, key)
+    return next((n for n in nodes if n.key == key), None)
+
+
+async def _wait_listed_user(conn: Any, deadline: float) -> Node | None:
+    """A user state from the listing as it streams (stores without seeks)."""
     while time.monotonic() < deadline:
         target = first_user_state(conn.node)
-        done = conn.node.load_state in (LoadState.LOADED, LoadState.FAILED)
-        if target is not None and (done or conn.node.count >= 200):
-            break
-        if done and conn.node.prefix is not None:  # listed per node: open levels below
-            break
-        if conn.node.load_state is LoadState.FAILED:
-            break
+        if target is not None or conn.node.load_state in _SETTLED:
+            return target
         await asyncio.sleep(0.02)
-    if target is None and conn.node.prefix is not None:
-        target = await _open_until_a_user(window, conn.node, deadline)
-    if conn.node.load_state is LoadState.FAILED and target is None:
-        raise StorageError(f"could not list {profile.url()}: {conn.node.error}")
-    if target is None:
-        raise StorageError(f"{profile.url()} holds no state to show")
-    channel = (
-        next(n for n in target.path() if n.kind is NodeKind.CHANNEL)
-        if any(n.kind is NodeKind.CHANNEL for n in target.path())
-        else target
-    )
-    window.view.expand(window.model.index_of(channel))
-    window.select_node(target)
+    return None
+
+
+async def _go_to(window: Any, text: str, deadline: float) -> Node | None:
+    """Go to ``text`` as Ctrl+L does: the Go to box, then Enter."""
+    window.toolbar.goto_edit.setText(text)
+    handle = window.go_to()
+    if handle is None or handle.task is None:
+        return None
+    await asyncio.wait({handle.task}, timeout=max(deadline - time.monotonic(), 0))
+    if not handle.task.done() or handle.task.cancelled() or not handle.task.result():
+        return None
+    return selected_node(window)
+
+
+def selected_node(window: Any) -> Node | None:
+    """The node of the tree view's current row."""
+    index = window.view.currentIndex()
+    node = index.data(roles.NODE_ROLE) if index.isValid() else None
+    return node if isinstance(node, Node) else None
+
+
+async def show_first_user_state(
+    window: Any,
+    profile: Profile,
+    secret: str | None,
+    read_only: bool | None,
+    wait_s: float = 30,
+    *,
+    goto: str | None = None,
+) -> Node | None:
+    """Open ``profile`` and show its first user state (or what ``goto`` names).
+
+    Never waits for a whole listing: on a store with key pages the first user
+    is found by seeks; otherwise the listing is watched until a user state
+    arrives (levels of a store listed per node are opened as a user would).
+    """
+    conn = await window.manager.open(profile, secret, read_only)
+    deadline = time.monotonic() + wait_s
+    target: Node | None
+    if goto is not None:
+        target = await _go_to(window, goto, deadline)
+        if target is None:
+            raise StorageError(f"Go to: nothing named {goto!r} in {profile.url()}")
+    else:
+        target = await _seek_first_user(window, conn)
+        if target is None:
+            target = await _wait_listed_user(conn, deadline)
+        if target is None and conn.node.prefix is not None:
+            target = await _open_until_a_user(window, conn.node, deadline)
+        if target is None:
+            target = any_state(conn.node)
+        if conn.node.load_state is LoadState.FAILED and target is None:
+            raise StorageError(f"could not list {profile.url()}: {conn.node.error}")
+        if target is None:
+            raise StorageError(f"{profile.url()} holds no state to show")
+        channel = next((n for n in target.path() if n.kind is NodeKind.CHANNEL), target)
+        window.view.expand(window.model.index_of(channel))
+        window.select_node(target)
     await asyncio.sleep(0.05)
-    await window.runner.wait_idle(within=max(deadline - time.monotonic(), 1.0))
+    # the detail pane loads the state; a listing going on behind is not waited for
+    await window.runner.wait_idle(
+        within=max(deadline - time.monotonic(), 1.0), ignore=[conn.listing]
+    )
     return target

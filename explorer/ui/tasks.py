@@ -164,15 +164,23 @@ class TaskRunner(QObject):
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
 
-    async def wait_idle(self, within: float | None = None) -> bool:
+    async def wait_idle(
+        self, within: float | None = None, *, ignore: Iterable[TaskHandle | None] = ()
+    ) -> bool:
         """Wait until no task runs (tests, screenshots); False if ``within`` s passed first.
 
-        Dialog flows (``waits_for_user``) are not waited for: only the user ends them.
+        Dialog flows (``waits_for_user``) are not waited for: only the user ends them;
+        nor are the tasks of ``ignore`` (a store's listing going on behind a screenshot).
         """
         loop = asyncio.get_running_loop()
         deadline = None if within is None else loop.time() + within
+        skip = {id(h) for h in ignore if h is not None}
         while True:
-            tasks = {h.task for h in self.active if h.task is not None and not h.waits_for_user}
+            tasks = {
+                h.task
+                for h in self.active
+                if h.task is not None and not h.waits_for_user and id(h) not in skip
+            }
             if not tasks:
                 break
             left = None if deadline is None else deadline - loop.time()

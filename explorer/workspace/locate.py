@@ -23,6 +23,8 @@ from collections.abc import Iterable
 from urllib.parse import unquote, unquote_plus
 
 from explorer.state.keys import KEY_STYLES, conversation_key, parse_key, user_key
+from explorer.storage.abilities import Abilities
+from explorer.storage.base import Storage
 from explorer.workspace.tree import ConnectionNode, Node, NodeKind, StateTree, node_matches
 
 #: channels tried for a bare id when the tree knows none yet
@@ -122,3 +124,34 @@ async def locate(tree: StateTree, conn: ConnectionNode, text: str) -> list[Node]
     if exact:
         return exact
     return [n for n in conn.walk() if n.is_state and any(node_matches(n, r) for r in readings)]
+
+
+#: channels tried by ``first_user_key`` before it gives up (one seek each)
+_MAX_CHANNELS = 64
+#: above every key of a channel (``CHANNEL/`` + this sorts after ``CHANNEL/…``)
+_PAST = "/\U0010ffff"
+
+
+async def first_user_key(store: Storage) -> str | None:
+    """The first user state's key in key order, by seeks (``Capability.KEY_PAGES``).
+
+    One one-key page per channel: the first key above the previous channel
+    names the next channel, then ``CHANNEL/users/`` is asked for its first
+    key. Sign-in and proactive keys (``auth/…``) and private states are never
+    taken for a user. ``None``: the store cannot seek, or no channel (of the
+    first ``_MAX_CHANNELS``) holds a user.
+    """
+    pages = Abilities.of(store).key_pages
+    if pages is None:
+        return None
+    after: str | None = None
+    for _ in range(_MAX_CHANNELS):
+        page = await pages.list_page("", after=after, limit=1, keys_only=True)
+        if page.first is None:
+            return None
+        channel = page.first.split("/", 1)[0]
+        users = await pages.list_page(f"{channel}/users/", limit=1, keys_only=True)
+        if users.first is not None and parse_key(users.first).kind == "user":
+            return users.first
+        after = channel + _PAST
+    return None

@@ -28,18 +28,21 @@ Invariants:
   its top node), and only attached nodes get ``changed``.
 - A key is in the tree at most once per connection (``ConnectionNode.by_key``).
 - Counts: ``Node.count`` is the number of state items below the node (a leaf
-  counts itself), kept up to date as entries arrive.
+  counts itself), kept up to date as entries arrive. ``Node.store_count`` is
+  the store's own count under the node's prefix (``count_prefix``), set by a
+  background count; saves of new keys and deletes keep it up to date.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Protocol
 
 from explorer.core.items import Entry
 from explorer.state.keys import KeyInfo, parse_key
+from explorer.storage.paging import Count
 
 
 class LoadState(StrEnum):
@@ -81,6 +84,12 @@ class Node:
     load_state: LoadState = LoadState.LOADED
     error: str | None = None
     count: int = 0
+    #: the store's count of the items below (``Counting.count``), once known
+    store_count: Count | None = None
+    #: a count of the store was asked for (``store_count`` follows)
+    count_asked: bool = False
+    #: where the next page of this group starts (paged connections), ``None``: not paged
+    cursor: PageCursor | None = None
     children: list[Node] = field(default_factory=list)
     row: int = 0
     #: announced to listeners (its subtree is visible to them)
@@ -123,6 +132,21 @@ class Node:
 
 
 @dataclass(eq=False)
+class PageCursor:
+    """Where a paged group's next page starts: key prefixes read in turn, in key order.
+
+    ``spans``: ``(prefix, after)`` pairs still to read (``after``: the last key
+    read under that prefix, ``None``: from its start); the first is read next.
+    """
+
+    spans: list[tuple[str, str | None]] = field(default_factory=list)
+
+    @property
+    def done(self) -> bool:
+        return not self.spans
+
+
+@dataclass(eq=False)
 class ConnectionNode(Node):
     """A top-level node: one open store. ``store`` is opaque to the tree."""
 
@@ -133,6 +157,8 @@ class ConnectionNode(Node):
     #: total items listed so far / expected (``None`` while unknown)
     listed: int = 0
     by_key: dict[str, Node] = field(default_factory=dict, repr=False)
+    #: a window over a big store: groups load pages on demand (``tree_load.load_page``)
+    paged: bool = False
 
 
 #: group kinds kept in sorted order (users first, other keys last)
@@ -216,6 +242,8 @@ class StateTree:
         if node.children:
             self._remove_rows(node, 0, len(node.children) - 1)
         node.index.clear()
+        for below in node.walk():  # counted again when shown
+            below.store_count, below.count_asked = None, False
         self._adjust_count(node, -removed)
 
     def add_entries(self, conn: ConnectionNode, entries: Iterable[Entry]) -> list[Node]:
@@ -260,6 +288,7 @@ class StateTree:
             self.notify_changed(existing)
             return existing
         node = self._place(conn, entry)
+        self._adjust_store_count(node, 1)
         touched, self._touched = self._touched, {}
         for below in touched.values():
             self.notify_changed(below)
@@ -275,6 +304,7 @@ class StateTree:
         node = conn.by_key.pop(key, None)
         if node is None:
             return False
+        self._adjust_store_count(node, -1)
         self._adjust_count(node, -1)
         if node.children:  # a conversation with private states: keep the row
             node.key, node.entry = None, None
@@ -411,6 +441,15 @@ class StateTree:
             parent.children[row].row = row
         self._emit(lambda listener: listener.after_remove(parent, first, last))
 
+    def _adjust_store_count(self, node: Node, delta: int) -> None:
+        """A key was saved (+1) or deleted (-1): the known store counts above follow."""
+        current: Node | None = node.parent
+        while current is not None and current.kind is not NodeKind.ROOT:
+            known = current.store_count
+            if known is not None:
+                current.store_count = replace(known, value=max(known.value + delta, 0))
+            current = current.parent
+
     def _adjust_count(self, node: Node, delta: int) -> None:
         current: Node | None = node
         while current is not None and current.kind is not NodeKind.ROOT:
@@ -428,6 +467,25 @@ class StateTree:
             call(listener)
 
 
+def count_prefix(node: Node) -> str | None:
+    """The key prefix whose store count is ``node``'s (``None``: not one prefix).
+
+    The connection (every key), a channel (``CHANNEL/``) and a channel's Users
+    and Conversations groups; agents and Other keys have no single prefix.
+    """
+    if isinstance(node, ConnectionNode):
+        return ""
+    parent = node.parent
+    if node.kind is NodeKind.CHANNEL:
+        return node.label + "/"
+    if parent is not None and parent.kind is NodeKind.CHANNEL:
+        if node.kind is NodeKind.USERS:
+            return parent.label + "/users/"
+        if node.kind is NodeKind.CONVERSATIONS:
+            return parent.label + "/conversations/"
+    return None
+
+
 def node_matches(node: Node, needle: str) -> bool:
     """Whether ``node``'s id (label) or key contains ``needle``, ignoring case."""
     needle = needle.casefold()
@@ -442,7 +500,9 @@ __all__ = [
     "LoadState",
     "Node",
     "NodeKind",
+    "PageCursor",
     "StateTree",
     "TreeListener",
+    "count_prefix",
     "node_matches",
 ]

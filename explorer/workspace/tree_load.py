@@ -13,6 +13,13 @@
   the store already knows (``known_children(prefix)``, e.g. from the sample a
   Blob store takes on open) are shown before the listing answers.
 
+- A big store with ``Capability.KEY_PAGES`` opens *paged* (``should_page``):
+  ``discover_groups`` finds channels, agents and their Users / Conversations
+  groups by one-key seeks, and each group loads ``PAGE_KEYS`` keys at a time
+  in key order (``load_page``) as the view scrolls: memory follows what was
+  scrolled through, not the store.
+- ``count_node`` asks the store for the count under a node, in the background.
+
 Nothing here imports Qt; progress goes to a plain callback.
 """
 
@@ -21,12 +28,21 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Any, cast
 
 from explorer.core.items import Entry
 from explorer.storage.abilities import Abilities
-from explorer.storage.base import Storage
-from explorer.workspace.tree import ConnectionNode, LoadState, Node, NodeKind, StateTree
+from explorer.storage.base import Capability, Storage
+from explorer.storage.paging import Count, KeyPages, Positions
+from explorer.workspace.tree import (
+    ConnectionNode,
+    LoadState,
+    Node,
+    NodeKind,
+    PageCursor,
+    StateTree,
+    count_prefix,
+)
 
 #: (items listed so far, estimated total or None)
 ProgressCallback = Callable[[int, int | None], None]
@@ -138,6 +154,8 @@ async def expand_node(tree: StateTree, node: Node, progress: ProgressCallback | 
     conn = node.connection
     if conn is None or node.prefix is None:
         return 0
+    if conn.paged:
+        return await _expand_paged(tree, conn, node)
     store = conn.lister or conn.store
     hierarchy = Abilities.of(conn.store).hierarchy
     tree.set_load_state(node, LoadState.LOADING)
@@ -169,4 +187,203 @@ async def expand_node(tree: StateTree, node: Node, progress: ProgressCallback | 
         tree.set_load_state(node, LoadState.FAILED, str(exc))
         raise
     tree.set_load_state(node, LoadState.LOADED)
+    return listed
+
+
+async def _expand_paged(tree: StateTree, conn: ConnectionNode, node: Node) -> int:
+    tree.set_load_state(node, LoadState.LOADING)
+    try:
+        if node is conn:
+            listed = await discover_groups(tree, conn)
+        elif node.cursor is not None:
+            listed = await load_page(tree, node)
+        else:
+            listed = 0
+    except asyncio.CancelledError:
+        tree.set_load_state(node, LoadState.UNLOADED)
+        raise
+    except Exception as exc:
+        tree.set_load_state(node, LoadState.FAILED, str(exc))
+        raise
+    more = node.cursor is not None and not node.cursor.done
+    tree.set_load_state(node, LoadState.UNLOADED if more else LoadState.LOADED)
+    return listed
+
+
+async def count_node(tree: StateTree, node: Node) -> Count | None:
+    """Ask the store how many items lie under ``node`` (``Capability.COUNT``).
+
+    One index or server-side count (SQLite: exact; Blob: a lower bound past one
+    page; Cosmos DB: a ``COUNT`` query), never a listing. The result goes to
+    ``node.store_count`` and listeners hear ``changed``; ``None`` when the
+    store cannot count, ``node`` is not one prefix, or the store charges
+    request units (Cosmos DB) and ``node`` is not the connection. Cancel the task to stop it.
+    """
+    conn = node.connection
+    prefix = count_prefix(node)
+    node.count_asked = True
+    if conn is None or prefix is None:
+        return None
+    abilities = Abilities.of(conn.store)
+    counting = abilities.counting
+    if counting is None:
+        return None
+    if abilities.charges is not None and node is not conn:
+        return None  # a COUNT costs request units: the store's total only, not per group
+    count = await counting.count(prefix)
+    if node.count_asked:  # not cleared by a refresh meanwhile
+        node.store_count = count
+        tree.notify_changed(node)
+    return count
+
+
+# -- a window over a big store: groups load pages on demand -----------------------
+
+#: stores holding more keys than this open as a window (groups paged on demand)
+PAGED_THRESHOLD = 20_000
+#: stores without row numbers (Cosmos DB) open paged past this many keys
+PROBE_KEYS = 200
+#: keys per page a group loads when the view scrolls near its end
+PAGE_KEYS = 500
+#: first-level and second-level names found by seeks before the rest is paged flat
+MAX_SEGMENTS = 200
+#: above every key under a name (``NAME`` + this sorts after ``NAME/…``)
+_PAST = "/\U0010ffff"
+
+
+async def should_page(store: Storage, threshold: int = PAGED_THRESHOLD) -> bool:
+    """Whether ``store`` is big enough to open as a window (``Capability.KEY_PAGES``).
+
+    One cheap probe: a row number (``Positions``: more than ``threshold``
+    keys), else one page of ``PROBE_KEYS`` keys (more than that), never a
+    count or a listing of the store.
+    """
+    pages = Abilities.of(store).key_pages
+    if pages is None:
+        return False
+    if Capability.POSITIONS in store.capabilities:
+        probe = await cast(Positions, store).page_at("", threshold, limit=1)
+        return len(probe) > 0
+    # no row numbers (Cosmos DB): one small page, so connecting never reads the
+    # container's ids (request units); past it the store opens paged
+    page = await pages.list_page("", limit=min(threshold, PROBE_KEYS), keys_only=True)
+    return page.more
+
+
+async def _first_below(pages: KeyPages, prefix: str, after: str | None) -> str | None:
+    page = await pages.list_page(prefix, after=after, limit=1, keys_only=True)
+    return page.first
+
+
+def _paged_group(tree: StateTree, parent: Node, kind: NodeKind, prefix: str) -> Node:
+    ident, label = ("\0users", "Users") if kind is NodeKind.USERS else ("\0convs", "Conversations")
+    node = tree.ensure_group(parent, kind, ident, label)
+    node.cursor = PageCursor([(prefix, None)])
+    node.prefix = prefix
+    tree.set_load_state(node, LoadState.UNLOADED)
+    return node
+
+
+async def _discover_channel(
+    tree: StateTree, pages: KeyPages, channel: Node, base: str, other: PageCursor
+) -> None:
+    """Users, Conversations and agents under ``base`` (``CHANNEL/``), by seeks."""
+    after: str | None = None
+    for _ in range(MAX_SEGMENTS):
+        key = await _first_below(pages, base, after)
+        if key is None:
+            return
+        segment = key[len(base) :].split("/", 1)[0]
+        if segment == "users":
+            _paged_group(tree, channel, NodeKind.USERS, base + "users/")
+        elif segment == "conversations":
+            _paged_group(tree, channel, NodeKind.CONVERSATIONS, base + "conversations/")
+        elif "/" in key[len(base) :] and channel.kind is NodeKind.CHANNEL:
+            agent_base = f"{base}{segment}/"
+            found = False
+            for name, kind in (
+                ("users", NodeKind.USERS),
+                ("conversations", NodeKind.CONVERSATIONS),
+            ):
+                if await _first_below(pages, agent_base + name + "/", None) is not None:
+                    if not found:
+                        ident = "a:" + segment
+                        agent = tree.ensure_group(
+                            channel, NodeKind.AGENT, ident, f"agent {segment}"
+                        )
+                        found = True
+                    _paged_group(tree, agent, kind, f"{agent_base}{name}/")
+            if not found:
+                other.spans.append((agent_base, None))
+        else:
+            other.spans.append((key, None))  # a lone key: itself and keys it prefixes
+            after = key
+            continue
+        after = base + segment + _PAST
+    other.spans.append((base, after))  # more names than seeks: the rest, flat
+
+
+async def discover_groups(tree: StateTree, conn: ConnectionNode) -> int:
+    """The top of a paged connection: channels, agents and their groups, by seeks.
+
+    One one-key page per name (``MAX_SEGMENTS`` per level at most); no group's
+    items are read. Sign-in, proactive and other keys go to a paged "Other keys"
+    group. Returns the number of groups made.
+    """
+    pages = Abilities.of(conn.store).key_pages
+    assert pages is not None
+    other = PageCursor()
+    after: str | None = None
+    made = 0
+    for _ in range(MAX_SEGMENTS):
+        key = await _first_below(pages, "", after)
+        if key is None:
+            break
+        name, slash, _rest = key.partition("/")
+        if slash and name not in _NOT_CHANNELS and ":_" not in name:
+            channel = tree.ensure_group(conn, NodeKind.CHANNEL, "c:" + name, name)
+            await _discover_channel(tree, pages, channel, name + "/", other)
+            made += 1
+            after = name + _PAST
+        elif slash:
+            other.spans.append((name + "/", None))
+            after = name + _PAST
+        else:
+            other.spans.append((key, None))
+            after = key
+        await asyncio.sleep(0)
+    else:
+        other.spans.append(("", after))  # more names than seeks: the rest, flat
+    if other.spans:
+        group = tree.ensure_group(conn, NodeKind.OTHER_GROUP, "\0other", "Other keys")
+        group.cursor, group.prefix = other, ""
+        tree.set_load_state(group, LoadState.UNLOADED)
+    return made
+
+
+async def load_page(tree: StateTree, node: Node, limit: int = PAGE_KEYS) -> int:
+    """The next page of a paged group, in key order; placed in the tree.
+
+    Keys already shown (a Go to reached them first) are not shown twice. The
+    group stays ``UNLOADED`` while the store holds more (the view asks again
+    when it scrolls near the end), else ``LOADED``.
+    """
+    conn, cursor = node.connection, node.cursor
+    assert conn is not None
+    assert cursor is not None
+    pages = Abilities.of(conn.store).key_pages
+    assert pages is not None
+    listed = 0
+    while cursor.spans and listed < limit:
+        prefix, after = cursor.spans[0]
+        page = await pages.list_page(prefix, after=after, limit=limit - listed)
+        if not node.attached:  # refreshed or closed meanwhile: the page is not wanted
+            return listed
+        if page.entries:
+            tree.add_entries(conn, page.entries)
+            listed += len(page)
+        if page.more and page.last is not None:
+            cursor.spans[0] = (prefix, page.last)
+        else:
+            cursor.spans.pop(0)
     return listed

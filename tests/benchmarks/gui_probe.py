@@ -94,7 +94,8 @@ async def measure(url: str, options: argparse.Namespace, data: Path) -> dict[str
             if node is None:
                 break
             window.view.expand(window.model.index_of(node))
-            await _poll(lambda node=node: node.load_state in done)
+            # a paged group (a window over a big store) is shown once its first page is
+            await _poll(lambda node=node: node.load_state in done or _first_page_in(node))
     finished = time.perf_counter()
     await asyncio.sleep(3 * HEARTBEAT_MS / 1000)
     heartbeat.stop()
@@ -118,6 +119,12 @@ async def measure(url: str, options: argparse.Namespace, data: Path) -> dict[str
     await window.manager.close_all()
     window.close()
     return result
+
+
+def _first_page_in(node: Any) -> bool:
+    from explorer.workspace.tree import LoadState
+
+    return node.cursor is not None and bool(node.children) and node.load_state is LoadState.UNLOADED
 
 
 async def _poll(condition: Any, interval: float = 0.002, within: float = 600) -> None:

@@ -140,9 +140,7 @@ async def support_place(
         def memory_opener(read_only: bool) -> Storage:
             if not read_only:
                 return shared
-            view = MemoryStorage(read_only=True)
-            view._items = shared._items
-            return view
+            return shared.view(read_only=True)
 
         yield Place(kind, memory_opener, "memory:")
     elif kind == "sqlite":

@@ -6,6 +6,7 @@ the user data dir pointed at a temporary folder.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -63,6 +64,74 @@ async def test_gui_opens_a_saved_connection_by_name(tmp_path: Path) -> None:
     assert "'sqllite:state.db' is not a store the explorer opens" in typo.stderr
 
 
+def report_of(result: subprocess.CompletedProcess[str]) -> dict[str, object]:
+    """The one JSON line ``--screenshot`` prints on stdout."""
+    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    assert len(lines) == 1, result.stdout
+    report = json.loads(lines[0])
+    assert set(report) == {"screenshot", "selected", "rows", "rss_mb"}
+    return report
+
+
+# keys sorted so that a private state and a sign-in key come before any user
+_MIXED = [
+    "auth/token-1",
+    "msteams/conversations/c1",
+    "msteams/conversations/c1/users/u9",
+    "msteams/users/u1",
+    "webchat/users/u2",
+]
+
+
+async def test_screenshot_selects_the_first_user_state_not_a_private_or_other_key(
+    tmp_path: Path,
+) -> None:
+    url = await make_store(tmp_path / "state.db", _MIXED)
+    png = tmp_path / "shot.png"
+    result = run(tmp_path, "gui", url, "--screenshot", str(png))
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = report_of(result)
+    assert report["screenshot"] == str(png)
+    assert report["selected"] == "msteams/users/u1"
+    assert isinstance(report["rows"], int)
+    assert report["rows"] >= 3
+    assert isinstance(report["rss_mb"], float)
+    assert report["rss_mb"] > 10
+
+
+async def test_goto_screenshot_shows_the_key_as_ctrl_l_does(tmp_path: Path) -> None:
+    url = await make_store(tmp_path / "state.db", _MIXED)
+    png = tmp_path / "goto.png"
+    key = "msteams/conversations/c1/users/u9"
+    result = run(tmp_path, "gui", url, "--goto", key, "--screenshot", str(png))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert report_of(result)["selected"] == key
+    assert png.stat().st_size > 10_000
+    # an id, as pasted into the Go to box
+    result = run(tmp_path, "gui", url, "--goto", "u2", "--screenshot", str(png))
+    assert report_of(result)["selected"] == "webchat/users/u2"
+    missing = run(tmp_path, "gui", url, "--goto", "nobody-here", "--screenshot", str(png))
+    assert missing.returncode == 1
+    assert "nothing named 'nobody-here'" in missing.stderr
+    assert report_of(missing)["selected"] is None
+
+
+def test_screenshot_of_a_big_store_does_not_wait_for_its_listing(tmp_path: Path) -> None:
+    from tests.support.bigstore import sqlite_store
+
+    path = sqlite_store(200_000)
+    png = tmp_path / "big.png"
+    result = run(tmp_path, "gui", f"sqlite:{path}", "--screenshot", str(png))
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = report_of(result)
+    selected = report["selected"]
+    assert isinstance(selected, str)
+    assert "/users/" in selected
+    assert "/conversations/" not in selected
+    assert isinstance(report["rows"], int)
+    assert report["rows"] < 200_000
+
+
 def test_screenshot_of_a_missing_store_fails_with_a_message(tmp_path: Path) -> None:
     (tmp_path / "folder").mkdir()
     png = tmp_path / "shot.png"
@@ -94,7 +163,8 @@ async def test_screenshot_of_a_blob_container_opens_a_user_below_its_channel(
     container = unique_container("shot")
     async with ContainerClient.from_connection_string(azurite.connection_string, container) as c:
         await c.create_container()
-        for key in ("webchat/users/u1", "webchat/conversations/c1", "slack/users/u2"):
+        keys = ("auth/t1", "webchat/users/u1", "webchat/conversations/c1", "slack/users/u2")
+        for key in keys:
             await c.upload_blob(key, b'{"UserProfile": {"name": "Ada"}}')
     png = tmp_path / "blob.png"
     result = run(
@@ -108,6 +178,20 @@ async def test_screenshot_of_a_blob_container_opens_a_user_below_its_channel(
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert png.stat().st_size > 10_000
+    assert report_of(result)["selected"] == "slack/users/u2"
+    goto = run(
+        tmp_path,
+        "gui",
+        f"blob://{container}",
+        "--connection-string",
+        azurite.connection_string,
+        "--goto",
+        "webchat/conversations/c1",
+        "--screenshot",
+        str(png),
+    )
+    assert goto.returncode == 0, goto.stderr[-2000:]
+    assert report_of(goto)["selected"] == "webchat/conversations/c1"
 
 
 def test_no_display_is_one_clear_line_not_a_qt_abort(tmp_path: Path) -> None:

@@ -224,3 +224,65 @@ def test_paged_model_stays_consistent_under_random_changes(
     qInstallMessageHandler(previous)
     del tester
     assert failures == []
+
+
+def test_counts_are_compact_with_the_exact_count_in_the_tooltip(qapp: Any) -> None:
+    from explorer.storage.paging import Count
+    from explorer.ui.models.state_tree_model import compact_count, describe_count
+
+    assert [compact_count(v) for v in (7, 999, 12_400, 1_000_000, 2_500_000_000)] == [
+        "7", "999", "12.4k", "1.0M", "2.5G",
+    ]  # fmt: skip
+    assert describe_count(Count(1_000_000)) == "1.0M"
+    assert describe_count(Count(5_000, exact=False, at_least=True)) == "5,000+"
+    assert describe_count(Count(1_234_567, exact=False)) == "≈ 1.2M"
+    tree = StateTree()
+    asked: list[Node] = []
+    model = StateTreeModel(tree, on_count=asked.append)
+    conn = tree.add_connection("local", None)
+    tree.add_entries(conn, [Entry(key=k) for k in KEYS])
+    root = model.index(0, 1)
+    # the connection shows the store's count or nothing: never the number listed so far
+    assert model.data(root) == ""
+    qapp.processEvents()  # the count is asked for on the next loop turn, once
+    assert conn in asked
+    model.data(root)
+    qapp.processEvents()
+    assert asked.count(conn) == 1
+    conn.store_count = Count(1_234_567)
+    tree.notify_changed(conn)
+    assert model.data(root) == "1.2M"
+    assert "1,234,567 items in the store" in model.data(root, Qt.ItemDataRole.ToolTipRole)
+    conn.store_count = Count(1_200_000, exact=False)
+    assert model.data(root) == "≈ 1.2M"
+    assert "(an estimate)" in model.data(root, Qt.ItemDataRole.ToolTipRole)
+    # saves and deletes keep a known count up to date; a refresh asks again
+    conn.store_count = Count(10)
+    tree.put_entry(conn, Entry(key="webchat/users/new"))
+    assert conn.store_count == Count(11)
+    tree.remove_key(conn, "webchat/users/u1")
+    assert conn.store_count == Count(10)
+    tree.clear_children(conn)
+    assert conn.store_count is None
+    assert not conn.count_asked
+
+
+async def test_counts_come_from_the_store_in_the_background(tmp_path: Any) -> None:
+    from explorer.storage.sqlite import SqliteStorage
+    from explorer.workspace.tree_load import count_node
+    from tests.ui.window_support import make_store
+
+    keys = [f"msteams/users/u{i}" for i in range(1500)] + ["msteams/conversations/c1"]
+    url = await make_store(tmp_path / "s.db", keys)
+    async with SqliteStorage(url[len("sqlite:") :]) as store:
+        tree = StateTree()
+        conn = tree.add_connection("local", store)
+        tree.add_entries(conn, [Entry(key=k) for k in keys[:3]])
+        channel = conn.children[0]
+        users = channel.children[0]
+        assert (await count_node(tree, conn)).value == 1501  # type: ignore[union-attr]
+        assert (await count_node(tree, channel)).value == 1501  # type: ignore[union-attr]
+        assert (await count_node(tree, users)).value == 1500  # type: ignore[union-attr]
+        assert users.store_count is not None
+        assert users.store_count.exact
+        assert users.count == 3  # what is listed is another number

@@ -81,6 +81,7 @@ async def test_sqlite_one_pass_scan_agrees_with_listing_and_reads(tmp_path: Any)
         generic = MemoryStorage()  # the generic path, on the very same stored items
         for item in (await sqlite.read_raw(list(KNOWN))).values():
             generic._items[item.key] = item
+            generic._index.add(item.key)  # its key index, as write_raw keeps it
         listed = (await collect_stats(generic, now=now)).as_json()
     assert _comparable(one_pass) == _comparable(listed)
     assert one_pass["modified_histogram"][2]["label"] == "1-7 days"

@@ -36,8 +36,16 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QFont, QPalette
 from PySide6.QtWidgets import QApplication, QStyle
 
+from explorer.storage.paging import Count
 from explorer.ui.models import roles
-from explorer.workspace.tree import ConnectionNode, LoadState, Node, NodeKind, StateTree
+from explorer.workspace.tree import (
+    ConnectionNode,
+    LoadState,
+    Node,
+    NodeKind,
+    StateTree,
+    count_prefix,
+)
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Name", "Items", "Size", "Modified")
@@ -88,6 +96,47 @@ def _size_text(size: int) -> str:
     return f"{size} B"
 
 
+def _pages_more(node: Node) -> bool:
+    """A paged group whose next page is still in the store (not being read)."""
+    return node.cursor is not None and node.load_state is LoadState.UNLOADED
+
+
+def _ahead_of_pages(node: Node) -> bool:
+    """A row a Go to placed in a paged group beyond the pages read so far."""
+    up = node.parent
+    cursor = up.cursor if up is not None else None
+    if cursor is None or not cursor.spans or node.key is None:
+        return False
+    after = cursor.spans[0][1]
+    return after is None or node.key > after
+
+
+def _paged_rows(node: Node) -> int:
+    """Rows of a paged group that came from its pages (the rest a Go to placed ahead)."""
+    rows = len(node.children)
+    while rows > 0 and _ahead_of_pages(node.children[rows - 1]):
+        rows -= 1
+    return rows
+
+
+def compact_count(value: int) -> str:
+    """``999``, ``12.4k``, ``1.0M``, ``2.5G``: fits the Items column; the tooltip is exact."""
+    for size, unit in ((1_000_000_000, "G"), (1_000_000, "M"), (1_000, "k")):
+        if value >= size:
+            return f"{value / size:.1f}{unit}"
+    return str(value)
+
+
+def describe_count(count: Count) -> str:
+    """A store count for the Items column: exact ``1.0M``, a lower bound ``5,000+``,
+    an estimate ``≈ 1.2M``."""
+    if count.exact:
+        return compact_count(count.value)
+    if count.at_least:
+        return f"{count.value:,}+" if count.value < 100_000 else f"{compact_count(count.value)}+"
+    return f"≈ {compact_count(count.value)}"
+
+
 def _kind_label(node: Node) -> str:
     return {
         NodeKind.USER: "user state",
@@ -106,6 +155,7 @@ class StateTreeModel(QAbstractItemModel):
         *,
         is_dirty: Callable[[str], bool] | None = None,
         on_fetch: Callable[[Node], None] | None = None,
+        on_count: Callable[[Node], object] | None = None,
         page_rows: int = PAGE_ROWS,
         parent: QObject | None = None,
     ) -> None:
@@ -113,6 +163,7 @@ class StateTreeModel(QAbstractItemModel):
         self.tree = tree
         self._is_dirty = is_dirty or (lambda _key: False)
         self._on_fetch = on_fetch
+        self._on_count = on_count
         self._dirty: set[str] = set()
         self._watched: frozenset[str] = frozenset()
         self.page_rows = page_rows
@@ -124,6 +175,8 @@ class StateTreeModel(QAbstractItemModel):
         self._paging_in: set[Node] = set()
         #: per parent, the lowest child row the view has drawn
         self._painted: dict[Node, int] = {}
+        #: paged groups whose next page waits for the user to scroll (after a Go to)
+        self._held: set[Node] = set()
         tree.subscribe(self)
 
     # -- paging -----------------------------------------------------------------
@@ -155,8 +208,28 @@ class StateTreeModel(QAbstractItemModel):
 
     def _next_page(self, node: Node) -> None:
         self._paging_in.discard(node)
-        if node.attached:
+        if not node.attached:
+            return
+        if self.shown(node) < len(node.children):
             self._show_more(node, self.shown(node) + self.page_rows)
+        elif _pages_more(node) and self._on_fetch is not None:
+            node.load_state = LoadState.LOADING  # the loader announces the change
+            self._on_fetch(node)  # the store's next page, in key order
+
+    def hold_pages(self, node: Node) -> None:
+        """Read no next page of the paged groups above ``node`` until ``release_pages``.
+
+        A Go to scrolls its row into view next to the last rows read; that is
+        not the user reaching the end of the group.
+        """
+        self._held.update(n for n in node.path() if n.cursor is not None)
+
+    def release_pages(self) -> None:
+        """The user scrolls or moves: paged groups read on as the view asks."""
+        held, self._held = self._held, set()
+        for node in held:
+            if node.attached and self._near_end(node):
+                self._schedule_page(node)
 
     def reveal(self, node: Node) -> None:
         """Page in every row down to ``node`` (before selecting it)."""
@@ -270,17 +343,24 @@ class StateTreeModel(QAbstractItemModel):
             return False
         node = self.node(parent)
         shown = self.shown(node)
-        if shown < len(node.children):
+        if shown < len(node.children) or (node.children and _pages_more(node)):
             # QTreeView asks on every relayout of an expanded parent; a page is
             # only worth adding once the rows near the end have been shown
             return self._near_end(node)
         return node.prefix is not None and node.load_state is LoadState.UNLOADED
 
     def _near_end(self, node: Node) -> bool:
-        """Rows are hidden below ``node``'s page and the view has drawn near its end."""
+        """Rows are hidden below ``node``'s page (or its next page is in the store)
+        and the view has drawn near its end."""
         shown = self.shown(node)
         near = min(NEAR_END_ROWS, self.page_rows // 4)
-        return shown < len(node.children) and self._painted.get(node, -1) >= shown - 1 - near
+        if shown < len(node.children):
+            return self._painted.get(node, -1) >= shown - 1 - near
+        if not _pages_more(node) or node in self._held:
+            return False
+        # rows a Go to placed ahead of the pages do not count: only the paged end
+        end = min(shown, _paged_rows(node))
+        return self._painted.get(node, -1) >= end - 1 - near
 
     def _schedule_page(self, node: Node) -> None:
         # next loop turn: never change rows from inside data() or a view's handler
@@ -326,12 +406,17 @@ class StateTreeModel(QAbstractItemModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
                 up = node.parent
-                if up is not None and node.row > self._painted.get(up, -1):
+                if (
+                    up is not None
+                    and node.row > self._painted.get(up, -1)
+                    and not _ahead_of_pages(node)
+                ):
                     self._painted[up] = node.row  # how far down the view has drawn
                     if self._near_end(up):
                         self._schedule_page(up)
                 return self._label(node)
             if column == 1:
+                self._want_count(node)
                 return self._count_text(node)
             return self._entry_text(node, column)
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -378,16 +463,28 @@ class StateTreeModel(QAbstractItemModel):
             text += "  (listing stopped: Refresh lists again)" if stopped else "  (failed)"
         return text
 
+    def _want_count(self, node: Node) -> None:
+        """Ask (once, next loop turn) for the store's count of a row being drawn."""
+        if self._on_count is None or node.count_asked or count_prefix(node) is None:
+            return
+        node.count_asked = True
+        on_count = self._on_count
+        QTimer.singleShot(0, self, lambda: on_count(node) if node.attached else None)
+
     def _count_text(self, node: Node) -> str:
+        if node.store_count is not None:
+            return describe_count(node.store_count)
+        if node.kind is NodeKind.CONNECTION:
+            return ""  # the store's count, or nothing: never the number listed so far
         if node.kind in (NodeKind.USER, NodeKind.PRIVATE, NodeKind.OTHER) or node.count == 0:
             return ""
         if node.kind is NodeKind.CONVERSATION:  # its private states, not itself
-            return f"{len(node.children):,}" if node.children else ""
+            return compact_count(len(node.children)) if node.children else ""
+        text = compact_count(node.count)
         conn = node.connection
         if conn is not None and conn.prefix is None:  # listed by a full scan
-            done = conn.load_state is LoadState.LOADED
-            return f"{node.count:,}" if done else f"{node.count:,}…"
-        return f"{node.count:,}" if node.load_state is LoadState.LOADED else f"{node.count:,}+"
+            return text if conn.load_state is LoadState.LOADED else f"{text}…"
+        return text if node.load_state is LoadState.LOADED else f"{text}+"
 
     @staticmethod
     def _entry_text(node: Node, column: int) -> str:
@@ -414,8 +511,17 @@ class StateTreeModel(QAbstractItemModel):
                     lines.append(f"{entry.size:,} bytes")
                 if entry.last_modified is not None:
                     lines.append(f"modified {entry.last_modified:%Y-%m-%d %H:%M:%S}")
-        elif node.kind is not NodeKind.CONNECTION:
-            lines.append(f"{node.count:,} state items below")
+        else:
+            known = node.store_count
+            if known is not None:
+                if known.exact:
+                    lines.append(f"{known.value:,} items in the store")
+                elif known.at_least:
+                    lines.append(f"at least {known.value:,} items in the store")
+                else:
+                    lines.append(f"about {known.value:,} items in the store (an estimate)")
+            if node.kind is not NodeKind.CONNECTION or node.count:
+                lines.append(f"{node.count:,} state items listed below")
         if node.key is not None and node.key in self._watched:
             lines.append("watched: its changes appear in the Watch panel")
         if node.error:
@@ -458,6 +564,9 @@ class StateTreeModel(QAbstractItemModel):
             self._limit[parent] = new_limit
         if forward:
             self.endInsertRows()
+        if parent.cursor is not None and self._near_end(parent):
+            # a store page arrived below rows already drawn: show it (next turn)
+            self._schedule_page(parent)
 
     def before_remove(self, parent: Node, first: int, last: int) -> None:
         visible = parent is self.tree.root or self.is_shown(parent)
@@ -481,6 +590,7 @@ class StateTreeModel(QAbstractItemModel):
             del self._limit[node]
         for node in [n for n in self._painted if not n.attached]:
             del self._painted[node]
+        self._held = {n for n in self._held if n.attached}
         if new_limit is None:
             self._limit.pop(parent, None)
         else:

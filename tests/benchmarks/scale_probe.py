@@ -1,0 +1,144 @@
+"""Measure the window over a big store: first rows, Go to, peak memory while browsing.
+
+Run in its own process (a qasync loop; the peak RSS is this process's)::
+
+    python -m tests.benchmarks.scale_probe STORE_URL [--gotos N] [--seed S]
+
+Browsing as issue 13 defines it: connect, expand the largest Users group
+(the ``msteams`` channel's in a ``tests.support.bigstore`` store), scroll to
+its end a few times, then Go to ``N`` keys picked at random by seeks (picked
+before the clock runs), each typed into the Go to box as Ctrl+L does.
+
+Prints one JSON object: ``first_rows_s`` (connect → the first rows under the
+connection inserted), ``paged`` (the store opened as a window), ``goto_s``
+(each Go to: Enter → the key selected), ``rows`` (tree nodes at the end),
+``rss_mb`` (peak resident memory of the process).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+async def _poll(condition: Any, interval: float = 0.002, within: float = 300) -> None:
+    for _ in range(int(within / interval)):
+        if condition():
+            return
+        await asyncio.sleep(interval)
+    raise TimeoutError("the window did not get there in time")
+
+
+async def _pick_keys(store: Any, groups: list[str], count: int, seed: int) -> list[str]:
+    """``count`` keys at random places of ``groups`` (one seek each)."""
+    from explorer.storage.abilities import Abilities
+
+    pages = Abilities.of(store).key_pages
+    assert pages is not None
+    rng = random.Random(seed)
+    keys: list[str] = []
+    while len(keys) < count:
+        prefix = rng.choice(groups)
+        after = prefix + "".join(rng.choice("0123456789:_abcdef") for _ in range(6))
+        page = await pages.list_page(prefix, after=after, limit=1, keys_only=True)
+        if page.first is not None:
+            keys.append(page.first)
+    return keys
+
+
+async def measure(url: str, options: argparse.Namespace, data: Path) -> dict[str, Any]:
+    from PySide6.QtCore import QModelIndex
+
+    from explorer.app import build_window, peak_rss_mb
+    from explorer.workspace.connections import Connector, warm_backends
+    from explorer.workspace.environment import DataPaths, Environment
+    from explorer.workspace.tree import LoadState, NodeKind
+
+    connector = Connector(DataPaths(data), Environment.from_os())
+    window = build_window(None, connector=connector)
+    window.resize(1200, 760)
+    window.show()
+    await asyncio.to_thread(warm_backends)
+    await asyncio.sleep(0.2)
+    first_rows: list[float] = []
+
+    def inserted(parent: QModelIndex, _first: int, _last: int) -> None:
+        if parent.isValid() and not first_rows:
+            first_rows.append(time.perf_counter())
+
+    window.model.rowsInserted.connect(inserted)
+    profile = connector.resolve(url).profile
+    started = time.perf_counter()
+    window.connect_profile(profile, None, True)
+    await _poll(lambda: window.manager.connections)
+    conn = window.manager.connections[0]
+    await _poll(lambda: bool(first_rows))
+    first_rows_s = first_rows[0] - started
+    await _poll(lambda: conn.node.load_state in (LoadState.LOADED, LoadState.FAILED))
+    # the largest Users group: the msteams channel's in a bigstore store
+    groups = [n for n in conn.node.walk() if n.kind is NodeKind.USERS]
+    users = next((g for g in groups if g.parent and g.parent.label == "msteams"), groups[0])
+    window.view.expand(window.model.index_of(users.parent))
+    window.view.expand(window.model.index_of(users))
+    await _poll(lambda: bool(users.children))
+    for _ in range(5):  # scroll down a few screens
+        window.view.scrollToBottom()
+        await asyncio.sleep(0.05)
+    prefixes = [g.prefix for g in conn.node.walk() if g.cursor is not None and g.prefix]
+    picked = await _pick_keys(conn.store, prefixes or [""], options.gotos, options.seed)
+    times: list[float] = []
+    for key in picked:
+        window.toolbar.goto_edit.setText(key)
+        began = time.perf_counter()
+        handle = window.go_to()
+        if handle is not None and handle.task is not None:
+            await handle.task
+        current = window.current_node()
+        if current is None or current.key != key:
+            raise RuntimeError(f"Go to {key!r} selected {current and current.key!r}")
+        times.append(time.perf_counter() - began)
+    result = {
+        "first_rows_s": round(first_rows_s, 4),
+        "paged": conn.node.paged,
+        "goto_s": [round(t, 4) for t in times],
+        "rows": sum(1 for _ in window.manager.tree.root.walk()) - 1,
+        "rss_mb": peak_rss_mb(),
+    }
+    window.runner.cancel_all()
+    await window.runner.aclose()
+    await window.manager.close_all()
+    window.close()
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("url")
+    parser.add_argument("--gotos", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=13)
+    options = parser.parse_args(argv)
+
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication([sys.argv[0]])
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    with tempfile.TemporaryDirectory() as data, loop:
+        result = loop.run_until_complete(measure(options.url, options, Path(data)))
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
