@@ -84,9 +84,7 @@ class WindowInsights(QObject):
         self.dialog: InsightsDialog | None = None
         self.controller.changed.connect(self._sync)
         self.controller.version_seen.connect(self._version_seen)
-        item_changed = getattr(window.detail, "item_changed", None)
-        if item_changed is not None:
-            item_changed.connect(self._item_changed)
+        window.detail.item_changed.connect(self._item_changed)
         window.manager.changed.connect(self._connections_changed)
 
     # -- watch -------------------------------------------------------------------
@@ -97,8 +95,8 @@ class WindowInsights(QObject):
         if not on:
             self.controller.stop()
             return
-        detail: Any = self.window.detail
-        store, key = getattr(detail, "store", None), getattr(detail, "key", None)
+        detail = self.window.detail
+        store, key = detail.store, detail.key
         if store is None or key is None:
             self.window.status.show_error("Watch: select a state first")
             self.watch_action.setChecked(False)
