@@ -85,7 +85,7 @@ async def cmd_copy(ctx: Context, args: Any) -> int:
         )
         target = source
         if args.to is not None:
-            target = await stack.enter_async_context(ctx.open(args.to))
+            target = await stack.enter_async_context(ctx.open(args.to, create=True))
         if target.read_only:
             raise ReadOnlyError("copy into", args.to_key)
         plan = await plan_copy(

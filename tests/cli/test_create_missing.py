@@ -52,3 +52,19 @@ def test_cosmos_demo_creates_database_and_container(cli: Run, cosmos_emulator: E
     assert "created the Cosmos DB database" in demo.err
     assert "container 'state' (partition key /id)" in demo.err
     assert cli("ls", url, *opts).out.count("\n") > 0
+
+
+def test_copy_to_another_store_creates_its_missing_container(cli: Run, azurite: Azurite) -> None:
+    opts = ("--connection-string", azurite.connection_string)
+    source, target = unique_container(), unique_container()
+    assert cli("set", f"blob://{source}", "msteams/users/u1", "-", *opts,
+               stdin=b'{"a": 1}').code == 7  # fmt: skip
+    assert cli("demo", f"blob://{source}", *SMALL, *opts).code == 0
+    assert (
+        cli("set", f"blob://{source}", "msteams/users/u1", "-", *opts, stdin=b'{"a": 1}').code == 0
+    )
+    copied = cli("copy", f"blob://{source}", "msteams/users/u1", "msteams/users/u2",
+                 "--to", f"blob://{target}", *opts)  # fmt: skip
+    assert copied.code == 0, copied.err
+    assert f"created the blob container {target!r}" in copied.err
+    assert cli("get", f"blob://{target}", "msteams/users/u2", *opts).code == 0
