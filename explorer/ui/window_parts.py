@@ -7,6 +7,7 @@ window: each part is given what it needs (callbacks, actions).
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -60,6 +61,8 @@ class EnvironmentBand(QLabel):
         text = f"<b>{self.mode_text(conn)}</b> — {conn.profile.name} · {conn.profile.kind_label}"
         if conn.writes_unlocked:
             text = f"⚠ {text} · changes you save are written to this store"
+        elif conn.read_only and conn.store.read_only_reason:
+            text = f"{text} · read-only because {html.escape(conn.store.read_only_reason)}"
         self.setText(text)
         self.setStyleSheet(f"#environmentBand {{ background: {background}; color: {foreground}; }}")
         self.setVisible(True)

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from azure.storage.blob.aio import ContainerClient
@@ -227,3 +228,19 @@ def test_a_missing_qt_platform_library_is_named_with_its_package() -> None:
         assert PACKAGES.get(name, name) in problem
     assert display_problem({"DISPLAY": ":99", "QT_QPA_PLATFORM": "offscreen"}, "linux") is None
     assert display_problem({}, "darwin") is None
+
+
+def test_the_band_says_why_a_store_is_read_only(qtbot: Any) -> None:
+    from explorer.storage import MemoryStorage
+    from explorer.ui.connections import Connection
+    from explorer.ui.window_parts import EnvironmentBand
+    from explorer.workspace.tree import StateTree
+
+    store = MemoryStorage(read_only=True)
+    store.read_only_reason = "its SAS grants only 'rl' (no 'w', write)"
+    node = StateTree().add_connection("c", store, environment="dev")
+    band = EnvironmentBand()
+    qtbot.addWidget(band)
+    band.show_connection(Connection(Profile("c", "memory"), None, store, node))
+    assert "DEV · read-only" in band.text()
+    assert "read-only because its SAS grants only &#x27;rl&#x27; (no &#x27;w&#x27;" in band.text()
