@@ -52,7 +52,7 @@ EXPAND_RESULTS = 300
 
 #: what the status adds on a big store, where the filter matches prefixes only
 _STARTS_WITH = (
-    " (on a big store: ids and keys that start with {text!r}, case-sensitive;"
+    " (a big store is asked for ids and keys that start with {text!r}, case-sensitive;"
     " to find it anywhere, tick 'in values' and press Enter: a full scan)"
 )
 
@@ -233,12 +233,14 @@ class TreeFilter(QObject):
             capped += matches.capped
             if found <= EXPAND_RESULTS:
                 self.window.view.expandAll()
-        message = _summary(text, found, more) + _STARTS_WITH.format(text=text)
-        if capped:
+        message = _summary(text, found, more)
+        if capped:  # what was cut short first: the status bar shows the start of a line
+            others = len(capped) - 1
             message += f"; more ids start with {capped[0]!r}" + (
-                f" and {len(capped) - 1} other prefixes" if len(capped) > 1 else ""
+                f" and {others} other prefix{'es' if others > 1 else ''}" if others else ""
             )
-            message += " — type more of the id to narrow it"
+            message += ": type more of the id"
+        message += _STARTS_WITH.format(text=text)
         self.window.status.showMessage(message, 15000)
 
     def search_values(self, text: str) -> None:

@@ -45,10 +45,6 @@ async def _runs(ctx: Context) -> dict[str, Any]:
     return result
 
 
-def _spread(values: list[float]) -> dict[str, float]:
-    return {"min": round(min(values), 4), "max": round(max(values), 4)}
-
-
 @benchmark("scale_sqlite_first_rows_s")
 async def scale_first_rows(ctx: Context) -> Result:
     runs = await _runs(ctx)
@@ -56,7 +52,8 @@ async def scale_first_rows(ctx: Context) -> Result:
     return Result(
         round(median(values), 3),
         f"s (connect to first rows, {runs['count']:,}-key SQLite; target <= 0.3)",
-        {"spread": _spread(values), "paged": runs["first"][0]["paged"]},
+        {"paged": runs["first"][0]["paged"]},
+        runs=values,
     )
 
 
@@ -67,7 +64,7 @@ async def scale_goto(ctx: Context) -> Result:
     return Result(
         round(median(values), 3),
         f"s (median of {len(values)} Go to in {runs['count']:,} keys; target <= 0.2)",
-        {"spread": _spread(values)},
+        runs=values,
     )
 
 
@@ -79,7 +76,7 @@ async def scale_filter_id(ctx: Context) -> Result:
         round(median(values), 3),
         f"s (median of {len(values)} ids pasted in the Filter box, {runs['count']:,} keys; "
         "target <= 0.2)",
-        {"spread": _spread(values)},
+        runs=values,
     )
 
 
@@ -91,4 +88,5 @@ async def scale_rss_growth(ctx: Context) -> Result:
         round(big - small, 1),
         f"MB (peak RSS browsing {runs['count']:,} keys minus 10k keys; target <= 100)",
         {"big_mb": big, "small_mb": small, "rows": runs["browse"]["rows"]},
+        runs=[round(big - small, 1)],
     )

@@ -85,7 +85,7 @@ async def test_the_filter_asks_a_big_store_for_ids_that_start_with_the_text(
     window.toolbar.filter_edit.setText("29:02999")
     await until(lambda: window.view.model() is window.filter.results_model)
     await until(lambda: "1 matching state" in window.status.currentMessage())
-    assert "start with '29:02999'" in window.status.currentMessage()
+    assert "that start with '29:02999'" in window.status.currentMessage()
     results = window.filter.results.root.children[0]
     assert [n.key for n in results.walk() if n.is_state] == ["msteams/users/29:02999"]
     # placed in the main tree as Go to places it: selecting the result goes there
