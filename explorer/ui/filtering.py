@@ -134,11 +134,12 @@ class TreeFilter(QObject):
         self.apply()
 
     def _text_changed(self, text: str) -> None:
-        pasted = len(text) > len(self._last_text) + 1  # more than one key at once
-        self._last_text = text
+        last, self._last_text = self._last_text, text
+        shorter, longer = sorted((last, text), key=len)
+        typed = len(longer) == len(shorter) + 1 and longer.startswith(shorter)
         if self.toolbar.values_button.isChecked() and text.strip():
             return
-        if pasted:  # a pasted id is not typed on: no wait for the next key
+        if not typed:  # a paste (not one key typed or erased): no wait for the next key
             self.timer.stop()
             self.apply()
         else:

@@ -83,6 +83,8 @@ async def test_the_filter_asks_a_big_store_for_ids_that_start_with_the_text(
     assert "START with the text" in window.toolbar.filter_edit.toolTip()
     # a pasted id far down a group nobody scrolled: found by a prefix page of the store
     window.toolbar.filter_edit.setText("29:02999")
+    assert not window.filter.timer.isActive()  # a paste is asked at once, not after a pause
+    assert window.filter.filtering is not None
     await until(lambda: window.view.model() is window.filter.results_model)
     await until(lambda: "1 matching state" in window.status.currentMessage())
     assert "that start with '29:02999'" in window.status.currentMessage()
@@ -104,5 +106,7 @@ async def test_the_filter_asks_a_big_store_for_ids_that_start_with_the_text(
     await until(lambda: "0 matching states" in window.status.currentMessage())
     assert "cancelled" not in window.status.error_label.text()
     assert "in values" in window.status.currentMessage()  # the full scan is offered
+    window.toolbar.filter_edit.setText("02999")  # one key typed: the filter waits for more
+    assert window.filter.timer.isActive()
     window.toolbar.filter_edit.clear()
     await until(lambda: window.view.model() is window.model)
