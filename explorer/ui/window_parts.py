@@ -139,6 +139,13 @@ class Toolbar(QToolBar):
         self.filter_edit.setObjectName("filterEdit")
         self.filter_edit.setPlaceholderText("Filter ids  (Ctrl+F)")
         self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.setToolTip(
+            "Show the states whose id or key contains the text, as you type.\n"
+            "On a big store (opened as a window over it) the store is asked instead: "
+            "ids and keys that START with the text (case-sensitive), the first ones of "
+            "each group. Finding the text anywhere needs a full scan: tick 'in values' "
+            "and press Enter (with progress and Cancel)."
+        )
         self.filter_edit.setMaximumWidth(200)
         self.addWidget(self.goto_edit)
         self.addWidget(self.filter_edit)
