@@ -36,6 +36,7 @@ from explorer.workspace.tree_load import (
     expand_node,
     is_lazy_store,
     list_connection,
+    reads_listing_pages,
     should_page,
 )
 
@@ -176,8 +177,8 @@ class ConnectionManager(QObject):
         conn = self.for_node(node)
         paged = conn is not None and conn.node.paged  # pages are read on the store
         ready = conn.lister_ready if conn is not None and node is not conn.node else None
-        if paged:
-            ready = None
+        if paged or reads_listing_pages(node):
+            ready = None  # one page, read on the store: no need to wait for the thread
 
         async def work(handle: TaskHandle) -> int:
             if ready is not None:  # below the top level pages are big: use the thread
