@@ -177,8 +177,10 @@ class ConnectionManager(QObject):
         conn = self.for_node(node)
         paged = conn is not None and conn.node.paged  # pages are read on the store
         ready = conn.lister_ready if conn is not None and node is not conn.node else None
-        if paged or reads_listing_pages(node):
-            ready = None  # one page, read on the store: no need to wait for the thread
+        if paged or reads_listing_pages(node) or (conn is not None and is_lazy_store(conn.store)):
+            # one page, or one level of names, read on the store (or the thread once
+            # it is there): not worth waiting for the thread to open
+            ready = None
 
         async def work(handle: TaskHandle) -> int:
             if ready is not None:  # below the top level pages are big: use the thread

@@ -11,7 +11,13 @@ from azure.storage.blob.aio import ContainerClient
 from explorer.storage import blob_dialects as dialects
 from explorer.storage.blob import BlobStorage
 from explorer.workspace.tree import ListingCursor, LoadState, Node, NodeKind, StateTree
-from explorer.workspace.tree_load import PAGE_KEYS, expand_node, reads_listing_pages
+from explorer.workspace.tree_load import (
+    FIRST_LISTING_KEYS,
+    PAGE_KEYS,
+    count_node,
+    expand_node,
+    reads_listing_pages,
+)
 from tests.support.azurite import Azurite, unique_container
 
 pytestmark = pytest.mark.emulator
@@ -70,12 +76,15 @@ async def test_a_users_group_reads_one_page_then_the_next(python_store: BlobStor
     assert reads_listing_pages(users)
     await expand_node(tree, users)
     keys = [c.key for c in users.children]
-    assert keys == USERS[:PAGE_KEYS]  # one page, in key order
+    assert keys == USERS[:FIRST_LISTING_KEYS]  # a screenful, in key order
     assert users.load_state is LoadState.UNLOADED  # more in the store
     assert isinstance(users.cursor, ListingCursor)
     assert users.cursor.token
-    assert users.cursor.spans == [("msteams/users/", USERS[PAGE_KEYS - 1])]
-    await expand_node(tree, users)  # the view scrolled near the end
+    assert users.cursor.spans == [("msteams/users/", USERS[FIRST_LISTING_KEYS - 1])]
+    await expand_node(tree, users)  # the view scrolled near the end: a full page
+    assert [c.key for c in users.children] == USERS[: FIRST_LISTING_KEYS + PAGE_KEYS]
+    assert users.load_state is LoadState.UNLOADED
+    await expand_node(tree, users)
     assert [c.key for c in users.children] == USERS
     assert users.load_state is LoadState.LOADED
     assert users.cursor.done
@@ -132,3 +141,14 @@ async def test_escaped_names_show_in_key_order_within_a_page(azurite: Azurite) -
             assert [c.key for c in users.children] == sorted(keys)
         finally:
             await client.delete_container()
+
+
+async def test_the_tree_never_counts_a_blob_container(python_store: BlobStorage) -> None:
+    """A Blob count lists up to a page of names: the Items column shows what is listed."""
+    tree = StateTree()
+    conn, users, _ = await _groups(tree, python_store)
+    await expand_node(tree, users)
+    for node in (conn, conn.children[0], users):
+        assert await count_node(tree, node) is None
+        assert node.store_count is None
+    assert users.count == FIRST_LISTING_KEYS
