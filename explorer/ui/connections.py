@@ -155,9 +155,11 @@ class ConnectionManager(QObject):
         node.paged = paged
         conn = Connection(profile, secret, store, node)
         self.connections.append(conn)
-        if self.lister_factory is not None:
+        if self.lister_factory is not None and not paged:
             # the listing thread opens in the background; the first level of a
-            # lazy store is listed on the store meanwhile (one small page)
+            # lazy store is listed on the store meanwhile (one small page). A paged
+            # store reads its pages on the store: no thread (opening one costs
+            # requests, request units on Cosmos DB)
             opening = self.runner.start(
                 f"Opening {profile.name}'s listing thread",
                 lambda _handle: self._attach_lister(conn),
