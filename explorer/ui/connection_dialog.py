@@ -253,7 +253,7 @@ class ConnectionDialog(QDialog):
         )
         ru_row = QHBoxLayout()
         ru_row.addWidget(self.cosmos_ru)
-        ru_row.addWidget(QLabel("for scans; reads and saves by hand are never held back"), 1)
+        ru_row.addWidget(QLabel("for scans: listing, search, stats, export"), 1)
         form.addRow("RU/s cap", ru_row)
         self.pages.addWidget(page)
 
