@@ -1,7 +1,10 @@
 """The window over big emulator stores (issue 13): Blob first screen, bytes, Cosmos DB RU.
 
-Stores come from ``tests.support.bigstore`` (``fill_blob`` / ``fill_cosmos``:
-the same key mix as the big SQLite stores). Each figure comes from
+Stores hold the key mix of the big SQLite stores (``tests.support.bigstore``):
+Azurite's data directory is written by ``tests.support.azurite_bulk`` (the same
+keys and bodies as ``bigstore.fill_blob``; filling 110,000 blobs through the
+API takes over an hour, Azurite's cost per upload grows with its blob count),
+Cosmos DB is filled with ``bigstore.fill_cosmos``. Each figure comes from
 ``screen_probe`` runs in fresh processes: connect → the first user state
 selected and shown, as ``gui STORE --screenshot`` does.
 
@@ -20,8 +23,8 @@ selected and shown, as ``gui STORE --screenshot`` does.
   gives the items each side read, the figure real Cosmos DB's charge follows.
 
 The Azurite data directory holding both containers is cached under
-``.cache/bench/azurite/`` (filling 110,000 blobs takes minutes) and copied for
-each run; Azurite removes its copy when it stops.
+``.cache/bench/azurite/`` and copied for each run; Azurite removes its copy
+when it stops.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from typing import Any
 
 from tests.benchmarks.run import Context, Result, benchmark, median, probe
 from tests.support import azurite as azurite_support
-from tests.support import bigstore
+from tests.support import azurite_bulk, bigstore
 from tests.support import cosmos_emulator as emulator_support
 
 CACHE = bigstore.ROOT / ".cache" / "bench" / "azurite"
@@ -50,39 +53,24 @@ def _sizes(ctx: Context) -> tuple[int, int]:
     return big, big // 10
 
 
-async def _fill_azurite(location: Path, sizes: tuple[int, int]) -> None:
-    from azure.storage.blob.aio import ContainerClient
-
-    emulator = azurite_support.start(location=location)
-    try:
-        for name, count in zip((BIG, SMALL), sizes, strict=True):
-            started = time.perf_counter()
-            async with ContainerClient.from_connection_string(
-                emulator.connection_string, name
-            ) as client:
-                await client.create_container()
-                await bigstore.fill_blob(client, count)
-            took = time.perf_counter() - started
-            print(f"# filled {count:,} blobs in {took:.1f}s", file=sys.stderr)
-    finally:
-        emulator.stop(keep_location=True)
-
-
 async def _azurite(ctx: Context) -> azurite_support.Azurite:
     """Azurite serving a copy of the cached data directory (built on first use)."""
     if "scale_azurite" in ctx.resources:
         running: azurite_support.Azurite = ctx.resources["scale_azurite"]
         return running
     sizes = _sizes(ctx)
-    cached = CACHE / f"blob-{sizes[0]}-{sizes[1]}-v{bigstore.VERSION}"
+    cached = CACHE / f"bulk-{sizes[0]}-{sizes[1]}-v{bigstore.VERSION}"
     if not cached.exists():
         building = Path(tempfile.mkdtemp(prefix="azurite-build-", dir=CACHE.parent))
-        await _fill_azurite(building, sizes)
+        started = time.perf_counter()
+        await azurite_bulk.build(building, {BIG: sizes[0], SMALL: sizes[1]})
+        took = time.perf_counter() - started
+        print(f"# wrote {sum(sizes):,} blobs for Azurite in {took:.1f}s", file=sys.stderr)
         await asyncio.to_thread(CACHE.mkdir, parents=True, exist_ok=True)
         await asyncio.to_thread(building.rename, cached)
     copy = Path(tempfile.mkdtemp(prefix="azurite-scale-")) / "data"
     await asyncio.to_thread(shutil.copytree, cached, copy)
-    emulator = azurite_support.start(location=copy)
+    emulator = azurite_support.start(location=copy, timeout=300)  # loads 110k records
     ctx.cleanups.append(emulator.stop)
     ctx.resources["scale_azurite"] = emulator
     return emulator
