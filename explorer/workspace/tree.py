@@ -147,6 +147,15 @@ class PageCursor:
 
 
 @dataclass(eq=False)
+class ListingCursor(PageCursor):
+    """A group of a store that pages only forward (Blob): ``spans`` as above, read
+    in listing order; ``token`` resumes the first span where the last page ended
+    (the store's opaque ``Page.cursor``, ``None``: from its start)."""
+
+    token: str | None = None
+
+
+@dataclass(eq=False)
 class ConnectionNode(Node):
     """A top-level node: one open store. ``store`` is opaque to the tree."""
 
@@ -497,6 +506,7 @@ def node_matches(node: Node, needle: str) -> bool:
 __all__ = [
     "STATE_KINDS",
     "ConnectionNode",
+    "ListingCursor",
     "LoadState",
     "Node",
     "NodeKind",
