@@ -4,8 +4,9 @@
 (by seeks where the store has key pages, else from the listing as it
 arrives: never a private state or an ``auth/…`` key while a user exists),
 selects it and waits for the detail pane to load it, not for the listing.
-On a store listed per node (Blob with ``/`` names) it opens channels, agents
-and Users groups in tree order, as a user would, until a user state shows.
+On a store listed per node (Blob with ``/`` names), and on a paged store that
+finds a channel's groups when it is expanded (Cosmos DB), it opens channels,
+agents and Users groups in tree order, as a user would, until a user state shows.
 ``goto`` goes to a key or id instead, as Ctrl+L does.
 """
 
@@ -20,6 +21,7 @@ from explorer.ui.models import roles
 from explorer.workspace.locate import first_user_key, locate
 from explorer.workspace.profiles import Profile
 from explorer.workspace.tree import LoadState, Node, NodeKind
+from explorer.workspace.tree_load import lazy_discovery
 
 
 def first_user_state(root: Node) -> Node | None:
@@ -131,7 +133,11 @@ async def show_first_user_state(
         if target is None:
             raise StorageError(f"Go to: nothing named {goto!r} in {profile.url()}")
     else:
-        target = await _seek_first_user(window, conn)
+        # a store that charges per request (Cosmos DB) finds its channels' groups as
+        # they are expanded: opening the first ones in tree order reads less than
+        # seeking the first user apart from them and reading it again
+        lazy = conn.node.paged and lazy_discovery(conn.store)
+        target = None if lazy else await _seek_first_user(window, conn)
         if target is None and conn.node.prefix is None:
             target = await _wait_listed_user(conn, deadline)
         if target is None and conn.node.prefix is not None:

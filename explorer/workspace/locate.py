@@ -130,6 +130,8 @@ async def locate(tree: StateTree, conn: ConnectionNode, text: str) -> list[Node]
 _MAX_CHANNELS = 64
 #: above every key of a channel (``CHANNEL/`` + this sorts after ``CHANNEL/…``)
 _PAST = "/\U0010ffff"
+#: first segments that are not channels (Agents SDK sign-in and proactive keys)
+_NOT_CHANNELS = frozenset({"auth", "proactive"})
 
 
 async def first_user_key(store: Storage) -> str | None:
@@ -150,8 +152,10 @@ async def first_user_key(store: Storage) -> str | None:
         if page.first is None:
             return None
         channel = page.first.split("/", 1)[0]
+        after = channel + _PAST
+        if channel in _NOT_CHANNELS:  # sign-in / proactive keys: no users there
+            continue
         users = await pages.list_page(f"{channel}/users/", limit=1, keys_only=True)
         if users.first is not None and parse_key(users.first).kind == "user":
             return users.first
-        after = channel + _PAST
     return None

@@ -214,6 +214,8 @@ async def _expand_paged(tree: StateTree, conn: ConnectionNode, node: Node) -> in
             listed = await discover_groups(tree, conn)
         elif node.cursor is not None:
             listed = await load_page(tree, node)
+        elif node.kind is NodeKind.CHANNEL:
+            listed = await discover_channel(tree, conn, node)
         else:
             listed = 0
     except asyncio.CancelledError:
@@ -346,15 +348,28 @@ async def _discover_channel(
     other.spans.append((base, after))  # more names than seeks: the rest, flat
 
 
+def lazy_discovery(store: Storage) -> bool:
+    """Whether a paged connection finds a channel's groups only when it is expanded:
+    a store that charges request units (Cosmos DB), where every seek costs; on
+    others (SQLite) a seek costs next to nothing and all groups show at once."""
+    return Abilities.of(store).charges is not None
+
+
 async def discover_groups(tree: StateTree, conn: ConnectionNode) -> int:
     """The top of a paged connection: channels, agents and their groups, by seeks.
 
     One one-key page per name (``MAX_SEGMENTS`` per level at most); no group's
     items are read. Sign-in, proactive and other keys go to a paged "Other keys"
-    group. Returns the number of groups made.
+    group, and so does a name whose first key has no group below it (``weird/x``:
+    not a channel's shape), one seek for all its keys. On a store that charges
+    request units (``lazy_discovery``) only the top-level names are sought: a
+    channel's groups are found when it is expanded (``discover_channel``), so
+    connecting costs one seek per channel, not per group. Returns the number of
+    channels made.
     """
     pages = Abilities.of(conn.store).key_pages
     assert pages is not None
+    lazy = lazy_discovery(conn.store)
     other = PageCursor()
     after: str | None = None
     made = 0
@@ -362,10 +377,14 @@ async def discover_groups(tree: StateTree, conn: ConnectionNode) -> int:
         key = await _first_below(pages, "", after)
         if key is None:
             break
-        name, slash, _rest = key.partition("/")
-        if slash and name not in _NOT_CHANNELS and ":_" not in name:
+        name, slash, rest = key.partition("/")
+        if slash and "/" in rest and name not in _NOT_CHANNELS and ":_" not in name:
             channel = tree.ensure_group(conn, NodeKind.CHANNEL, "c:" + name, name)
-            await _discover_channel(tree, pages, channel, name + "/", other)
+            if not lazy:
+                await _discover_channel(tree, pages, channel, name + "/", other)
+            elif channel.prefix is None:  # its groups are sought when it is expanded
+                channel.prefix = name + "/"
+                tree.set_load_state(channel, LoadState.UNLOADED)
             made += 1
             after = name + _PAST
         elif slash:
@@ -377,11 +396,34 @@ async def discover_groups(tree: StateTree, conn: ConnectionNode) -> int:
         await asyncio.sleep(0)
     else:
         other.spans.append(("", after))  # more names than seeks: the rest, flat
-    if other.spans:
-        group = tree.ensure_group(conn, NodeKind.OTHER_GROUP, "\0other", "Other keys")
-        group.cursor, group.prefix = other, ""
-        tree.set_load_state(group, LoadState.UNLOADED)
+    _other_keys(tree, conn, other.spans)
     return made
+
+
+async def discover_channel(tree: StateTree, conn: ConnectionNode, channel: Node) -> int:
+    """Users, Conversations and agents of one channel of a paged connection, by seeks
+    (``lazy_discovery``: when the channel is expanded). Keys below the channel that
+    are in no group join the "Other keys" group. Returns the number of groups made."""
+    pages = Abilities.of(conn.store).key_pages
+    assert pages is not None
+    assert channel.prefix is not None
+    before = sum(1 for _ in channel.walk())
+    other = PageCursor()
+    await _discover_channel(tree, pages, channel, channel.prefix, other)
+    _other_keys(tree, conn, other.spans)
+    return sum(1 for _ in channel.walk()) - before
+
+
+def _other_keys(tree: StateTree, conn: ConnectionNode, spans: list[tuple[str, str | None]]) -> None:
+    """Add ``spans`` to the paged "Other keys" group of ``conn`` (made when missing)."""
+    if not spans:
+        return
+    group = tree.ensure_group(conn, NodeKind.OTHER_GROUP, "\0other", "Other keys")
+    if group.cursor is None:
+        group.cursor, group.prefix = PageCursor(), ""
+    group.cursor.spans.extend(s for s in spans if s not in group.cursor.spans)
+    if group.load_state is not LoadState.LOADING:  # a page being read: it reads on
+        tree.set_load_state(group, LoadState.UNLOADED)
 
 
 async def load_page(tree: StateTree, node: Node, limit: int = PAGE_KEYS) -> int:

@@ -79,6 +79,28 @@ class CountingProxy(LatencyProxy):
                 writer.close()
 
 
+def _log_cosmos_requests() -> None:
+    """``SCREEN_PROBE_LOG``: each Cosmos DB request on stderr, with the time, its charge
+    and the project functions that made it (innermost last)."""
+    import traceback
+
+    from explorer.storage.cosmos_layout import RequestMeter
+
+    hook = RequestMeter.hook
+
+    def logged(self: RequestMeter, headers: Any, body: Any) -> None:
+        callers = [
+            f.name
+            for f in traceback.extract_stack()
+            if "/explorer/" in f.filename and "cosmos_layout" not in f.filename
+        ]
+        charge = headers.get("x-ms-request-charge")
+        print(f"{time.perf_counter():.3f} RU {charge} {' > '.join(callers[-4:])}", file=sys.stderr)
+        hook(self, headers, body)
+
+    RequestMeter.hook = logged  # type: ignore[method-assign]
+
+
 def _charges(conn: Any) -> float:
     """RU spent by the connection's store and its listing thread's store."""
     from explorer.storage.abilities import Abilities
@@ -119,6 +141,8 @@ async def measure(options: argparse.Namespace, data: Path) -> dict[str, Any]:
     started = time.perf_counter()
     if os.environ.get("SCREEN_PROBE_LOG"):
         print(f"{started:.3f} connect", file=sys.stderr)
+        if options.endpoint:
+            _log_cosmos_requests()
     target = await show_first_user_state(window, profile, secret, True)
     first_screen_s = time.perf_counter() - started
     result: dict[str, Any] = {
