@@ -43,6 +43,7 @@ from explorer.ui.window_parts import Toolbar
 from explorer.workspace.id_prefix import PrefixMatches, find_by_prefix
 from explorer.workspace.search import match_ids, plan_value_search
 from explorer.workspace.tree import ConnectionNode, LoadState, Node, StateTree
+from explorer.workspace.tree_load import discover_channels
 
 #: matches shown at most (the status bar says when there are more)
 MAX_RESULTS = 5000
@@ -222,6 +223,8 @@ class TreeFilter(QObject):
         """The id filter on connections over big stores: prefix pages of each store."""
         capped: list[str] = []
         for conn in connections:
+            # the groups of channels not opened yet (found on expanding on Cosmos DB)
+            await discover_channels(self.window.manager.tree, conn.node)
             matches: PrefixMatches = await find_by_prefix(conn.node, text)
             if not conn.node.attached:
                 continue  # closed meanwhile

@@ -26,6 +26,7 @@ from explorer.state.keys import KEY_STYLES, conversation_key, parse_key, user_ke
 from explorer.storage.abilities import Abilities
 from explorer.storage.base import Storage
 from explorer.workspace.tree import ConnectionNode, Node, NodeKind, StateTree, node_matches
+from explorer.workspace.tree_load import discover_channels
 
 #: channels tried for a bare id when the tree knows none yet
 COMMON_CHANNELS = ("msteams", "webchat", "emulator", "directline", "test", "slack")
@@ -108,6 +109,10 @@ async def locate(tree: StateTree, conn: ConnectionNode, text: str) -> list[Node]
     """
     if not text.strip():
         return []
+    if conn.paged and any("/" not in r for r in unescape_candidates(text)):
+        # a bare id is tried under every channel and agent: find the groups of
+        # channels not opened yet (Cosmos DB finds them on expanding)
+        await discover_channels(tree, conn)
     keys = candidate_keys(text, known_channels(conn), known_agents(conn))
     found = await conn.store.read_raw(keys)
     entries = [item.entry() for key in keys if (item := found.get(key)) is not None]

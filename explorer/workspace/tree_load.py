@@ -414,6 +414,27 @@ async def discover_channel(tree: StateTree, conn: ConnectionNode, channel: Node)
     return sum(1 for _ in channel.walk()) - before
 
 
+async def discover_channels(tree: StateTree, conn: ConnectionNode) -> int:
+    """Find the groups of every channel of ``conn`` not expanded yet (``lazy_discovery``):
+    what the id filter asks under needs every group, not only the opened ones.
+    A channel being expanded meanwhile is left to that expansion. Returns the
+    number of groups made."""
+    made = 0
+    for channel in list(conn.children):
+        if channel.kind is not NodeKind.CHANNEL or channel.prefix is None:
+            continue
+        if channel.cursor is not None or channel.load_state is not LoadState.UNLOADED:
+            continue
+        tree.set_load_state(channel, LoadState.LOADING)
+        try:
+            made += await discover_channel(tree, conn, channel)
+        except BaseException:
+            tree.set_load_state(channel, LoadState.UNLOADED)
+            raise
+        tree.set_load_state(channel, LoadState.LOADED)
+    return made
+
+
 def _other_keys(tree: StateTree, conn: ConnectionNode, spans: list[tuple[str, str | None]]) -> None:
     """Add ``spans`` to the paged "Other keys" group of ``conn`` (made when missing)."""
     if not spans:
