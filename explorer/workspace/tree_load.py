@@ -17,7 +17,9 @@
   ``discover_groups`` finds channels, agents and their Users / Conversations
   groups by one-key seeks, and each group loads ``PAGE_KEYS`` keys at a time
   in key order (``load_page``) as the view scrolls: memory follows what was
-  scrolled through, not the store.
+  scrolled through, not the store. On a store that charges per request
+  (Cosmos DB: ``lazy_discovery``) connecting seeks only the channels; a
+  channel's groups are sought when it is expanded (``discover_channel``).
 - On a store listed per node that pages forward (Blob: ``Capability.LISTING_PAGES``),
   a Users or Conversations group, a conversation's private states and the
   sign-in / proactive keys are read one listing page at a time
