@@ -174,10 +174,17 @@ async def expand_node(tree: StateTree, node: Node, progress: ProgressCallback | 
     tree.set_load_state(node, LoadState.LOADING)
     listed = 0
     other = ListingCursor()
+    paged_other = node is conn and abilities.listing_pages is not None
     try:
         if node.kind in _HIERARCHY_KINDS and hierarchy is not None:
+            # names the store already knows show at once; the listing adds the rest
+            known = ListingCursor()
             for prefix in hierarchy.known_children(node.prefix):
-                _lazy_child(tree, node, prefix)  # shown at once; the listing adds the rest
+                if _lazy_child(tree, node, prefix) is None and paged_other:
+                    known.spans.append((prefix, None))  # sign-in / proactive: paged
+            given = {prefix for prefix, _ in known.spans}
+            if known.spans:
+                _listing_group(tree, conn, known)
             # the listing thread's copy of the store when there is one, else the store
             children = conn.lister.iter_children if conn.lister else hierarchy.iter_children
             batch: list[Entry] = []
@@ -185,8 +192,9 @@ async def expand_node(tree: StateTree, node: Node, progress: ProgressCallback | 
                 if isinstance(child, Entry):
                     batch.append(child)
                 elif isinstance(child, str) and _lazy_child(tree, node, child) is None:
-                    if node is conn and abilities.listing_pages is not None:
-                        other.spans.append((child, None))  # sign-in / proactive: paged
+                    if paged_other:
+                        if child not in given:  # (given already: maybe being read)
+                            other.spans.append((child, None))
                         continue
                     listed += await _stream(tree, conn, store.iter_entries(child), None)
                 if len(batch) >= BATCH_SIZE:

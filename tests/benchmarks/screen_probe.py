@@ -9,6 +9,8 @@ The first screen: the store connected in a window and its first user state
 selected and shown in the detail pane (``ui.screenshot.show_first_user_state``,
 what ``gui STORE --screenshot`` does). Prints one JSON object:
 
+- ``first_rows_s``: connect → the first rows under the connection shown in
+  the tree (as ``scale_probe`` measures it on SQLite);
 - ``first_screen_s``: connect → the first user state shown;
 - ``selected``: its key;
 - ``bytes``: with ``--bytes`` (Blob), bytes the emulator sent from connect to
@@ -138,6 +140,15 @@ async def measure(options: argparse.Namespace, data: Path) -> dict[str, Any]:
     profile = profile_for_url(
         "bench", options.url, endpoint=options.endpoint, insecure=bool(options.endpoint)
     )
+    first_rows: list[float] = []
+
+    def inserted(parent: Any, _first: int, _last: int) -> None:
+        if parent.isValid() and not first_rows:  # a row under a connection
+            first_rows.append(time.perf_counter())
+            if os.environ.get("SCREEN_PROBE_LOG"):
+                print(f"{first_rows[0]:.3f} first rows", file=sys.stderr)
+
+    window.model.rowsInserted.connect(inserted)
     started = time.perf_counter()
     if os.environ.get("SCREEN_PROBE_LOG"):
         print(f"{started:.3f} connect", file=sys.stderr)
@@ -146,6 +157,7 @@ async def measure(options: argparse.Namespace, data: Path) -> dict[str, Any]:
     target = await show_first_user_state(window, profile, secret, True)
     first_screen_s = time.perf_counter() - started
     result: dict[str, Any] = {
+        "first_rows_s": round(first_rows[0] - started, 4) if first_rows else None,
         "first_screen_s": round(first_screen_s, 4),
         "selected": target.key if target is not None else None,
         "rows": sum(1 for _ in window.manager.tree.root.walk()) - 1,

@@ -188,9 +188,15 @@ class BlobListing(BlobCore):
                 yield child
 
     async def _walk(self, prefix: str) -> AsyncIterator[str | BlobProperties]:
+        # the top level of a container of python names is a few folders (channels,
+        # sign-in) whatever its size: a page holds few names, however big it may be,
+        # and a service that walks every blob below to answer (Azurite re-reads
+        # them for each page) answers in fewer, cheaper pages
+        few = not prefix and self._profile.main.hierarchical
+        size = PAGE_SIZE if few else self._page_size
         try:
             async for item in self._container.walk_blobs(
-                name_starts_with=prefix or None, delimiter="/", results_per_page=self._page_size
+                name_starts_with=prefix or None, delimiter="/", results_per_page=size
             ):
                 yield item.name if isinstance(item, BlobPrefix) else item
         except AzureError as exc:
