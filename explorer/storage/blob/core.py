@@ -109,8 +109,18 @@ class BlobCore(StorageBase):
         self._closers = list(closers)
         self._names: dict[str, tuple[str, str]] = {}
         self._sample_offered = False
+        #: the sampled bodies' vote on the dialect while it is being read (a read-only
+        #: store opens on its names' vote; see ``BlobStorage.open``)
+        self._voting: asyncio.Task[None] | None = None
         #: what the user must know about this container (``warnings``)
         self.notes: list[str] = []
+
+    async def _settled(self) -> None:
+        """Wait for the sampled bodies' vote on the dialect if it is still being read:
+        what lists, reads or writes decodes names and bodies with it."""
+        voting = self._voting
+        if voting is not None and not voting.done():
+            await asyncio.shield(voting)
 
     def _python_default(self) -> str:
         return self._default.name if self._default.name in dialects.PYTHON_FAMILY else "python"
@@ -129,7 +139,8 @@ class BlobCore(StorageBase):
 
     @property
     def profile(self) -> ContainerProfile:
-        """The container's detected dialects (the configured default until opened)."""
+        """The container's detected dialects (the configured default until opened; on a
+        read-only store, the sampled names' vote until the sampled bodies are read)."""
         return self._profile
 
     def known_children(self, prefix: str) -> tuple[str, ...]:

@@ -73,6 +73,7 @@ class BlobListing(BlobCore):
         return sorted(p for p in found if not any(p != q and p.startswith(q) for q in found))
 
     async def _list(self, name_prefix: str) -> AsyncIterator[BlobProperties]:
+        await self._settled()
         pages = self._container.list_blobs(
             name_starts_with=name_prefix or None, results_per_page=self._page_size
         ).by_page()
@@ -128,6 +129,7 @@ class BlobListing(BlobCore):
         self, name_prefix: str, token: str | None, size: int
     ) -> tuple[list[BlobProperties], str | None]:
         """One list request: the names and the token of the next page (``None``: last)."""
+        await self._settled()
         pages = self._container.list_blobs(
             name_starts_with=name_prefix or None, results_per_page=size
         ).by_page(continuation_token=token)
@@ -192,6 +194,7 @@ class BlobListing(BlobCore):
         # sign-in) whatever its size: a page holds few names, however big it may be,
         # and a service that walks every blob below to answer (Azurite re-reads
         # them for each page) answers in fewer, cheaper pages
+        await self._settled()
         few = not prefix and self._profile.main.hierarchical
         size = PAGE_SIZE if few else self._page_size
         try:

@@ -27,6 +27,7 @@ class BlobReads(BlobCore):
 
     async def read_raw(self, keys: Sequence[str]) -> dict[str, RawItem]:
         """The stored form of each key found, read concurrently (bounded)."""
+        await self._settled()
         unique = list(dict.fromkeys(keys))
         items = await gather(self._read_one(key) for key in unique)
         return {key: item for key, item in zip(unique, items, strict=True) if item is not None}

@@ -7,6 +7,7 @@ The class's parts live beside it (see ``core``); the package docstring
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from azure.core.exceptions import AzureError, ResourceExistsError
@@ -56,7 +57,13 @@ class BlobStorage(BlobListing, BlobReads, BlobWrites):
         return tuple(self.notes)
 
     async def open(self) -> None:
-        """Check the container (creating it if asked) and sample its dialect."""
+        """Check the container (creating it if asked) and sample its dialect.
+
+        A read-only store opens once its names are sampled: the bodies it peeks
+        at to settle the dialect are read in the background, and what lists or
+        reads waits for them (``_settled``), so the first rows a window shows
+        from the sampled names (``known_children``) do not. A writable store
+        opens with its dialect settled (the form of new items)."""
         if self._create and not self.read_only:
             try:
                 await self._container.create_container()
@@ -65,9 +72,13 @@ class BlobStorage(BlobListing, BlobReads, BlobWrites):
                 pass
             except AzureError as exc:
                 raise self._error(exc, None, "create the container") from None
-        await self.detect_profile()
+        await self.detect_profile(bodies_later=self.read_only)
 
     async def close(self) -> None:
+        voting, self._voting = self._voting, None
+        if voting is not None and not voting.done():
+            voting.cancel()
+            await asyncio.gather(voting, return_exceptions=True)
         if self._owns:
             await self._container.close()
             self._owns = False
@@ -75,8 +86,11 @@ class BlobStorage(BlobListing, BlobReads, BlobWrites):
             await closer.close()
         self._closers.clear()
 
-    async def detect_profile(self) -> ContainerProfile:
-        """Sample up to ``SAMPLE_NAMES`` names (and 8 bodies) to learn the main dialect."""
+    async def detect_profile(self, *, bodies_later: bool = False) -> ContainerProfile:
+        """Sample up to ``SAMPLE_NAMES`` names (and 8 bodies) to learn the main dialect.
+
+        ``bodies_later``: return the names' vote at once and read the bodies in
+        the background (``_settled`` waits for their vote)."""
         sample: list[tuple[str, str | None]] = []
         try:
             pages = self._container.list_blobs(results_per_page=SAMPLE_NAMES).by_page()
@@ -91,17 +105,37 @@ class BlobStorage(BlobListing, BlobReads, BlobWrites):
             (n, d) for (n, _), (d, certain) in zip(sample, guesses, strict=True) if not certain
         ]
         unsure = unsure[:SAMPLE_BODIES]
+        if bodies_later and unsure:
+            self._vote(sample, guesses, [])  # the names' vote until the bodies are read
+            self._voting = asyncio.create_task(self._vote_bodies(sample, guesses, unsure))
+            return self._profile
+        await self._vote_bodies(sample, guesses, unsure)
+        return self._profile
+
+    async def _vote_bodies(
+        self,
+        sample: list[tuple[str, str | None]],
+        guesses: list[tuple[dialects.BlobDialect, bool]],
+        unsure: list[tuple[str, dialects.BlobDialect]],
+    ) -> None:
         bodies = await gather(self._peek(n) for n, _ in unsure)
+        self._vote(sample, guesses, [(d, b) for (_, d), b in zip(unsure, bodies, strict=True)])
+
+    def _vote(
+        self,
+        sample: list[tuple[str, str | None]],
+        guesses: list[tuple[dialects.BlobDialect, bool]],
+        bodies: list[tuple[dialects.BlobDialect, bytes]],
+    ) -> None:
         main, python_hint, json_hint = dialects.vote(
             guesses,
-            [(d, b) for (_, d), b in zip(unsure, bodies, strict=True)],
+            bodies,
             python_default=self._python_default(),
             json_default=self._json_default(),
             fallback=self._default,
         )
         names = tuple(n for n, _ in sample)
         self._profile = ContainerProfile(main, python_hint, json_hint, names)
-        return self._profile
 
     async def _peek(self, name: str) -> bytes:
         async with self._limit:

@@ -63,6 +63,7 @@ class BlobWrites(BlobCore):
     ) -> RawItem:
         """Store ``item`` as it is; an item not in blob form gets the container's form."""
         self.check_writable("write", item.key)
+        await self._settled()
         name, found, content_type = self._placement(item)
         metadata = {k: str(v) for k, v in item.meta.items() if not k.startswith("$")}
         extras = {k[1:]: item.meta[k] for k in item.meta if k[1:] in EXTRA_SETTINGS}
@@ -190,6 +191,7 @@ class BlobWrites(BlobCore):
             return
         for key in changes:
             self.check_writable("write", key)
+        await self._settled()  # the container's form for new keys
 
         async def one(key: str, value: Mapping[str, Any]) -> str | None:
             document = as_document(value)
