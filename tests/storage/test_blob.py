@@ -245,6 +245,27 @@ async def test_a_copy_in_anothers_form_gets_its_own_name(
     assert original == raw.body
 
 
+async def test_a_read_only_store_opens_on_its_names_and_lists_after_the_bodies_vote(
+    azurite: Azurite, container: ContainerClient
+) -> None:
+    """The names alone say python family; the bodies (untagged) say agents-python. A
+    read-only store opens before it has read them; what it lists waits for their vote."""
+    await upload(container, fixture_items("agents-python-blobstorage"))
+    async with store_of(azurite, container, read_only=True) as store:
+        assert store.profile.main.name == "python"  # the names' vote: no body read yet
+        listed = [(e.key, e.dialect) async for e in store.iter_entries("msteams/users/")]
+        assert listed
+        assert {dialect for _, dialect in listed} == {"agents-python"}
+        assert store.profile.main.name == "agents-python"
+    async with store_of(azurite, container) as writable:  # settled on open: it may write
+        assert writable.profile.main.name == "agents-python"
+    async with store_of(azurite, container, read_only=True) as closed_at_once:
+        voting = closed_at_once._voting
+        assert voting is not None
+        assert not voting.done()
+    assert voting.done()  # closing stops the bodies' reads
+
+
 async def test_agents_python_bodies_never_gain_an_e_tag(
     azurite: Azurite, container: ContainerClient
 ) -> None:

@@ -152,3 +152,37 @@ async def test_the_tree_never_counts_a_blob_container(python_store: BlobStorage)
         assert await count_node(tree, node) is None
         assert node.store_count is None
     assert users.count == FIRST_LISTING_KEYS
+
+
+async def test_sampled_sign_in_names_show_before_the_top_level_is_listed(
+    azurite: Azurite,
+) -> None:
+    """The open sample saw only ``auth/…`` names: "Other keys" shows before the first
+    level's listing answers, and the listing does not give its span twice."""
+    signins = [f"auth/u{i:03d}/sign-in" for i in range(60)]  # more than the sample
+    async with ContainerClient.from_connection_string(
+        azurite.connection_string, unique_container("sampled")
+    ) as client:
+        await client.create_container()
+        try:
+            await _upload(client, [*signins, *USERS[:5]], "application/octet-stream")
+            store = BlobStorage(client, read_only=True)
+            await store.open()
+            assert store.profile.top_prefixes == ("auth/",)  # the sample saw only these
+            tree = StateTree()
+            conn = tree.add_connection("blob", store, lazy=True)
+            listing = asyncio.create_task(expand_node(tree, conn))
+            await asyncio.sleep(0)  # the listing went out; its answer has not come
+            assert conn.load_state is LoadState.LOADING
+            assert [c.label for c in conn.children] == ["Other keys"]
+            await listing
+            assert [c.label for c in conn.children] == ["msteams", "Other keys"]
+            other = _child(conn, NodeKind.OTHER_GROUP)
+            assert isinstance(other.cursor, ListingCursor)
+            assert other.cursor.spans == [("auth/", None)]
+            while other.load_state is LoadState.UNLOADED:
+                await expand_node(tree, other)
+            assert [c.key for c in other.children] == signins  # each once
+            await store.close()
+        finally:
+            await client.delete_container()
