@@ -35,6 +35,7 @@ Invariants:
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -64,6 +65,8 @@ class NodeKind(StrEnum):
     CONVERSATION = "conversation"
     PRIVATE = "private"
     OTHER = "other"
+    #: a paged group's key range not read yet (``Node.gap``)
+    GAP = "gap"
 
 
 #: kinds whose node stands for one stored item (when ``key`` is set)
@@ -90,6 +93,8 @@ class Node:
     count_asked: bool = False
     #: where the next page of this group starts (paged connections), ``None``: not paged
     cursor: PageCursor | None = None
+    #: the unread key range a ``NodeKind.GAP`` row stands for
+    gap: KeyGap | None = None
     children: list[Node] = field(default_factory=list)
     row: int = 0
     #: announced to listeners (its subtree is visible to them)
@@ -133,17 +138,41 @@ class Node:
 
 @dataclass(eq=False)
 class PageCursor:
-    """Where a paged group's next page starts: key prefixes read in turn, in key order.
+    """A paged group: what of it is still in the store.
 
-    ``spans``: ``(prefix, after)`` pairs still to read (``after``: the last key
-    read under that prefix, ``None``: from its start); the first is read next.
+    ``prefix`` set: the group is one key prefix, read by key seeks in both
+    directions (``KeyPages``); its unread ranges are its gap rows, wherever
+    they are (``gaps``). ``None``: several prefixes read forwards in turn
+    (``spans``: ``(prefix, after)`` pairs still to read, ``after`` the last key
+    read, ``None``: from its start); its one gap row stays last.
     """
 
     spans: list[tuple[str, str | None]] = field(default_factory=list)
+    prefix: str | None = None
+    #: the group's ``NodeKind.GAP`` children, in row order
+    gaps: list[Node] = field(default_factory=list)
 
     @property
     def done(self) -> bool:
-        return not self.spans
+        return not self.gaps if self.prefix is not None else not self.spans
+
+    @property
+    def seekable(self) -> bool:
+        return self.prefix is not None
+
+
+@dataclass(eq=False, slots=True)
+class KeyGap:
+    """Keys of a paged group not read yet: those strictly between ``after`` and
+    ``before`` (``None``: the group's start / end)."""
+
+    after: str | None = None
+    before: str | None = None
+
+    def holds(self, key: str) -> bool:
+        return (self.after is None or key > self.after) and (
+            self.before is None or key < self.before
+        )
 
 
 @dataclass(eq=False)
@@ -191,6 +220,8 @@ class StateTree:
         self._listeners: list[TreeListener] = []
         #: attached parents that got new children in the open batch, in order
         self._staged: dict[int, tuple[Node, list[Node]]] | None = None
+        #: new rows of paged groups in the open batch (placed by key when it ends)
+        self._staged_paged: dict[int, tuple[Node, list[Node]]] = {}
         self._touched: dict[int, Node] = {}
 
     # -- listeners ------------------------------------------------------------
@@ -262,6 +293,9 @@ class StateTree:
             staged, self._staged = self._staged, None
             for parent, nodes in staged.values():
                 self._insert(parent, nodes)
+            paged, self._staged_paged = self._staged_paged, {}
+            for parent, nodes in paged.values():
+                self._insert_paged(parent, nodes)
             touched, self._touched = self._touched, {}
             for node in touched.values():
                 self.notify_changed(node)
@@ -315,8 +349,10 @@ class StateTree:
             parent = current.parent
             if parent is None:
                 return True
-            self._remove_rows(parent, current.row, current.row)
+            row = current.row
+            self._remove_rows(parent, row, row)
             current.parent = None
+            self._join_gaps(parent, row)
             empty_group = (
                 not parent.children
                 and parent.key is None
@@ -334,6 +370,131 @@ class StateTree:
             if node is not None:
                 return node
         return None
+
+    # -- paged groups: rows in key order, unread ranges as gap rows ------------
+
+    def add_gap(self, group: Node, gap: KeyGap, row: int | None = None) -> Node:
+        """A gap row standing for ``gap`` in ``group`` at ``row`` (default: last)."""
+        node = Node(NodeKind.GAP, "", gap=gap)
+        node.parent = group
+        row = len(group.children) if row is None else row
+        self._insert_rows(group, row, [node])
+        return node
+
+    def remove_gap(self, node: Node) -> None:
+        """Take a gap row out: its range was read (or is known empty)."""
+        parent = node.parent
+        rows = parent.children if parent is not None else []
+        if parent is not None and node.row < len(rows) and rows[node.row] is node:
+            self._remove_rows(parent, node.row, node.row)
+            node.parent = None
+
+    def evict(self, group: Node, first: int, last: int) -> Node | None:
+        """Drop rows ``first``..``last`` of a seekable paged group back into one gap.
+
+        Gaps next to the range join it. The dropped items leave ``by_key`` and
+        the counts; the gap row that replaces them is returned (``None``: the
+        range held nothing to drop).
+        """
+        cursor, children = group.cursor, group.children
+        assert cursor is not None and cursor.seekable
+        while first > 0 and children[first - 1].gap is not None:
+            first -= 1
+        while last + 1 < len(children) and children[last + 1].gap is not None:
+            last += 1
+        rows = children[first : last + 1]
+        if all(n.gap is not None for n in rows):
+            return None
+        head, tail = rows[0].gap, rows[-1].gap
+        if head is not None:
+            after = head.after
+        else:
+            after = _high(children[first - 1]) if first > 0 else None
+        if tail is not None:
+            before = tail.before
+        else:
+            before = _low(group, children[last + 1]) if last + 1 < len(children) else None
+        conn = group.connection
+        dropped = 0
+        for child in rows:
+            if child.gap is None:
+                dropped += child.count
+                for below in child.walk():
+                    if below.key is not None and conn is not None:
+                        conn.by_key.pop(below.key, None)
+        self._remove_rows(group, first, last)
+        for child in rows:
+            child.parent = None
+        self._adjust_count(group, -dropped)
+        return self.add_gap(group, KeyGap(after, before), first)
+
+    def _join_gaps(self, group: Node, row: int) -> None:
+        """Two gaps met at ``row`` (the row between them went): one gap now."""
+        cursor, children = group.cursor, group.children
+        if cursor is None or not cursor.seekable or not 0 < row < len(children):
+            return
+        upper, lower = children[row - 1], children[row]
+        if upper.gap is not None and lower.gap is not None:
+            upper.gap.before = lower.gap.before
+            self.remove_gap(lower)
+            self.notify_changed(upper)
+
+    def _insert_paged(self, group: Node, nodes: list[Node]) -> None:
+        """Place new rows of a paged group at their key order.
+
+        Rows landing in a gap split it: the gap keeps the keys below them, a new
+        gap after them the keys above (a page read into a gap then drops the
+        side it covered, ``tree_load.fill_gap``). A forward-only group's one gap
+        stays last.
+        """
+        cursor = group.cursor
+        assert cursor is not None
+
+        def order(node: Node) -> tuple[str, int]:
+            return _order(group, node)
+
+        nodes.sort(key=order)
+        runs: list[tuple[int, list[Node]]] = []
+        for node in nodes:
+            row = bisect_right(group.children, order(node), key=order)
+            if runs and runs[-1][0] == row:
+                runs[-1][1].append(node)
+            else:
+                runs.append((row, [node]))
+        split: list[Node] = []
+        for row, run in reversed(runs):  # from the bottom: rows above stay valid
+            above = group.children[row - 1] if row > 0 else None
+            gap = above.gap if above is not None else None
+            rows = run
+            if cursor.seekable and gap is not None and gap.holds(_low(group, run[0])):
+                rest = Node(NodeKind.GAP, "", gap=KeyGap(_high(run[-1]), gap.before))
+                rest.parent = group
+                gap.before = _low(group, run[0])
+                rows = [*run, rest]
+                assert above is not None
+                split.append(above)
+            self._insert_rows(group, row, rows)
+        for node in split:
+            self.notify_changed(node)
+
+    def _insert_rows(self, parent: Node, row: int, nodes: list[Node]) -> None:
+        """Insert ``nodes`` at ``row`` of ``parent``, announced when it is attached."""
+        last = row + len(nodes) - 1
+        if parent.attached:
+            self._emit(lambda listener: listener.before_insert(parent, row, last))
+        parent.children[row:row] = nodes
+        for index in range(row, len(parent.children)):
+            parent.children[index].row = index
+        for node in nodes:
+            node.parent = parent
+        if parent.attached:
+            for node in nodes:
+                for below in node.walk():
+                    below.attached = True
+        if parent.cursor is not None:
+            parent.cursor.gaps = [n for n in parent.children if n.gap is not None]
+        if parent.attached:
+            self._emit(lambda listener: listener.after_insert(parent, row, last))
 
     # -- internals -----------------------------------------------------------
 
@@ -388,6 +549,11 @@ class StateTree:
         node.parent = parent
         if node.kind in _SORTED_KINDS:
             self._insert_sorted(parent, node)
+        elif parent.cursor is not None:  # a paged group: rows in key order, around gaps
+            if self._staged is None:
+                self._insert_paged(parent, [node])
+            else:
+                self._staged_paged.setdefault(id(parent), (parent, []))[1].append(node)
         elif not parent.attached:
             # not yet visible: becomes visible with its (staged) ancestor
             node.row = len(parent.children)
@@ -439,6 +605,8 @@ class StateTree:
             del parent.index[ident]
         for row in range(first, len(parent.children)):
             parent.children[row].row = row
+        if parent.cursor is not None:
+            parent.cursor.gaps = [n for n in parent.children if n.gap is not None]
         self._emit(lambda listener: listener.after_remove(parent, first, last))
 
     def _adjust_store_count(self, node: Node, delta: int) -> None:
@@ -465,6 +633,38 @@ class StateTree:
     def _emit(self, call: Callable[[TreeListener], None]) -> None:
         for listener in self._listeners:
             call(listener)
+
+
+#: above every key: a forward-only group's gap sorts last
+_TOP = "\U0010ffff\U0010ffff"
+
+
+def _order(group: Node, node: Node) -> tuple[str, int]:
+    """Where a row of a paged group sorts: by key; a gap right after its ``after``."""
+    gap = node.gap
+    if gap is None:
+        return _low(group, node), 1
+    cursor = group.cursor
+    if cursor is None or not cursor.seekable:
+        return _TOP, 3
+    return (gap.after, 2) if gap.after is not None else ("", 0)
+
+
+def _low(group: Node, node: Node) -> str:
+    """The lowest key a row of ``group`` stands for (a conversation: its own key)."""
+    if node.gap is not None:
+        return node.gap.after or ""
+    if node.key is not None:
+        return node.key
+    return (group.prefix or "") + node.label  # a conversation seen by its private states
+
+
+def _high(node: Node) -> str:
+    """The highest key a row stands for (a conversation: its last private state)."""
+    if node.gap is not None:
+        return node.gap.before or _TOP
+    keys = [n.key for n in node.walk() if n.key is not None]
+    return max(keys) if keys else node.label
 
 
 def count_prefix(node: Node) -> str | None:
@@ -497,6 +697,7 @@ def node_matches(node: Node, needle: str) -> bool:
 __all__ = [
     "STATE_KINDS",
     "ConnectionNode",
+    "KeyGap",
     "LoadState",
     "Node",
     "NodeKind",
