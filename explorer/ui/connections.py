@@ -202,9 +202,7 @@ class ConnectionManager(QObject):
 
         return self._load(gap, f"Reading {gap.parent.label if gap.parent else ''}", work)
 
-    def read_end(
-        self, group: Any, on_result: Callable[[Any], None] | None = None
-    ) -> TaskHandle:
+    def read_end(self, group: Any, on_result: Callable[[Any], None] | None = None) -> TaskHandle:
         """Read the last page of a paged group (End): one reverse seek."""
 
         async def work(_handle: TaskHandle) -> int:

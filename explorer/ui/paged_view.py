@@ -41,12 +41,11 @@ def _trailing_gap(group: Node) -> Node | None:
 class PagedView(QObject):
     """Connects a ``QTreeView`` showing ``model`` to the paged groups' reads."""
 
-    def __init__(
-        self, view: QTreeView, model: StateTreeModel, manager: ConnectionManager
-    ) -> None:
+    def __init__(self, view: QTreeView, model: StateTreeModel, manager: ConnectionManager) -> None:
         super().__init__(view)
         self.view, self.model, self.manager = view, model, manager
         self._anchor: QPersistentModelIndex | None = None
+        model.focus = self._middle_row
         view.installEventFilter(self)
         bar = view.verticalScrollBar()
         bar.sliderPressed.connect(lambda: model.set_dragging(True))
@@ -56,6 +55,15 @@ class PagedView(QObject):
         model.rowsInserted.connect(self._keep_top)
         model.rowsAboutToBeRemoved.connect(self._before_remove)
         model.rowsRemoved.connect(self._keep_top)
+
+    def _middle_row(self) -> Node | None:
+        """The row in the middle of the viewport (a trim keeps the rows around it)."""
+        if self.view.model() is not self.model:
+            return None
+        index = self.view.indexAt(QPoint(1, self.view.viewport().height() // 2))
+        if not index.isValid():  # fewer rows than the viewport holds: the last one
+            index = self.view.indexAt(QPoint(1, 1))
+        return self.model.node(index) if index.isValid() else None
 
     # -- End ----------------------------------------------------------------------
 
@@ -164,4 +172,6 @@ class PagedView(QObject):
     def _keep_top(self, _parent: QModelIndex, _first: int, _last: int) -> None:
         anchor, self._anchor = self._anchor, None
         if anchor is not None and anchor.isValid():
-            self.view.scrollTo(self.model.index(anchor.row(), 0, anchor.parent()), _Hint.PositionAtTop)
+            self.view.scrollTo(
+                self.model.index(anchor.row(), 0, anchor.parent()), _Hint.PositionAtTop
+            )

@@ -375,7 +375,7 @@ class StateTree:
 
     def add_gap(self, group: Node, gap: KeyGap, row: int | None = None) -> Node:
         """A gap row standing for ``gap`` in ``group`` at ``row`` (default: last)."""
-        node = Node(NodeKind.GAP, "", gap=gap)
+        node = Node(NodeKind.GAP, "", gap=gap, load_state=LoadState.UNLOADED)
         node.parent = group
         row = len(group.children) if row is None else row
         self._insert_rows(group, row, [node])
@@ -397,7 +397,8 @@ class StateTree:
         range held nothing to drop).
         """
         cursor, children = group.cursor, group.children
-        assert cursor is not None and cursor.seekable
+        assert cursor is not None
+        assert cursor.seekable
         while first > 0 and children[first - 1].gap is not None:
             first -= 1
         while last + 1 < len(children) and children[last + 1].gap is not None:
@@ -467,7 +468,12 @@ class StateTree:
             gap = above.gap if above is not None else None
             rows = run
             if cursor.seekable and gap is not None and gap.holds(_low(group, run[0])):
-                rest = Node(NodeKind.GAP, "", gap=KeyGap(_high(run[-1]), gap.before))
+                rest = Node(
+                    NodeKind.GAP,
+                    "",
+                    gap=KeyGap(_high(run[-1]), gap.before),
+                    load_state=LoadState.UNLOADED,
+                )
                 rest.parent = group
                 gap.before = _low(group, run[0])
                 rows = [*run, rest]

@@ -426,9 +426,11 @@ async def fill_gap(
     the gap went meanwhile (a refresh, a trim).
     """
     group = gap.parent
-    assert group is not None and gap.gap is not None
+    assert group is not None
+    assert gap.gap is not None
     conn, cursor = group.connection, group.cursor
-    assert conn is not None and cursor is not None
+    assert conn is not None
+    assert cursor is not None
     pages = Abilities.of(conn.store).key_pages
     assert pages is not None
     tree.set_load_state(gap, LoadState.LOADING)
@@ -461,7 +463,9 @@ async def _fill_range(
     tree: StateTree, conn: ConnectionNode, pages: KeyPages, gap: Node, reverse: bool, limit: int
 ) -> int:
     group, cursor, span = gap.parent, gap.parent.cursor if gap.parent else None, gap.gap
-    assert group is not None and cursor is not None and cursor.prefix is not None
+    assert group is not None
+    assert cursor is not None
+    assert cursor.prefix is not None
     assert span is not None
     start = span.before if reverse else span.after
     page = await pages.list_page(cursor.prefix, after=start, limit=limit, reverse=reverse)
@@ -488,7 +492,8 @@ async def _fill_range(
 async def _fill_spans(tree: StateTree, conn: ConnectionNode, gap: Node, limit: int) -> int:
     """A forward-only group (several prefixes): the next keys of its spans."""
     group = gap.parent
-    assert group is not None and group.cursor is not None
+    assert group is not None
+    assert group.cursor is not None
     cursor = group.cursor
     pages = Abilities.of(conn.store).key_pages
     assert pages is not None

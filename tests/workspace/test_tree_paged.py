@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from explorer.core.items import Entry
 from explorer.storage.sqlite import SqliteStorage
 from explorer.workspace.locate import locate
-from explorer.core.items import Entry
 from explorer.workspace.tree import ConnectionNode, LoadState, Node, NodeKind, StateTree
 from explorer.workspace.tree_load import (
     PAGE_KEYS,
@@ -116,7 +116,8 @@ async def test_go_to_into_an_unread_region_splits_its_gap(tmp_path: Path) -> Non
         assert _rows(users) == ["~", "msteams/users/29:00900", "~"]  # placed by key
         assert users.cursor is not None
         before, after = (g.gap for g in users.cursor.gaps)
-        assert before is not None and after is not None
+        assert before is not None
+        assert after is not None
         assert (before.after, before.before) == (None, "msteams/users/29:00900")
         assert (after.after, after.before) == ("msteams/users/29:00900", None)
         await _read_all(tree, users)
@@ -168,7 +169,8 @@ async def test_a_trim_drops_far_rows_into_gaps_and_keeps_pinned_ones(tmp_path: P
         assert dropped == len(USERS) - len(kept) - 1
         assert _rows(users) == ["~", pinned, "~", *kept, "~"]
         assert set(conn.by_key) >= {pinned, *kept}
-        assert USERS[0] not in conn.by_key and USERS[-1] not in conn.by_key
+        assert USERS[0] not in conn.by_key
+        assert USERS[-1] not in conn.by_key
         assert users.count == len(kept) + 1
         # below the bound nothing is dropped
         assert trim_group(tree, users, focus, lambda n: False, max_rows=200) == 0

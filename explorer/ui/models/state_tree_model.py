@@ -55,7 +55,7 @@ from explorer.workspace.tree import (
     StateTree,
     count_prefix,
 )
-from explorer.workspace.tree_load import MAX_GROUP_ROWS, trim_group
+from explorer.workspace.tree_load import KEEP_ROWS, MAX_GROUP_ROWS, trim_group
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Name", "Items", "Size", "Modified")
@@ -198,6 +198,10 @@ class StateTreeModel(QAbstractItemModel):
         self._trimming: set[Node] = set()
         #: the view's current row: never trimmed
         self.current: Node | None = None
+        #: the row in the middle of the view, if a view says (what a trim keeps around)
+        self.focus: Callable[[], Node | None] | None = None
+        #: a paged group past this many rows is trimmed to ``keep_rows`` around the view
+        self.max_group_rows, self.keep_rows = MAX_GROUP_ROWS, KEEP_ROWS
         tree.subscribe(self)
 
     # -- paging -----------------------------------------------------------------
@@ -275,9 +279,13 @@ class StateTreeModel(QAbstractItemModel):
                 self._schedule_fill(gap, False)
             elif distance < 0:
                 self._schedule_fill(gap, True)
-            else:
-                above = group.children[gap.row - 1] if gap.row > 0 else None
-                self._schedule_fill(gap, above is None or above.gap is not None)
+            else:  # the gap itself: on from the rows above it, else back from those below
+                children = group.children
+                above = children[gap.row - 1] if gap.row > 0 else None
+                below = children[gap.row + 1] if gap.row + 1 < len(children) else None
+                rows_above = above is not None and above.gap is None
+                rows_below = below is not None and below.gap is None
+                self._schedule_fill(gap, rows_below and not rows_above)
 
     def _schedule_fill(self, gap: Node, reverse: bool) -> None:
         if gap in self._paging_in or gap.load_state is LoadState.LOADING:
@@ -311,10 +319,17 @@ class StateTreeModel(QAbstractItemModel):
     def _trim(self, group: Node) -> None:
         self._trimming.discard(group)
         if group.attached:
-            focus = self._seen.get(group)
+            focus = self.focus() if self.focus is not None else self._seen.get(group)
             if focus is None or not focus.attached:
                 focus = self.current
-            trim_group(self.tree, group, focus, self._pinned)
+            trim_group(
+                self.tree,
+                group,
+                focus,
+                self._pinned,
+                max_rows=self.max_group_rows,
+                keep_rows=self.keep_rows,
+            )
 
     def reveal(self, node: Node) -> None:
         """Page in every row down to ``node`` (before selecting it)."""
@@ -661,7 +676,7 @@ class StateTreeModel(QAbstractItemModel):
             self._limit[parent] = new_limit
         if forward:
             self.endInsertRows()
-        if parent.cursor is not None and len(parent.children) > MAX_GROUP_ROWS:
+        if parent.cursor is not None and len(parent.children) > self.max_group_rows:
             self._schedule_trim(parent)  # memory stays bounded: next loop turn
 
     def before_remove(self, parent: Node, first: int, last: int) -> None:
