@@ -124,7 +124,8 @@ async def measure(url: str, options: argparse.Namespace, data: Path) -> dict[str
 def _first_page_in(node: Any) -> bool:
     from explorer.workspace.tree import LoadState
 
-    return node.cursor is not None and bool(node.children) and node.load_state is LoadState.UNLOADED
+    rows = any(child.key is not None for child in node.children)  # not only its gap row
+    return node.cursor is not None and rows and node.load_state is LoadState.UNLOADED
 
 
 async def _poll(condition: Any, interval: float = 0.002, within: float = 600) -> None:
