@@ -27,6 +27,7 @@ from explorer.ui.tasks import TaskHandle
 from explorer.workspace.tree import LoadState, Node, NodeKind
 
 _Hint = QAbstractItemView.ScrollHint
+_PER_ITEM = QAbstractItemView.ScrollMode.ScrollPerItem
 _STRUCTURE = frozenset({NodeKind.ROOT, NodeKind.CONNECTION, NodeKind.CHANNEL, NodeKind.AGENT})
 
 
@@ -44,7 +45,8 @@ class PagedView(QObject):
     def __init__(self, view: QTreeView, model: StateTreeModel, manager: ConnectionManager) -> None:
         super().__init__(view)
         self.view, self.model, self.manager = view, model, manager
-        self._anchor: QPersistentModelIndex | None = None
+        #: a row to keep in place across a change, and its distance from the top
+        self._anchor: tuple[QPersistentModelIndex, int] | None = None
         model.focus = self._middle_row
         view.installEventFilter(self)
         bar = view.verticalScrollBar()
@@ -154,24 +156,44 @@ class PagedView(QObject):
         if self.model.node(parent).cursor is None:
             return None  # only paged groups change above the viewport
         top = self.view.indexAt(QPoint(1, 1))
+        if top.isValid() and self.model.node(top).gap is not None:
+            top = self.view.indexBelow(top)  # a gap at the top: the rows below it stay
         below = top
         while below.isValid() and below.parent() != parent:
             below = below.parent()
         return (top, below.row()) if below.isValid() else None
 
     def _before_insert(self, parent: QModelIndex, first: int, _last: int) -> None:
+        self._anchor = None
+        group = self.model.node(parent) if parent.isValid() else None
+        if group is not None and group.cursor is not None and self.view.model() is self.model:
+            rows = group.children
+            if 0 < first < len(rows) and rows[first - 1].gap is not None:
+                # read backwards into a gap: the rows below it stay where they are
+                index = self.model.index_of(rows[first])
+                rect = self.view.visualRect(index)
+                if rect.isValid() and rect.intersects(self.view.viewport().rect()):
+                    self._anchor = (QPersistentModelIndex(index), rect.top())
+                    return
         found = self._top_row_in(parent)
-        above = found is not None and first <= found[1]
-        self._anchor = QPersistentModelIndex(found[0]) if found is not None and above else None
+        if found is not None and first <= found[1]:
+            self._anchor = (QPersistentModelIndex(found[0]), 0)
 
     def _before_remove(self, parent: QModelIndex, _first: int, last: int) -> None:
         found = self._top_row_in(parent)
         above = found is not None and last < found[1]
-        self._anchor = QPersistentModelIndex(found[0]) if found is not None and above else None
+        self._anchor = (QPersistentModelIndex(found[0]), 0) if found and above else None
 
     def _keep_top(self, _parent: QModelIndex, _first: int, _last: int) -> None:
+        """Rows changed above the anchored row: show it where it was."""
         anchor, self._anchor = self._anchor, None
-        if anchor is not None and anchor.isValid():
-            self.view.scrollTo(
-                self.model.index(anchor.row(), 0, anchor.parent()), _Hint.PositionAtTop
-            )
+        if anchor is None or not anchor[0].isValid():
+            return
+        index = self.model.index(anchor[0].row(), 0, anchor[0].parent())
+        self.view.scrollTo(index, _Hint.PositionAtTop)
+        offset = anchor[1]
+        if offset > 0:
+            bar = self.view.verticalScrollBar()
+            per_item = self.view.verticalScrollMode() == _PER_ITEM
+            height = max(self.view.visualRect(index).height(), 1)
+            bar.setValue(bar.value() - (round(offset / height) if per_item else offset))

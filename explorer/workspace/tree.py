@@ -277,11 +277,15 @@ class StateTree:
             below.store_count, below.count_asked = None, False
         self._adjust_count(node, -removed)
 
-    def add_entries(self, conn: ConnectionNode, entries: Iterable[Entry]) -> list[Node]:
+    def add_entries(
+        self, conn: ConnectionNode, entries: Iterable[Entry], *, contiguous: bool = False
+    ) -> list[Node]:
         """Place listed items; returns the nodes of the items (new or existing).
 
         New rows are staged and announced when the batch ends: one insert pair
         per already-visible parent, counts and changes announced once.
+        ``contiguous``: ``entries`` are one page in key order, every key between
+        the first and the last (paged groups then need no gap inside them).
         """
         self._staged, self._touched = {}, {}
         placed: list[Node] = []
@@ -295,7 +299,7 @@ class StateTree:
                 self._insert(parent, nodes)
             paged, self._staged_paged = self._staged_paged, {}
             for parent, nodes in paged.values():
-                self._insert_paged(parent, nodes)
+                self._insert_paged(parent, nodes, contiguous)
             touched, self._touched = self._touched, {}
             for node in touched.values():
                 self.notify_changed(node)
@@ -373,6 +377,28 @@ class StateTree:
 
     # -- paged groups: rows in key order, unread ranges as gap rows ------------
 
+    def make_paged(self, group: Node, cursor: PageCursor) -> None:
+        """Turn ``group`` into a paged group: one gap for all its keys, around the
+        rows already shown (a Go to may have placed some before the group was
+        found), which are put in key order."""
+        shown, index = list(group.children), dict(group.index)
+        group.cursor = cursor
+        lows = [_low(group, node) for node in shown]
+        if cursor.seekable and lows == sorted(lows):  # in order: gaps go around them
+            bounds = [None, *lows]
+            highs = [_high(node) for node in shown]
+            for row in range(len(shown), -1, -1):  # from the bottom: rows above stay
+                after = highs[row - 1] if row > 0 else None
+                before = bounds[row + 1] if row < len(shown) else None
+                self.add_gap(group, KeyGap(after, before), row)
+            return
+        if shown:
+            self._remove_rows(group, 0, len(shown) - 1)
+            group.index.update(index)  # the same rows come back
+        self.add_gap(group, KeyGap())
+        if shown:
+            self._insert_paged(group, shown)
+
     def add_gap(self, group: Node, gap: KeyGap, row: int | None = None) -> Node:
         """A gap row standing for ``gap`` in ``group`` at ``row`` (default: last)."""
         node = Node(NodeKind.GAP, "", gap=gap, load_state=LoadState.UNLOADED)
@@ -440,13 +466,14 @@ class StateTree:
             self.remove_gap(lower)
             self.notify_changed(upper)
 
-    def _insert_paged(self, group: Node, nodes: list[Node]) -> None:
+    def _insert_paged(self, group: Node, nodes: list[Node], contiguous: bool = False) -> None:
         """Place new rows of a paged group at their key order.
 
         Rows landing in a gap split it: the gap keeps the keys below them, a new
         gap after them the keys above (a page read into a gap then drops the
-        side it covered, ``tree_load.fill_gap``). A forward-only group's one gap
-        stays last.
+        side it covered, ``tree_load.fill_gap``). ``contiguous``: the rows are
+        every key between their first and last (a page); else each new row in a
+        gap gets a gap after it. A forward-only group's one gap stays last.
         """
         cursor = group.cursor
         assert cursor is not None
@@ -468,15 +495,23 @@ class StateTree:
             gap = above.gap if above is not None else None
             rows = run
             if cursor.seekable and gap is not None and gap.holds(_low(group, run[0])):
-                rest = Node(
-                    NodeKind.GAP,
-                    "",
-                    gap=KeyGap(_high(run[-1]), gap.before),
-                    load_state=LoadState.UNLOADED,
-                )
-                rest.parent = group
+                # a page is contiguous: one gap after it; other rows each get one
+                ends = [run[-1]] if contiguous else run
+                rows = []
+                for node in run:
+                    rows.append(node)
+                    if node in ends:
+                        upto = run[run.index(node) + 1] if node is not run[-1] else None
+                        before = gap.before if upto is None else _low(group, upto)
+                        rest = Node(
+                            NodeKind.GAP,
+                            "",
+                            gap=KeyGap(_high(node), before),
+                            load_state=LoadState.UNLOADED,
+                        )
+                        rest.parent = group
+                        rows.append(rest)
                 gap.before = _low(group, run[0])
-                rows = [*run, rest]
                 assert above is not None
                 split.append(above)
             self._insert_rows(group, row, rows)

@@ -40,7 +40,6 @@ from explorer.storage.base import Capability, Storage
 from explorer.storage.paging import Count, KeyPages, Positions
 from explorer.workspace.tree import (
     ConnectionNode,
-    KeyGap,
     LoadState,
     Node,
     NodeKind,
@@ -289,9 +288,8 @@ def _paged_group(tree: StateTree, parent: Node, kind: NodeKind, prefix: str) -> 
     ident, label = ("\0users", "Users") if kind is NodeKind.USERS else ("\0convs", "Conversations")
     node = tree.ensure_group(parent, kind, ident, label)
     if node.cursor is None:
-        node.cursor = PageCursor([(prefix, None)], prefix=prefix)
         node.prefix = prefix
-        tree.add_gap(node, KeyGap())
+        tree.make_paged(node, PageCursor([(prefix, None)], prefix=prefix))
     tree.set_load_state(node, LoadState.UNLOADED)
     return node
 
@@ -368,8 +366,9 @@ async def discover_groups(tree: StateTree, conn: ConnectionNode) -> int:
         other.spans.append(("", after))  # more names than seeks: the rest, flat
     if other.spans:
         group = tree.ensure_group(conn, NodeKind.OTHER_GROUP, "\0other", "Other keys")
-        group.cursor, group.prefix = other, ""
-        tree.add_gap(group, KeyGap())
+        if group.cursor is None:
+            group.prefix = ""
+            tree.make_paged(group, other)
         tree.set_load_state(group, LoadState.UNLOADED)
     return made
 
@@ -477,7 +476,7 @@ async def _fill_range(
         if closed:
             tree.remove_gap(gap)
         return 0
-    placed = tree.add_entries(conn, keep)
+    placed = tree.add_entries(conn, keep, contiguous=True)
     first, last = _in_group(group, placed[0]), _in_group(group, placed[-1])
     above = group.children[first.row - 1] if first.row > 0 else None
     below = group.children[last.row + 1] if last.row + 1 < len(group.children) else None

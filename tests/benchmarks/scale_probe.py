@@ -97,9 +97,12 @@ async def measure(url: str, options: argparse.Namespace, data: Path) -> dict[str
     window.view.expand(window.model.index_of(users))
     await _poll(lambda: any(c.key is not None for c in users.children))
     pages = Abilities.of(conn.store).key_pages
-    assert pages is not None and users.prefix is not None
+    counting = Abilities.of(conn.store).counting
+    assert pages is not None
+    assert counting is not None
+    assert users.prefix is not None
     last = (await pages.list_page(users.prefix, reverse=True, limit=1, keys_only=True)).last
-    group_rows = await Abilities.of(conn.store).counting.count(users.prefix)  # type: ignore[union-attr]
+    group_rows = await counting.count(users.prefix)
     window.view.setCurrentIndex(window.model.index_of(users.children[0]))
     window.view.setFocus()
     await asyncio.sleep(0.1)

@@ -125,6 +125,23 @@ async def test_go_to_into_an_unread_region_splits_its_gap(tmp_path: Path) -> Non
         assert users.load_state is LoadState.LOADED
 
 
+async def test_rows_a_go_to_placed_before_the_groups_were_found_join_the_pages(
+    tmp_path: Path,
+) -> None:
+    url = await make_store(tmp_path / "big.db", KEYS)
+    async with SqliteStorage(url[len("sqlite:") :]) as store:
+        tree = StateTree()
+        conn = tree.add_connection("big", store, lazy=True)
+        conn.paged = True
+        await locate(tree, conn, "29:00900")  # before the groups are found
+        await locate(tree, conn, "29:00100")
+        await discover_groups(tree, conn)
+        users = conn.children[0].children[0]
+        assert _rows(users) == ["~", USERS[100], "~", USERS[900], "~"]
+        await _read_all(tree, users)
+        assert [n.key for n in users.children] == USERS
+
+
 async def test_end_reads_the_last_page_by_one_seek_then_the_gap_closes(tmp_path: Path) -> None:
     url = await make_store(tmp_path / "big.db", KEYS)
     async with SqliteStorage(url[len("sqlite:") :]) as store:
