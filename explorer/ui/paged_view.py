@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QPoint, Qt
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QPoint, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QTreeView
 
@@ -47,6 +47,7 @@ class PagedView(QObject):
         self.view, self.model, self.manager = view, model, manager
         #: a row to keep in place across a change, and its distance from the top
         self._anchor: tuple[QPersistentModelIndex, int] | None = None
+        self._restoring = False
         model.focus = self._middle_row
         view.installEventFilter(self)
         bar = view.verticalScrollBar()
@@ -164,7 +165,8 @@ class PagedView(QObject):
         return (top, below.row()) if below.isValid() else None
 
     def _before_insert(self, parent: QModelIndex, first: int, _last: int) -> None:
-        self._anchor = None
+        if self._anchor is not None:
+            return  # the first change of a burst says where the rows were
         group = self.model.node(parent) if parent.isValid() else None
         if group is not None and group.cursor is not None and self.view.model() is self.model:
             rows = group.children
@@ -180,14 +182,21 @@ class PagedView(QObject):
             self._anchor = (QPersistentModelIndex(found[0]), 0)
 
     def _before_remove(self, parent: QModelIndex, _first: int, last: int) -> None:
+        if self._anchor is not None:
+            return
         found = self._top_row_in(parent)
-        above = found is not None and last < found[1]
-        self._anchor = (QPersistentModelIndex(found[0]), 0) if found and above else None
+        if found is not None and last < found[1]:
+            self._anchor = (QPersistentModelIndex(found[0]), 0)
 
     def _keep_top(self, _parent: QModelIndex, _first: int, _last: int) -> None:
+        if self._anchor is not None and not self._restoring:
+            self._restoring = True
+            QTimer.singleShot(0, self, self._restore)
+
+    def _restore(self) -> None:
         """Rows changed above the anchored row: show it where it was."""
-        anchor, self._anchor = self._anchor, None
-        if anchor is None or not anchor[0].isValid():
+        anchor, self._anchor, self._restoring = self._anchor, None, False
+        if anchor is None or not anchor[0].isValid() or self.view.model() is not self.model:
             return
         index = self.model.index(anchor[0].row(), 0, anchor[0].parent())
         self.view.scrollTo(index, _Hint.PositionAtTop)

@@ -59,12 +59,41 @@ async def _pick_keys(store: Any, groups: list[str], count: int, seed: int) -> li
     return keys
 
 
-async def measure(url: str, options: argparse.Namespace, data: Path) -> dict[str, Any]:
-    from PySide6.QtCore import QModelIndex, Qt
+async def _jump_to_end(window: Any, conn: Any, users: Any) -> tuple[float | None, int | None]:
+    """Press End on the group's first row; on a paged group, the time until its
+    last key is selected and the group's size (``None`` on a store not paged)."""
+    from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
 
-    from explorer.app import build_window, peak_rss_mb
     from explorer.storage.abilities import Abilities
+
+    pages, counting = Abilities.of(conn.store).key_pages, Abilities.of(conn.store).counting
+    last = rows = None
+    if users.cursor is not None and pages is not None and counting is not None:
+        prefix = users.prefix
+        last = (await pages.list_page(prefix, reverse=True, limit=1, keys_only=True)).last
+        rows = (await counting.count(prefix)).value
+    window.view.setCurrentIndex(window.model.index_of(users.children[0]))
+    window.view.setFocus()
+    await asyncio.sleep(0.1)
+    began = time.perf_counter()
+    QTest.keyClick(window.view, Qt.Key.Key_End)  # paged: the group's end, one reverse seek
+    if last is None:
+        await asyncio.sleep(0.1)
+        return None, None
+
+    def at_end() -> bool:
+        current = window.current_node()
+        return current is not None and current.key == last
+
+    await _poll(at_end)
+    return time.perf_counter() - began, rows
+
+
+async def measure(url: str, options: argparse.Namespace, data: Path) -> dict[str, Any]:
+    from PySide6.QtCore import QModelIndex
+
+    from explorer.app import build_window, peak_rss_mb
     from explorer.workspace.connections import Connector, warm_backends
     from explorer.workspace.environment import DataPaths, Environment
     from explorer.workspace.tree import LoadState, NodeKind
@@ -96,25 +125,7 @@ async def measure(url: str, options: argparse.Namespace, data: Path) -> dict[str
     window.view.expand(window.model.index_of(users.parent))
     window.view.expand(window.model.index_of(users))
     await _poll(lambda: any(c.key is not None for c in users.children))
-    pages = Abilities.of(conn.store).key_pages
-    counting = Abilities.of(conn.store).counting
-    assert pages is not None
-    assert counting is not None
-    assert users.prefix is not None
-    last = (await pages.list_page(users.prefix, reverse=True, limit=1, keys_only=True)).last
-    group_rows = await counting.count(users.prefix)
-    window.view.setCurrentIndex(window.model.index_of(users.children[0]))
-    window.view.setFocus()
-    await asyncio.sleep(0.1)
-    began = time.perf_counter()
-    QTest.keyClick(window.view, Qt.Key.Key_End)  # the group's end: one reverse seek
-
-    def at_end() -> bool:
-        current = window.current_node()
-        return current is not None and current.key == last
-
-    await _poll(at_end)
-    end_s = time.perf_counter() - began
+    end_s, group_rows = await _jump_to_end(window, conn, users)
     for _ in range(5):  # scroll up a few screens from the end, then down again
         window.view.verticalScrollBar().setValue(window.view.verticalScrollBar().value() - 30)
         await asyncio.sleep(0.05)
@@ -136,8 +147,8 @@ async def measure(url: str, options: argparse.Namespace, data: Path) -> dict[str
     result = {
         "first_rows_s": round(first_rows_s, 4),
         "paged": conn.node.paged,
-        "end_s": round(end_s, 4),
-        "group_rows": group_rows.value,
+        "end_s": None if end_s is None else round(end_s, 4),
+        "group_rows": group_rows,
         "goto_s": [round(t, 4) for t in times],
         "rows": sum(1 for _ in window.manager.tree.root.walk()) - 1,
         "rss_mb": peak_rss_mb(),

@@ -169,3 +169,29 @@ async def test_far_rows_are_dropped_but_the_selected_row_stays(
     keys = _keys(users)
     assert keys == sorted(keys)
     qtmodeltester.check(model)
+
+
+async def test_scrolling_up_from_the_end_reads_backwards_and_keeps_the_view(
+    window: Any, tmp_path: Path
+) -> None:
+    conn, users = await _open_users(window, tmp_path)
+    model, view = window.model, window.view
+    view.setCurrentIndex(model.index_of(users.children[0]))
+    QTest.keyClick(view, Qt.Key.Key_End)
+    await until(lambda: USERS[-1] in conn.node.by_key)
+    await asyncio.sleep(0.2)
+    tail = next(n for n in users.children if n.key == USERS[-PAGE_KEYS])
+    # the user scrolls up to the first rows read from the end, the gap just above
+    view.scrollTo(model.index_of(tail), view.ScrollHint.PositionAtTop)
+    y = view.visualRect(model.index_of(tail)).top()
+    await until(lambda: USERS[-PAGE_KEYS - 1] in conn.node.by_key)  # read backwards
+    await asyncio.sleep(0.3)
+    QTest.qWait(100)
+    assert view.visualRect(model.index_of(tail)).top() == y  # the rows did not move
+    read = len(conn.node.by_key)
+    await asyncio.sleep(0.5)
+    QTest.qWait(200)
+    assert len(conn.node.by_key) == read  # and reading stopped there
+    keys = _keys(users)
+    assert keys == sorted(keys)
+    assert keys[-2 * PAGE_KEYS :] == USERS[-2 * PAGE_KEYS :]
