@@ -658,7 +658,7 @@ class StateTreeModel(QAbstractItemModel):
         # called before the tree adds the rows: len(children) is the old count
         visible = parent is self.tree.root or self.is_shown(parent)
         shown, count = self.shown(parent), last - first + 1
-        limit = self._limit.get(parent, self.page_rows)
+        limit = _UNLIMITED if parent.cursor is not None else self._limit.get(parent, self.page_rows)
         forward = visible and (first < shown or (first == shown and shown < limit))
         new_limit: int | None = None
         if forward and self.paging:
