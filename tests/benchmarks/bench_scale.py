@@ -57,6 +57,7 @@ async def scale_first_rows(ctx: Context) -> Result:
         round(median(values), 3),
         f"s (connect to first rows, {runs['count']:,}-key SQLite; target <= 0.3)",
         {"spread": _spread(values), "paged": runs["first"][0]["paged"]},
+        values,
     )
 
 
@@ -68,6 +69,7 @@ async def scale_goto(ctx: Context) -> Result:
         round(median(values), 3),
         f"s (median of {len(values)} Go to in {runs['count']:,} keys; target <= 0.2)",
         {"spread": _spread(values)},
+        values,
     )
 
 
@@ -81,6 +83,7 @@ async def scale_group_end(ctx: Context) -> Result:
         f"s (End in a group of {probes[0]['group_rows']:,} rows to its last row selected, "
         f"{runs['count']:,}-key SQLite; target <= 1.0)",
         {"spread": _spread(values), "group_rows": probes[0]["group_rows"]},
+        values,
     )
 
 
@@ -92,4 +95,5 @@ async def scale_rss_growth(ctx: Context) -> Result:
         round(big - small, 1),
         f"MB (peak RSS browsing {runs['count']:,} keys minus 10k keys; target <= 100)",
         {"big_mb": big, "small_mb": small, "rows": runs["browse"]["rows"]},
+        [big - small],
     )
