@@ -425,8 +425,8 @@ async def fill_gap(
     the gap went meanwhile (a refresh, a trim).
     """
     group = gap.parent
-    assert group is not None
-    assert gap.gap is not None
+    if group is None or not gap.attached or gap.gap is None:
+        return 0  # trimmed into another gap, or refreshed, before its turn came
     conn, cursor = group.connection, group.cursor
     assert conn is not None
     assert cursor is not None
