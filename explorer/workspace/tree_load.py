@@ -373,6 +373,8 @@ async def discover_groups(tree: StateTree, conn: ConnectionNode) -> int:
     return made
 
 
+#: rows placed in one turn of the event loop when a page is read into a gap
+PLACE_CHUNK = 100
 #: rows a paged group holds before ``trim_group`` drops those far from the view
 MAX_GROUP_ROWS = 20 * PAGE_KEYS
 #: rows kept around where the user looks when a group is trimmed
@@ -476,16 +478,35 @@ async def _fill_range(
         if closed:
             tree.remove_gap(gap)
         return 0
-    placed = tree.add_entries(conn, keep, contiguous=True)
-    first, last = _in_group(group, placed[0]), _in_group(group, placed[-1])
-    above = group.children[first.row - 1] if first.row > 0 else None
-    below = group.children[last.row + 1] if last.row + 1 < len(group.children) else None
-    # the page is contiguous from where it started: that side of it is read
-    near, far = (below, above) if reverse else (above, below)
-    for side, read in ((near, True), (far, closed)):
-        if read and side is not None and side.gap is not None:
-            tree.remove_gap(side)
-    return len(keep)
+    # a page goes in as a few smaller runs, the event loop turning between them
+    # (a window stays responsive); the gap left over is busy until the last
+    chunks = [keep[i : i + PLACE_CHUNK] for i in range(0, len(keep), PLACE_CHUNK)]
+    if reverse:
+        chunks.reverse()
+    current, placed_count = gap, 0
+    for number, chunk in enumerate(chunks):
+        if number:
+            await asyncio.sleep(0)
+            if not current.attached:  # refreshed or trimmed meanwhile
+                return placed_count
+        placed = tree.add_entries(conn, chunk, contiguous=True)
+        placed_count += len(chunk)
+        first, last = _in_group(group, placed[0]), _in_group(group, placed[-1])
+        rows = group.children
+        above = rows[first.row - 1] if first.row > 0 else None
+        below = rows[last.row + 1] if last.row + 1 < len(rows) else None
+        # a run is contiguous from where it started: that side of it is read
+        near, far = (below, above) if reverse else (above, below)
+        if near is not None and near.gap is not None:
+            tree.remove_gap(near)
+        if far is not None and far.gap is not None:
+            if number == len(chunks) - 1 and closed:
+                tree.remove_gap(far)
+            elif far is not current:
+                far.load_state, current = LoadState.LOADING, far
+    if current is not gap and current.attached:
+        tree.set_load_state(current, LoadState.UNLOADED)
+    return placed_count
 
 
 async def _fill_spans(tree: StateTree, conn: ConnectionNode, gap: Node, limit: int) -> int:
