@@ -102,12 +102,18 @@ class PagedView(QObject):
         if gap is None:
             self._select_last(group)
             return None
+        if gap.load_state is LoadState.LOADING:  # a page is being read into it: then
+            QTimer.singleShot(50, self, lambda: self.end(group) if group.attached else None)
+            return None
+        gap.load_state = LoadState.LOADING  # no forward page into it meanwhile
         return self.manager.read_end(group, on_result=lambda _n: self._select_last(group))
 
     def _select_last(self, group: Node) -> None:
+        self._anchor = None  # the user asked for the end: no earlier rows held in place
         if not group.attached or not group.children or self.view.model() is not self.model:
             return
-        index = self.model.index_of(group.children[-1])
+        last = next((n for n in reversed(group.children) if n.gap is None), None)
+        index = self.model.index_of(last) if last is not None else QModelIndex()
         if index.isValid():
             self.view.setCurrentIndex(index)
             self.view.scrollTo(index, _Hint.PositionAtBottom)
@@ -130,6 +136,7 @@ class PagedView(QObject):
         self.manager.read_end(group, on_result=lambda _n: self._at_bottom(group))
 
     def _at_bottom(self, group: Node) -> None:
+        self._anchor = None
         if group.attached and group.children and self.view.model() is self.model:
             self.view.scrollTo(self.model.index_of(group.children[-1]), _Hint.PositionAtBottom)
 

@@ -138,11 +138,20 @@ async def show_first_user_state(
         window.view.expand(window.model.index_of(channel))
         window.select_node(target)
     group = window.paged_view.group_of(target) if end else None
+    for _ in range(250 if end else 0):  # a paged store: its groups are still being found
+        if group is not None or conn.node.load_state is LoadState.LOADED:
+            break
+        await asyncio.sleep(0.02)
+        group = window.paged_view.group_of(target)
     if group is not None:
         handle = window.paged_view.end(group)
         if handle is not None and handle.task is not None:
             await handle.task
-        await asyncio.sleep(0.05)
+        for _ in range(100):  # the runner hands the result over on a later turn
+            last = next((n for n in reversed(group.children) if n.gap is None), None)
+            if last is not None and window.current_node() is last:
+                break
+            await asyncio.sleep(0.02)
         target = window.current_node() or target
     await asyncio.sleep(0.05)
     # the detail pane loads the state; a listing going on behind is not waited for

@@ -131,6 +131,8 @@ async def test_end_reads_the_last_page_and_selects_the_last_row(
     assert conn.node.listed <= 4 * PAGE_KEYS
     assert before + told[0] == len(users.children)  # every row change was announced
     assert _gaps(users) == 1
+    last = view.visualRect(model.index_of(users.children[-1]))
+    assert last.intersects(view.viewport().rect())  # and shown
     qtmodeltester.check(model)
     # End on the group row itself: already at the end, the last row again
     view.setCurrentIndex(model.index_of(users))
