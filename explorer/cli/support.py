@@ -92,12 +92,12 @@ def request_units(store: Storage) -> str:
 
 
 async def user_items(
-    ctx: Context, store: Storage, user_id: str, *, in_values: bool = False
+    ctx: Context, store: Storage, user_id: str, *, in_values: bool = False, private: bool = True
 ) -> list[UserItem]:
     """``find_user`` (and the value scan) with progress on stderr and the cost noted."""
     progress = Progress(ctx.err)
     try:
-        lookup = await find_user(store, user_id, on_progress=progress.listed)
+        lookup = await find_user(store, user_id, on_progress=progress.listed, private=private)
         items = list(lookup.items)
         if in_values:
             values = await find_in_values(
@@ -117,7 +117,9 @@ async def user_items(
 
 async def cmd_user(ctx: Context, args: Any) -> int:
     async with ctx.open(args.store, read_only=True) as store:
-        items = await user_items(ctx, store, args.user_id, in_values=args.in_values)
+        items = await user_items(
+            ctx, store, args.user_id, in_values=args.in_values, private=not args.skip_private
+        )
     print_items(ctx, items, as_json=args.json)
     return 0
 
@@ -157,6 +159,12 @@ def register(add: Any) -> None:
         "--in-values",
         action="store_true",
         help="also list items whose values mention the id (a full scan; marked `value`)",
+    )
+    p.add_argument(
+        "--skip-private",
+        action="store_true",
+        help="do not look for private conversation state: no conversation is scanned, so on "
+        "SQLite, Cosmos DB and Blob the lookup costs a few requests per channel",
     )
     register_forget(add)
     from explorer.cli import support_bulk, support_compare  # they import helpers from here

@@ -16,6 +16,8 @@ litestar's ``NamespacedStore``.
 | ``SCAN_ROWS`` | ``RowScanner``: ``scan_rows`` (sizes, times, chosen bodies) | SQLite |
 | ``KEY_PAGES`` | ``paging.KeyPages``: ``list_page`` | memory, SQLite, Cosmos |
 | ``COUNT`` | ``paging.Counting``: ``count`` | all |
+| ``LISTING_PAGES`` | ``paging.ListingPages``: ``next_page`` | all |
+| ``RU_BUDGET`` | ``paging.RequestBudget``: RU spent, RU/s cap | Cosmos |
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from typing import Protocol, cast
 from explorer.core.items import Entry, RawItem
 from explorer.storage.base import Capability, Storage
 from explorer.storage.counting import KeyCounts
-from explorer.storage.paging import Counting, KeyPages
+from explorer.storage.paging import Counting, KeyPages, ListingPages, RequestBudget
 
 
 class Hierarchical(Protocol):
@@ -109,6 +111,10 @@ class Abilities:
     key_pages: KeyPages | None = None
     #: ``Capability.COUNT``: counts by prefix (``paging.Counting``)
     counting: Counting | None = None
+    #: ``Capability.LISTING_PAGES``: forward pages resumed by a cursor (``paging.ListingPages``)
+    listing_pages: ListingPages | None = None
+    #: ``Capability.RU_BUDGET``: request units spent and the RU/s cap (``paging.RequestBudget``)
+    budget: RequestBudget | None = None
 
     @classmethod
     def of(cls, store: Storage) -> Abilities:
@@ -125,4 +131,8 @@ class Abilities:
             scanner=cast(RowScanner, store) if _has(store, Capability.SCAN_ROWS) else None,
             key_pages=cast(KeyPages, store) if _has(store, Capability.KEY_PAGES) else None,
             counting=cast(Counting, store) if _has(store, Capability.COUNT) else None,
+            listing_pages=(
+                cast(ListingPages, store) if _has(store, Capability.LISTING_PAGES) else None
+            ),
+            budget=cast(RequestBudget, store) if _has(store, Capability.RU_BUDGET) else None,
         )

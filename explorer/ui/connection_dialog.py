@@ -30,11 +30,13 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QSizePolicy,
+    QSpinBox,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from explorer.storage.budget import DEFAULT_RU_PER_SECOND
 from explorer.ui.tasks import TaskHandle, TaskRunner
 from explorer.ui.theme import environment_colour
 from explorer.workspace.profiles import (
@@ -69,6 +71,19 @@ def _form() -> QFormLayout:
     form.setContentsMargins(0, 0, 0, 0)
     form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
     return form
+
+
+def _ru_cap(saved: str | None) -> int:
+    """A profile's ``ru_per_second`` for the spin box (0: no cap; missing or
+    unreadable: the default the store would use)."""
+    if saved is None:
+        return int(DEFAULT_RU_PER_SECOND)
+    if saved.strip().lower() in ("", "off", "none"):
+        return 0
+    try:
+        return max(0, round(float(saved)))
+    except ValueError:
+        return int(DEFAULT_RU_PER_SECOND)
 
 
 class ConnectionDialog(QDialog):
@@ -222,6 +237,24 @@ class ConnectionDialog(QDialog):
         self.cosmos_secret, self.cosmos_auth = self._secret_row(form, "Account key")
         self.cosmos_insecure = QCheckBox("Local emulator: skip TLS certificate checks")
         form.addRow("", self.cosmos_insecure)
+        self.cosmos_ru = QSpinBox()
+        self.cosmos_ru.setRange(0, 1_000_000)
+        self.cosmos_ru.setSingleStep(50)
+        self.cosmos_ru.setGroupSeparatorShown(True)
+        self.cosmos_ru.setSuffix(" RU/s")
+        self.cosmos_ru.setSpecialValueText("no cap")
+        self.cosmos_ru.setValue(int(DEFAULT_RU_PER_SECOND))
+        self.cosmos_ru.setToolTip(
+            "Listing, counts, value search, stats and export wait to stay under this many "
+            "request units per second, so a scan never takes the throughput the bot needs.\n"
+            f"Default {DEFAULT_RU_PER_SECOND:,.0f}: a quarter of 400 RU/s, the smallest "
+            "throughput a container can have. Reads and saves you make by hand are never "
+            "held back. 0: no cap."
+        )
+        ru_row = QHBoxLayout()
+        ru_row.addWidget(self.cosmos_ru)
+        ru_row.addWidget(QLabel("for scans: listing, search, stats, export"), 1)
+        form.addRow("RU/s cap", ru_row)
         self.pages.addWidget(page)
 
     # -- profile <-> form -------------------------------------------------------
@@ -244,6 +277,7 @@ class ConnectionDialog(QDialog):
             settings["container"] = self.cosmos_container.text().strip()
             auth = "entra" if self.cosmos_auth.checkedId() == 1 else "secret"
             insecure = self.cosmos_insecure.isChecked()
+            settings["ru_per_second"] = str(self.cosmos_ru.value())
         name = self.name.text().strip() or Profile("x", kind, settings=settings).url()
         env = str(self.environment.currentData())
         return Profile(name, kind, env, settings, auth, insecure)
@@ -275,6 +309,7 @@ class ConnectionDialog(QDialog):
         for group in (self.blob_auth, self.cosmos_auth):
             group.button(1 if entra else 0).setChecked(True)
         self.cosmos_insecure.setChecked(profile.insecure)
+        self.cosmos_ru.setValue(_ru_cap(s.get("ru_per_second")))
         self.blob_secret.clear()
         self.cosmos_secret.clear()
         self.test_result.clear()

@@ -38,6 +38,7 @@ from explorer.workspace.tree_load import (
     is_lazy_store,
     list_connection,
     read_end,
+    reads_listing_pages,
     should_page,
 )
 
@@ -61,8 +62,10 @@ class Connection:
     loads: set[TaskHandle] = field(default_factory=set, repr=False)
     #: lists the store off the event loop (``ThreadedLister``), when there is one
     lister: Any = field(default=None, repr=False)
-    #: the lister being opened (done when it is attached, or failed)
+    #: the listing being opened (done when it is attached, or failed)
     lister_ready: asyncio.Future[None] | None = field(default=None, repr=False)
+    #: request units spent by stores this connection used before its current one
+    earlier_request_units: float = 0.0
 
     @property
     def read_only(self) -> bool:
@@ -81,6 +84,31 @@ class Connection:
     def request_charge(self) -> float | None:
         charges = Abilities.of(self.store).charges
         return None if charges is None else float(charges.last_request_charge)
+
+    @property
+    def charges_request_units(self) -> bool:
+        """The store charges request units and keeps a budget (Cosmos DB)."""
+        return Abilities.of(self.store).budget is not None
+
+    @property
+    def ru_cap(self) -> float | None:
+        """The RU/s cap scans of this store wait for (``None``: none, or not charged)."""
+        budget = Abilities.of(self.store).budget
+        return None if budget is None else budget.ru_per_second
+
+    def session_request_units(self) -> float | None:
+        """Request units this connection spent since it opened (``None``: a store
+        that does not charge them): its store, the stores it replaced (writes
+        unlocked) and its listing thread's store."""
+        budget = Abilities.of(self.store).budget
+        if budget is None:
+            return None
+        spent = self.earlier_request_units + budget.total_request_charge
+        thread_store = self.lister.store if self.lister is not None else None
+        if thread_store is not None:
+            other = Abilities.of(thread_store).budget
+            spent += other.total_request_charge if other is not None else 0.0
+        return spent
 
 
 class ConnectionManager(QObject):
@@ -129,9 +157,11 @@ class ConnectionManager(QObject):
         node.paged = paged
         conn = Connection(profile, secret, store, node)
         self.connections.append(conn)
-        if self.lister_factory is not None:
+        if self.lister_factory is not None and not paged:
             # the listing thread opens in the background; the first level of a
-            # lazy store is listed on the store meanwhile (one small page)
+            # lazy store is listed on the store meanwhile (one small page). A paged
+            # store reads its pages on the store: no thread (opening one costs
+            # requests, request units on Cosmos DB)
             opening = self.runner.start(
                 f"Opening {profile.name}'s listing thread",
                 lambda _handle: self._attach_lister(conn),
@@ -178,7 +208,9 @@ class ConnectionManager(QObject):
         conn = self.for_node(node)
         paged = conn is not None and conn.node.paged  # pages are read on the store
         ready = conn.lister_ready if conn is not None and node is not conn.node else None
-        if paged:
+        if paged or reads_listing_pages(node) or (conn is not None and is_lazy_store(conn.store)):
+            # one page, or one level of names, read on the store (or the thread once
+            # it is there): not worth waiting for the thread to open
             ready = None
 
         async def work(handle: TaskHandle) -> int:
@@ -256,6 +288,9 @@ class ConnectionManager(QObject):
         """Reopen ``conn``'s store writable for this session."""
         store = await self.opener(conn.profile, conn.secret, False)
         old, conn.store = conn.store, store
+        spent = Abilities.of(old).budget
+        if spent is not None:
+            conn.earlier_request_units += spent.total_request_charge
         conn.node.store = store
         conn.writes_unlocked = True
         self.changed.emit()

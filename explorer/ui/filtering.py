@@ -9,6 +9,14 @@ first ``MAX_RESULTS`` matches are shown and the status bar says when there
 are more. Clearing the filter puts the main model back in the view,
 connections expanded and the current row revealed.
 
+On a connection opened as a window over a big store (``paged``) the listed
+keys are a few pages of millions, so there the filter asks the store instead
+(``explorer.workspace.id_prefix``): ids and keys that *start with* the text,
+a few prefix pages per text (debounced, in the background, cancelled by the
+next keystroke), whatever the store's size. What it finds is placed in the
+main tree as Go to places keys, and shown in the results. A substring would
+need a full scan: that is the value search, said in the tooltip and status.
+
 A value search (``plan_value_search`` / ``ValueSearch.run``) reads every
 state of the current connection as one cancellable task and adds matches to
 the results as they are found; on a store that charges request units it
@@ -32,6 +40,7 @@ from explorer.ui.dialogs.modal import run_dialog
 from explorer.ui.models.state_tree_model import StateTreeModel
 from explorer.ui.tasks import TaskHandle, TaskRunner
 from explorer.ui.window_parts import Toolbar
+from explorer.workspace.id_prefix import PrefixMatches, find_by_prefix
 from explorer.workspace.search import match_ids, plan_value_search
 from explorer.workspace.tree import ConnectionNode, LoadState, Node, StateTree
 
@@ -39,6 +48,19 @@ from explorer.workspace.tree import ConnectionNode, LoadState, Node, StateTree
 MAX_RESULTS = 5000
 #: results expanded automatically up to this many
 EXPAND_RESULTS = 300
+
+
+#: what the status adds on a big store, where the filter matches prefixes only
+_STARTS_WITH = (
+    " (a big store is asked for ids and keys that start with {text!r}, case-sensitive;"
+    " to find it anywhere, tick 'in values' and press Enter: a full scan)"
+)
+
+
+def _summary(text: str, found: int, more: int) -> str:
+    noun = "state" if found == 1 else "states"
+    extra_text = f" (first {found:,} of {found + more:,} shown)" if more else ""
+    return f"Filter {text!r}: {found:,} matching {noun}{extra_text}"
 
 
 class FilterHost(Protocol):
@@ -90,7 +112,11 @@ class TreeFilter(QObject):
         self._dialog_parent = parent
         self.results = StateTree()
         self.results_model = StateTreeModel(self.results, is_dirty=is_dirty, parent=self)
+        #: the value search running, if any
         self.running: TaskHandle | None = None
+        #: the id filter asking big stores, if it runs
+        self.filtering: TaskHandle | None = None
+        self._last_text = ""
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(200)
@@ -108,7 +134,15 @@ class TreeFilter(QObject):
         self.apply()
 
     def _text_changed(self, text: str) -> None:
-        if not self.toolbar.values_button.isChecked() or not text.strip():
+        last, self._last_text = self._last_text, text
+        shorter, longer = sorted((last, text), key=len)
+        typed = len(longer) == len(shorter) + 1 and longer.startswith(shorter)
+        if self.toolbar.values_button.isChecked() and text.strip():
+            return
+        if not typed:  # a paste (not one key typed or erased): no wait for the next key
+            self.timer.stop()
+            self.apply()
+        else:
             self.timer.start()
 
     def _entered(self) -> None:
@@ -134,9 +168,7 @@ class TreeFilter(QObject):
     def apply(self) -> None:
         if self.toolbar.values_button.isChecked() and self.toolbar.filter_edit.text().strip():
             return  # value search starts on Enter
-        if self.running is not None:
-            self.running.cancel()
-            self.running = None
+        self._supersede()
         text = self.toolbar.filter_edit.text().strip()
         current = self.window.current_node()
         if not text:
@@ -150,26 +182,74 @@ class TreeFilter(QObject):
             return
         mapping = self._reset_results()
         found = more = 0
+        big: list[Connection] = []
         for conn in self.window.manager.connections:
+            if conn.node.paged:
+                big.append(conn)  # a window over a big store: asked of the store below
+                continue
             matches, extra = match_ids(conn.node, text, MAX_RESULTS - found)
             more += extra
             found += len(matches)
             self.results.add_entries(mapping[id(conn.node)], matches)
         if found <= EXPAND_RESULTS:
             self.window.view.expandAll()
-        noun = "state" if found == 1 else "states"
-        extra_text = f" (first {found:,} of {found + more:,} shown)" if more else ""
-        self.window.status.showMessage(
-            f"Filter {text!r}: {found:,} matching {noun}{extra_text}", 8000
-        )
+        if big:
+            self.filtering = self.window.runner.start(
+                f"Filtering ids starting with {text!r}",
+                lambda _handle: self._filter_big(big, mapping, text, found, more),
+            )
+            return
+        self.window.status.showMessage(_summary(text, found, more), 8000)
+
+    def _supersede(self) -> None:
+        """Stop the running filter or value search: a new text replaces it."""
+        if self.filtering is not None:
+            self.filtering.shown = False  # typing on is no cancel to report
+            self.filtering.cancel()
+            self.filtering = None
+        if self.running is not None:
+            self.running.cancel()
+            self.running = None
+
+    async def _filter_big(
+        self,
+        connections: list[Connection],
+        mapping: dict[int, ConnectionNode],
+        text: str,
+        found: int,
+        more: int,
+    ) -> None:
+        """The id filter on connections over big stores: prefix pages of each store."""
+        capped: list[str] = []
+        for conn in connections:
+            matches: PrefixMatches = await find_by_prefix(conn.node, text)
+            if not conn.node.attached:
+                continue  # closed meanwhile
+            entries = matches.entries[: max(0, MAX_RESULTS - found)]
+            more += len(matches.entries) - len(entries)
+            found += len(entries)
+            # placed in the main tree as Go to places keys (selecting a result goes there)
+            self.window.manager.tree.add_entries(conn.node, entries)
+            self.results.add_entries(mapping[id(conn.node)], entries)
+            capped += matches.capped
+            if found <= EXPAND_RESULTS:
+                self.window.view.expandAll()
+        message = _summary(text, found, more)
+        if capped:  # what was cut short first: the status bar shows the start of a line
+            others = len(capped) - 1
+            message += f"; more ids start with {capped[0]!r}" + (
+                f" and {others} other prefix{'es' if others > 1 else ''}" if others else ""
+            )
+            message += ": type more of the id"
+        message += _STARTS_WITH.format(text=text)
+        self.window.status.showMessage(message, 15000)
 
     def search_values(self, text: str) -> None:
         """Show the states of the current connection whose values contain ``text``."""
         conn = self.window.current_connection()
         if not text or conn is None:
             return
-        if self.running is not None:
-            self.running.cancel()
+        self._supersede()
         target = self._reset_results()[id(conn.node)]
         self.running = self.window.runner.start(
             f"Searching values for {text!r}",

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import QAbstractItemView, QTreeView
 from explorer.ui.connections import ConnectionManager
 from explorer.ui.models.state_tree_model import StateTreeModel
 from explorer.ui.tasks import TaskHandle
-from explorer.workspace.tree import LoadState, Node, NodeKind
+from explorer.workspace.tree import LoadState, Node, NodeKind, has_gaps
 
 _Hint = QAbstractItemView.ScrollHint
 _PER_ITEM = QAbstractItemView.ScrollMode.ScrollPerItem
@@ -149,7 +149,7 @@ class PagedView(QObject):
 
     def _open_groups(self, node: Node) -> Iterator[Node]:
         for child in node.children:
-            if child.cursor is not None:
+            if has_gaps(child):
                 if self.view.isExpanded(self.model.index_of(child)):
                     yield child
             elif child.kind in _STRUCTURE and self.view.isExpanded(self.model.index_of(child)):
@@ -161,7 +161,7 @@ class PagedView(QObject):
         """The view's top row and the row of ``parent``'s child holding it, if any."""
         if self.view.model() is not self.model or not parent.isValid():
             return None
-        if self.model.node(parent).cursor is None:
+        if not has_gaps(self.model.node(parent)):
             return None  # only paged groups change above the viewport
         top = self.view.indexAt(QPoint(1, 1))
         if top.isValid() and self.model.node(top).gap is not None:
@@ -175,7 +175,7 @@ class PagedView(QObject):
         if self._anchor is not None:
             return  # the first change of a burst says where the rows were
         group = self.model.node(parent) if parent.isValid() else None
-        if group is not None and group.cursor is not None and self.view.model() is self.model:
+        if group is not None and has_gaps(group) and self.view.model() is self.model:
             rows = group.children
             if 0 < first < len(rows) and rows[first - 1].gap is not None:
                 # read backwards into a gap: the rows below it stay where they are

@@ -39,8 +39,14 @@ _SETTLED = (LoadState.LOADED, LoadState.FAILED)
 
 async def _open_until_a_user(window: Any, root: Node, deadline: float) -> Node | None:
     """Expand unlisted channel, agent and Users nodes in tree order (at most 20)
-    until a user state is listed; the first one, or None."""
-    for _ in range(20):
+    until a user state is listed; the first one, or None. Channels the store
+    already knows (its open sample) are opened while the rest of the first
+    level is still being listed."""
+    opened = 0
+    if root.load_state is LoadState.UNLOADED:  # the view has not asked yet
+        root.load_state = LoadState.LOADING
+        window.manager.expand(root)  # not awaited: known channels show at once
+    while opened < 20 and time.monotonic() < deadline:
         target = first_user_state(root)
         closed = (
             n
@@ -49,10 +55,16 @@ async def _open_until_a_user(window: Any, root: Node, deadline: float) -> Node |
             if n.load_state is LoadState.UNLOADED
         )
         node = next(closed, None)
-        if target is not None or node is None:
+        if target is not None:
             return target
+        if node is None:
+            if root.load_state is not LoadState.LOADING:
+                return None
+            await asyncio.sleep(0.005)  # the first level is still being listed
+            continue
         node.load_state = LoadState.LOADING  # as the model's fetchMore: listed once
         handle = window.manager.expand(node)
+        opened += 1
         if handle.task is not None:
             await asyncio.wait({handle.task}, timeout=max(deadline - time.monotonic(), 0))
     return first_user_state(root)
@@ -124,7 +136,7 @@ async def show_first_user_state(
             raise StorageError(f"Go to: nothing named {goto!r} in {profile.url()}")
     else:
         target = await _seek_first_user(window, conn)
-        if target is None:
+        if target is None and conn.node.prefix is None:
             target = await _wait_listed_user(conn, deadline)
         if target is None and conn.node.prefix is not None:
             target = await _open_until_a_user(window, conn.node, deadline)

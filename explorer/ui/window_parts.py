@@ -139,6 +139,13 @@ class Toolbar(QToolBar):
         self.filter_edit.setObjectName("filterEdit")
         self.filter_edit.setPlaceholderText("Filter ids  (Ctrl+F)")
         self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.setToolTip(
+            "Show the states whose id or key contains the text, as you type.\n"
+            "On a big store (opened as a window over it) the store is asked instead: "
+            "ids and keys that START with the text (case-sensitive), the first ones of "
+            "each group. Finding the text anywhere needs a full scan: tick 'in values' "
+            "and press Enter (with progress and Cancel)."
+        )
         self.filter_edit.setMaximumWidth(200)
         self.addWidget(self.goto_edit)
         self.addWidget(self.filter_edit)
@@ -201,6 +208,12 @@ class StatusArea(QStatusBar):
         self._clear_timer = QTimer(self)
         self._clear_timer.setSingleShot(True)
         self._clear_timer.timeout.connect(self.error_label.clear)
+        #: the connection whose request units are shown (Cosmos DB), read on a timer:
+        #: a scan makes hundreds of requests a second, the label changes at most twice
+        self._charged: Connection | None = None
+        self.charge_timer = QTimer(self)
+        self.charge_timer.setInterval(CHARGE_REFRESH_MS)
+        self.charge_timer.timeout.connect(self.refresh_charge)
         self.show_pending(0)
 
     def show_error(self, message: str) -> None:
@@ -214,10 +227,15 @@ class StatusArea(QStatusBar):
         self.pending_button.setVisible(count > 0)
 
     def show_connection(self, conn: Connection | None) -> None:
+        self._charged = conn if conn is not None and conn.charges_request_units else None
+        if self._charged is None:
+            self.charge_timer.stop()
+        elif not self.charge_timer.isActive():
+            self.charge_timer.start()
+        self.refresh_charge()
         if conn is None:
             self.connection_label.setText("Not connected")
             self.tls_label.clear()
-            self.charge_label.clear()
             return
         listed = conn.node.count
         keys = f" · {listed:,} keys" if listed else ""
@@ -236,5 +254,38 @@ class StatusArea(QStatusBar):
             )
         else:
             self.tls_label.clear()
-        charge = conn.request_charge
-        self.charge_label.setText(f"RU {charge:.1f}" if charge is not None else "")
+
+    def refresh_charge(self) -> None:
+        """Show the request units the current connection spent (Cosmos DB), and its cap."""
+        conn = self._charged
+        spent = conn.session_request_units() if conn is not None else None
+        if conn is None or spent is None:
+            text, tip = "", ""
+        else:
+            text, tip = charge_text(spent, conn.ru_cap, conn.request_charge)
+        if text != self.charge_label.text():
+            self.charge_label.setText(text)
+            self.charge_label.setToolTip(tip)
+
+
+#: how often the status bar reads the request units spent (milliseconds)
+CHARGE_REFRESH_MS = 500
+
+
+def charge_text(spent: float, cap: float | None, last: float | None) -> tuple[str, str]:
+    """The status bar's request-unit text and its tooltip."""
+    limit = f"cap {cap:,.0f} RU/s" if cap is not None else "no RU/s cap"
+    text = f"RU {spent:,.0f} this session ({limit})"
+    tip = (
+        f"Request units this connection spent since it opened: {spent:,.1f} RU"
+        + (f" (last request {last:,.1f} RU)" if last is not None else "")
+        + ".\n"
+        + (
+            f"Scans (listing, counts, value search, stats, export) wait to stay under "
+            f"{cap:,.0f} RU/s; reads and saves you make by hand are never held back."
+            if cap is not None
+            else "No RU/s cap: scans run as fast as the service allows."
+        )
+        + "\nSet the cap in the connection's profile (Connect…)."
+    )
+    return text, tip

@@ -385,15 +385,15 @@ class BackupStore:
 
     # -- reading ---------------------------------------------------------------
 
+    def _select(self, where: str, params: tuple[str, ...], order: str) -> list[Backup]:
+        """Backups matching ``where`` (``?`` placeholders for ``params``), in ``order``."""
+        sql = f"SELECT {_COLUMNS} FROM backups WHERE {where} ORDER BY {order}"
+        rows = self._run(lambda c: c.execute(sql, params).fetchall())
+        return [_row_to_backup(r) for r in rows]
+
     def history_sync(self, store_url: str, key: str) -> list[Backup]:
         store = canonical_store_url(store_url)
-        rows = self._run(
-            lambda c: c.execute(
-                f"SELECT {_COLUMNS} FROM backups WHERE store=? AND key=? ORDER BY version",
-                (store, key),
-            ).fetchall()
-        )
-        return [_row_to_backup(r) for r in rows]
+        return self._select("store=? AND key=?", (store, key), "version")
 
     async def history(self, store_url: str, key: str) -> list[Backup]:
         """Backups of ``key`` in ``store_url``, oldest first (version 1 first).
@@ -404,13 +404,7 @@ class BackupStore:
 
     def operation_sync(self, store_url: str, operation: str) -> list[Backup]:
         store = canonical_store_url(store_url)
-        rows = self._run(
-            lambda c: c.execute(
-                f"SELECT {_COLUMNS} FROM backups WHERE operation=? AND store=? ORDER BY id",
-                (operation, store),
-            ).fetchall()
-        )
-        return [_row_to_backup(r) for r in rows]
+        return self._select("operation=? AND store=?", (operation, store), "id")
 
     async def operation(self, store_url: str, operation: str) -> list[Backup]:
         """The backups of one operation in ``store_url``, in the order they were made."""

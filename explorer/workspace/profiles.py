@@ -78,7 +78,8 @@ class Profile:
     name: str
     kind: str = "sqlite"
     environment: str = "dev"
-    #: sqlite: path · blob: container, account_url · cosmos: endpoint, database, container
+    #: sqlite: path · blob: container, account_url · cosmos: endpoint, database,
+    #: container, ru_per_second (the RU/s cap of scans, "0": none; missing: the default)
     settings: dict[str, str] = field(default_factory=dict)
     #: "secret" (connection string / key from the keychain) or "entra" (Entra ID sign-in)
     auth: str = "secret"
@@ -125,6 +126,8 @@ class Profile:
                 options[key] = secret
         elif self.kind == "cosmos":
             options["endpoint"] = s.get("endpoint", "")
+            if s.get("ru_per_second"):  # the RU/s cap of scans ("0": none)
+                options["ru_per_second"] = s["ru_per_second"]
             # without a key the backend signs in with Entra ID (DefaultAzureCredential)
             if self.auth != "entra" and secret:
                 options["key"] = secret

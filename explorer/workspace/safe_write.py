@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import TypedDict, Unpack
 
 from explorer.core.errors import ETagConflictError, ReadOnlyError, StorageError
 from explorer.core.items import RawItem
@@ -46,6 +47,17 @@ DELETE_ACTIONS = frozenset({"delete", "revert-delete", "forget", "bulk-delete"})
 _LANDED = "the reply was lost and the retry conflicted; the stored item shows this change applied"
 
 
+class _Fields(TypedDict, total=False):
+    """What an audit entry records besides store, key and action."""
+
+    outcome: str  # "ok" unless given
+    old: RawItem | None
+    new: RawItem | None
+    new_body: bytes | None  # what was sent when no stored form came back
+    detail: str | None
+    operation: str | None
+
+
 class SafeWriter:
     """Backs up, writes and audits. One per session; ``profile`` names it in the audit log."""
 
@@ -57,47 +69,26 @@ class SafeWriter:
         self.profile = profile
 
     async def _audit(
-        self,
-        store: Storage,
-        key: str,
-        action: str,
-        *,
-        outcome: str = "ok",
-        old: RawItem | None = None,
-        new: RawItem | None = None,
-        new_body: bytes | None = None,
-        detail: str | None = None,
-        operation: str | None = None,
+        self, store: Storage, key: str, action: str, **fields: Unpack[_Fields]
     ) -> None:
-        entry = self._entry(store, key, action, outcome=outcome, old=old, new=new,
-                            new_body=new_body, detail=detail, operation=operation)  # fmt: skip
-        await self.audit.append(entry)
+        await self.audit.append(self._entry(store, key, action, **fields))
 
     def _entry(
-        self,
-        store: Storage,
-        key: str,
-        action: str,
-        *,
-        outcome: str = "ok",
-        old: RawItem | None = None,
-        new: RawItem | None = None,
-        new_body: bytes | None = None,
-        detail: str | None = None,
-        operation: str | None = None,
+        self, store: Storage, key: str, action: str, **fields: Unpack[_Fields]
     ) -> AuditEntry:
+        old, new = fields.get("old"), fields.get("new")
         return self.audit.make_entry(
             store=store_identity(store),
             key=key,
             action=action,
             profile=self.profile,
-            outcome=outcome,
+            outcome=fields.get("outcome", "ok"),
             old=None if old is None else old.body,
-            new=new.body if new is not None else new_body,
+            new=new.body if new is not None else fields.get("new_body"),
             old_etag=None if old is None else old.etag,
             new_etag=None if new is None else new.etag,
-            detail=detail,
-            operation=operation,
+            detail=fields.get("detail"),
+            operation=fields.get("operation"),
         )
 
     async def _current(self, store: Storage, key: str) -> RawItem | None:

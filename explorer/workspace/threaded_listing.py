@@ -22,7 +22,7 @@ import contextlib
 import threading
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Future
-from typing import Any
+from typing import Any, cast
 
 from explorer.storage.base import Capability, Storage
 
@@ -80,6 +80,12 @@ class ThreadedLister:
         self.capabilities = frozenset(store.capabilities)
         ready.set_result(None)
         return True
+
+    @property
+    def store(self) -> Storage | None:
+        """The thread's own store, once open: for its counters only (request units);
+        it is used on the thread's loop, never from the caller's."""
+        return cast("Storage | None", self._store)
 
     def iter_entries(self, prefix: str = "") -> AsyncIterator[Any]:
         return self._stream(lambda store: store.iter_entries(prefix))

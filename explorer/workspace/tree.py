@@ -176,6 +176,15 @@ class KeyGap:
 
 
 @dataclass(eq=False)
+class ListingCursor(PageCursor):
+    """A group of a store that pages only forward (Blob): ``spans`` as above, read
+    in listing order; ``token`` resumes the first span where the last page ended
+    (the store's opaque ``Page.cursor``, ``None``: from its start)."""
+
+    token: str | None = None
+
+
+@dataclass(eq=False)
 class ConnectionNode(Node):
     """A top-level node: one open store. ``store`` is opaque to the tree."""
 
@@ -590,7 +599,8 @@ class StateTree:
         node.parent = parent
         if node.kind in _SORTED_KINDS:
             self._insert_sorted(parent, node)
-        elif parent.cursor is not None:  # a paged group: rows in key order, around gaps
+        elif parent.cursor is not None and not isinstance(parent.cursor, ListingCursor):
+            # a paged group: rows in key order, around gaps
             if self._staged is None:
                 self._insert_paged(parent, [node])
             else:
@@ -708,6 +718,12 @@ def _high(node: Node) -> str:
     return max(keys) if keys else node.label
 
 
+def has_gaps(node: Node) -> bool:
+    """A paged group read by key (``PageCursor``): its unread ranges are gap rows.
+    (A ``ListingCursor`` group only reads forward and has none.)"""
+    return node.cursor is not None and not isinstance(node.cursor, ListingCursor)
+
+
 def count_prefix(node: Node) -> str | None:
     """The key prefix whose store count is ``node``'s (``None``: not one prefix).
 
@@ -739,6 +755,7 @@ __all__ = [
     "STATE_KINDS",
     "ConnectionNode",
     "KeyGap",
+    "ListingCursor",
     "LoadState",
     "Node",
     "NodeKind",
@@ -746,5 +763,6 @@ __all__ = [
     "StateTree",
     "TreeListener",
     "count_prefix",
+    "has_gaps",
     "node_matches",
 ]

@@ -24,7 +24,19 @@ Cost (``UserLookup.scan`` / ``listed`` say what was paid):
   key style), and only each channel's ``conversations/`` are listed, since a
   private state can sit in any conversation: a scan of conversations, never of
   users. Bodies are never read.
+- a store that pages in key order from any key (``Capability.KEY_PAGES``:
+  SQLite, memory, Cosmos DB) is found by seeks: one one-key page per name
+  finds the channels, then each channel's agents, as the window's
+  ``discover_groups`` does; user keys are read directly, and only the
+  channels' (and agents') ``conversations/`` are listed, keys only: a scan of
+  conversations, never of users. A store with more names than
+  ``MAX_SEEKS`` per level is listed instead (said in the cost).
 - any other store is listed once, keys only (no bodies).
+
+``private=False`` skips the scan of conversations (private conversation state
+is then not looked for): on a store that seeks or walks, the lookup then costs
+a few requests per channel, whatever the store's size. On Cosmos DB every
+listing goes through the store's request-unit cap (``RequestBudget``).
 
 ``find_in_values`` is the full scan behind ``--in-values``: every item's
 decoded document is searched for the id as a whole token (see ``mentions``);
@@ -45,6 +57,7 @@ from explorer.core.items import RawItem
 from explorer.state.keys import KeyInfo, KeyKind, parse_key
 from explorer.storage.abilities import Abilities, Hierarchical
 from explorer.storage.base import Storage
+from explorer.storage.paging import KeyPages, pages_of
 
 MatchKind = Literal["key", "value"]
 #: (keys listed so far) during a lookup
@@ -54,8 +67,15 @@ ScanProgress = Callable[[int, int], None]
 
 #: items read per request in a value scan
 CHUNK = 100
+#: keys per page when conversations are scanned for private state (keys only)
+SCAN_PAGE = 5000
 #: first segments that are not channels (Agents SDK sign-in and proactive keys)
 _NOT_CHANNELS = frozenset({"auth", "proactive"})
+#: names found by seeks per level (channels; a channel's agents) before the
+#: lookup lists the store instead
+MAX_SEEKS = 200
+#: above every key under a name (``NAME`` + this sorts after ``NAME/…``)
+_PAST = "/\U0010ffff"
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +123,10 @@ class UserLookup:
     channels: tuple[str, ...] = ()
     #: items whose key could not be decoded (listed as errors by the store)
     undecodable: tuple[str, ...] = field(default_factory=tuple)
+    #: one-key pages asked to find channels and agents (stores with key pages)
+    seeks: int = 0
+    #: conversations were scanned for private conversation state
+    private: bool = True
 
     @property
     def keys(self) -> list[str]:
@@ -112,8 +136,25 @@ class UserLookup:
         if self.scan:
             return f"listed all {self.listed:,} keys of the store (it has no folder index)"
         channels = len(self.channels)
+        plural = "s" if channels != 1 else ""
+        if self.seeks:
+            found = f"found {channels} channel{plural} and their agents by {self.seeks:,} seeks"
+            if not self.private:
+                return (
+                    f"{found} and read the user keys directly (listed {self.listed:,} keys; "
+                    "private conversation state not looked for)"
+                )
+            return (
+                f"{found}, read the user keys directly and listed {self.listed:,} keys under "
+                "conversations (a scan of conversations for private state, not of users)"
+            )
+        if not self.private:
+            return (
+                f"read the user keys of {channels} channel{plural} directly and listed "
+                f"{self.listed:,} folder names (private conversation state not looked for)"
+            )
         return (
-            f"read the user keys of {channels} channel{'s' if channels != 1 else ''} directly "
+            f"read the user keys of {channels} channel{plural} directly "
             f"and listed {self.listed:,} names (folders and every conversation: a scan of "
             "conversations, not of users)"
         )
@@ -144,18 +185,148 @@ def direct_user_keys(
 
 
 async def find_user(
-    store: Storage, user_id: str, *, on_progress: ListProgress | None = None
+    store: Storage,
+    user_id: str,
+    *,
+    on_progress: ListProgress | None = None,
+    private: bool = True,
 ) -> UserLookup:
-    """The items holding ``user_id``'s state (see the module docstring for the cost)."""
+    """The items holding ``user_id``'s state (see the module docstring for the cost).
+
+    ``private=False``: private conversation state is not looked for, so no
+    conversation is scanned.
+    """
     if not user_id:
         raise ValueError("a user id is needed (an empty id matches nothing)")
-    hierarchy = Abilities.of(store).hierarchy
-    if hierarchy is None:
-        return await _by_listing(store, user_id, on_progress)
-    return await _by_walking(store, hierarchy, user_id, on_progress)
+    abilities = Abilities.of(store)
+    if abilities.hierarchy is not None:
+        return await _by_walking(store, abilities.hierarchy, user_id, on_progress, private)
+    if abilities.key_pages is not None:
+        tally = _Tally(on_progress)
+        places = await _seek_channels(abilities.key_pages, tally)
+        if places is not None:
+            channels, agents = places
+            return await _read_and_scan(store, user_id, channels, agents, tally, private)
+    return await _by_listing(store, user_id, on_progress, private)
 
 
-async def _by_listing(store: Storage, user_id: str, on_progress: ListProgress | None) -> UserLookup:
+class _Tally:
+    """Keys (or names) listed and seeks made, with progress every 1,000 listed."""
+
+    def __init__(self, on_progress: ListProgress | None) -> None:
+        self.on_progress = on_progress
+        self.listed = 0
+        self.seeks = 0
+
+    def add(self, count: int) -> None:
+        """``count`` more listed (a page): progress when a 1,000 mark is passed."""
+        before, self.listed = self.listed, self.listed + count
+        if self.on_progress is not None and before // 1000 != self.listed // 1000:
+            self.on_progress(self.listed)
+
+    def finish(self) -> None:
+        if self.on_progress is not None:
+            self.on_progress(self.listed)
+
+
+async def _seek_names(pages: KeyPages, base: str, tally: _Tally) -> list[str] | None:
+    """Names one level below ``base`` that hold keys below them (``base`` + name +
+    ``/``…), by one-key seeks in key order; ``None`` past ``MAX_SEEKS`` seeks."""
+    names: list[str] = []
+    after: str | None = None
+    for _ in range(MAX_SEEKS):
+        page = await pages.list_page(base, after=after, limit=1, keys_only=True)
+        tally.seeks += 1
+        key = page.first
+        if key is None:
+            return names
+        name, slash, _rest = key[len(base) :].partition("/")
+        if slash:
+            if name not in names:
+                names.append(name)
+            after = base + name + _PAST
+        else:
+            after = key  # a lone key: the next seek starts past it
+    return None
+
+
+async def _seek_channels(
+    pages: KeyPages, tally: _Tally
+) -> tuple[list[str], list[tuple[str, str]]] | None:
+    """Channels and (channel, agent) pairs by seeks; ``None``: too many names to seek."""
+    top = await _seek_names(pages, "", tally)
+    if top is None:
+        return None
+    channels = [name for name in top if _is_channel(name)]
+    agents: list[tuple[str, str]] = []
+    for channel in channels:
+        below = await _seek_names(pages, f"{channel}/", tally)
+        if below is None:
+            return None
+        agents += [(channel, n) for n in below if n and n not in ("users", "conversations")]
+    return channels, agents
+
+
+async def _read_and_scan(
+    store: Storage,
+    user_id: str,
+    channels: list[str],
+    agents: list[tuple[str, str]],
+    tally: _Tally,
+    private: bool,
+) -> UserLookup:
+    """User keys read directly; conversations (of channels and agents) listed for
+    private state unless ``private`` is off."""
+    found = await _read_user_keys(store, user_id, channels, agents)
+    undecodable: list[str] = []
+    if private:
+        bases = [f"{c}/conversations/" for c in channels]
+        bases += [f"{c}/{a}/conversations/" for c, a in agents]
+        marker = f"/users/{user_id}"
+        for base in bases:  # keys only, a page at a time: no body is read
+            async for page in pages_of(store, base, limit=SCAN_PAGE, keys_only=True):
+                undecodable += [e.name or e.key for e in page.errors]
+                bad = {e.key for e in page.errors}
+                for key in page.keys:
+                    if marker in key and key not in bad:
+                        info = holds_user(key, user_id)
+                        if info is not None:
+                            found[key] = UserItem.of(info)
+                tally.add(len(page))
+                await asyncio.sleep(0)
+    tally.finish()
+    return UserLookup(
+        user_id,
+        tuple(found[k] for k in sorted(found)),
+        tally.listed,
+        scan=False,
+        channels=tuple(channels),
+        undecodable=tuple(undecodable),
+        seeks=tally.seeks,
+        private=private,
+    )
+
+
+async def _read_user_keys(
+    store: Storage, user_id: str, channels: Iterable[str], agents: Iterable[tuple[str, str]]
+) -> dict[str, UserItem]:
+    """The user keys of ``user_id`` that exist, read directly (one ``read_raw``)."""
+    found: dict[str, UserItem] = {}
+    candidates = direct_user_keys(user_id, channels, agents)
+    read = await store.read_raw(candidates)
+    names: set[str] = set()
+    for key in candidates:  # a key and key + "/" can name one item (js drops the "/")
+        item = read.get(key)
+        info = holds_user(key, user_id)
+        if item is not None and info is not None and item.stored_name not in names:
+            names.add(item.stored_name)
+            found[key] = UserItem.of(info)
+    return found
+
+
+async def _by_listing(
+    store: Storage, user_id: str, on_progress: ListProgress | None, private: bool = True
+) -> UserLookup:
     found: dict[str, UserItem] = {}
     channels: dict[str, None] = {}
     undecodable: list[str] = []
@@ -168,7 +339,8 @@ async def _by_listing(store: Storage, user_id: str, on_progress: ListProgress | 
             info = parse_key(entry.key)
             if info.channel is not None:
                 channels.setdefault(info.channel)
-            if info.kind in ("user", "private") and info.user == user_id:
+            kinds = ("user", "private") if private else ("user",)
+            if info.kind in kinds and info.user == user_id:
                 found[entry.key] = UserItem.of(info)
         if on_progress is not None and listed % 1000 == 0:
             on_progress(listed)
@@ -182,11 +354,16 @@ async def _by_listing(store: Storage, user_id: str, on_progress: ListProgress | 
         scan=True,
         channels=tuple(channels),
         undecodable=tuple(undecodable),
+        private=private,
     )
 
 
 async def _by_walking(
-    store: Storage, hierarchy: Hierarchical, user_id: str, on_progress: ListProgress | None
+    store: Storage,
+    hierarchy: Hierarchical,
+    user_id: str,
+    on_progress: ListProgress | None,
+    private: bool,
 ) -> UserLookup:
     listed = 0
 
@@ -209,18 +386,9 @@ async def _by_walking(
                 name = child[len(channel) + 1 :].rstrip("/")
                 if name and name not in ("users", "conversations"):
                     agents.append((channel, name))
-    found: dict[str, UserItem] = {}
-    candidates = direct_user_keys(user_id, channels, agents)
-    read = await store.read_raw(candidates)
-    names: set[str] = set()
-    for key in candidates:  # a key and key + "/" can name one blob (js drops the "/")
-        item = read.get(key)
-        info = holds_user(key, user_id)
-        if item is not None and info is not None and item.stored_name not in names:
-            names.add(item.stored_name)
-            found[key] = UserItem.of(info)
+    found = await _read_user_keys(store, user_id, channels, agents)
     undecodable: list[str] = []
-    for channel in channels:
+    for channel in channels if private else ():
         async for entry in store.iter_entries(f"{channel}/conversations/"):
             listed += 1
             tick()
@@ -239,6 +407,7 @@ async def _by_walking(
         scan=False,
         channels=tuple(channels),
         undecodable=tuple(undecodable),
+        private=private,
     )
 
 

@@ -14,8 +14,10 @@ Prints one JSON object: ``first_rows_s`` (connect → the first rows under the
 connection inserted), ``paged`` (the store opened as a window), ``end_s``
 (End pressed → the group's last key selected), ``group_rows`` (the store's
 count of that group), ``goto_s`` (each Go to: Enter → the key selected),
-``rows`` (tree nodes at the end), ``rss_mb`` (peak resident memory of the
-process).
+``rows`` (tree nodes at the end),
+``rss_mb`` (peak resident memory of the process), and with ``--filters N``
+``filter_id_s`` (each of ``N`` user ids picked at random by seeks, pasted into
+the Filter box: paste → the id's state in the filter results).
 """
 
 from __future__ import annotations
@@ -144,12 +146,14 @@ async def measure(url: str, options: argparse.Namespace, data: Path) -> dict[str
         if current is None or current.key != key:
             raise RuntimeError(f"Go to {key!r} selected {current and current.key!r}")
         times.append(time.perf_counter() - began)
+    filter_times = await _filter_ids(window, conn, prefixes, options)
     result = {
         "first_rows_s": round(first_rows_s, 4),
         "paged": conn.node.paged,
         "end_s": None if end_s is None else round(end_s, 4),
         "group_rows": group_rows,
         "goto_s": [round(t, 4) for t in times],
+        "filter_id_s": [round(t, 4) for t in filter_times],
         "rows": sum(1 for _ in window.manager.tree.root.walk()) - 1,
         "rss_mb": peak_rss_mb(),
     }
@@ -160,10 +164,32 @@ async def measure(url: str, options: argparse.Namespace, data: Path) -> dict[str
     return result
 
 
+async def _filter_ids(
+    window: Any, conn: Any, prefixes: list[str], options: argparse.Namespace
+) -> list[float]:
+    """Paste user ids (picked by seeks) into the Filter box: seconds until each shows."""
+    users = [p for p in prefixes if p.endswith("/users/")]
+    if not options.filters or not users:
+        return []
+    picked = await _pick_keys(conn.store, users, options.filters, options.seed + 1)
+    results = window.filter.results
+    times: list[float] = []
+    for key in picked:
+        user_id = key.rstrip("/").rsplit("/users/", 1)[1]
+        began = time.perf_counter()
+        window.toolbar.filter_edit.setText(user_id)
+        await _poll(lambda key=key: any(key in c.by_key for c in results.root.children))
+        times.append(time.perf_counter() - began)
+        window.filter.clear()
+        await asyncio.sleep(0.01)
+    return times
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("url")
     parser.add_argument("--gotos", type=int, default=0)
+    parser.add_argument("--filters", type=int, default=0)
     parser.add_argument("--seed", type=int, default=13)
     options = parser.parse_args(argv)
 

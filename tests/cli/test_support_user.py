@@ -100,3 +100,13 @@ def test_export_user_writes_exactly_what_user_lists(cli: Run, place: Place, tmp_
     assert cli("import", copy, str(dump)).code == 0
     again = cli("user", copy, USER)
     assert {row.split("\t")[1] for row in again.out.splitlines()} == keys
+
+
+def test_user_skip_private_scans_no_conversation(cli: Run, place: Place) -> None:
+    result = cli("user", place.url, USER, "--skip-private", *place.options)
+    assert result.code == 0, result.err
+    rows = [line.split("\t") for line in result.out.splitlines()]
+    users = {bare(k) for k in HOLDS_USER if "/conversations/" not in k}
+    assert {bare(key) for _, key in rows} == users
+    assert [kind for kind, _ in rows] == ["user", "user", "user"]
+    assert "private conversation state not looked for" in result.err

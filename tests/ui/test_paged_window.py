@@ -214,3 +214,45 @@ async def test_scrolling_up_from_the_end_reads_backwards_and_keeps_the_view(
     keys = _keys(users)
     assert keys == sorted(keys)
     assert keys[-2 * PAGE_KEYS :] == USERS[-2 * PAGE_KEYS :]
+
+
+async def test_the_filter_asks_a_big_store_for_ids_that_start_with_the_text(
+    window: Any, tmp_path: Path
+) -> None:
+    url = await make_store(tmp_path / "big.db", KEYS)
+    window.manager.paged_threshold = 100
+    window.connect_profile(sqlite_profile(url), None)
+    await until(lambda: window.manager.connections)
+    conn = window.manager.connections[0]
+    await until(lambda: conn.node.load_state is LoadState.LOADED and conn.node.children)
+    assert conn.node.listed == 0  # no page read: the filter cannot look among listed keys
+    assert "START with the text" in window.toolbar.filter_edit.toolTip()
+    # a pasted id far down a group nobody scrolled: found by a prefix page of the store
+    window.toolbar.filter_edit.setText("29:02999")
+    assert not window.filter.timer.isActive()  # a paste is asked at once, not after a pause
+    assert window.filter.filtering is not None
+    await until(lambda: window.view.model() is window.filter.results_model)
+    await until(lambda: "1 matching state" in window.status.currentMessage())
+    assert "that start with '29:02999'" in window.status.currentMessage()
+    results = window.filter.results.root.children[0]
+    assert [n.key for n in results.walk() if n.is_state] == ["msteams/users/29:02999"]
+    # placed in the main tree as Go to places it: selecting the result goes there
+    assert "msteams/users/29:02999" in conn.node.by_key
+    assert len(conn.node.by_key) == 1  # one key read, not a page
+    # a fragment that starts thousands of ids: the first per group, "more" said
+    window.toolbar.filter_edit.setText("29:0")
+    await until(lambda: "type more of the id" in window.status.currentMessage())
+    message = window.status.currentMessage()
+    assert "more ids start with 'msteams/users/29:0'" in message
+    shown = [n.key for n in window.filter.results.root.children[0].walk() if n.is_state]
+    assert shown == USERS[: len(shown)]
+    assert 0 < len(shown) < PAGE_KEYS
+    # typing on cancels the previous query quietly; a substring in the middle is no prefix
+    window.toolbar.filter_edit.setText("0299")
+    await until(lambda: "0 matching states" in window.status.currentMessage())
+    assert "cancelled" not in window.status.error_label.text()
+    assert "in values" in window.status.currentMessage()  # the full scan is offered
+    window.toolbar.filter_edit.setText("02999")  # one key typed: the filter waits for more
+    assert window.filter.timer.isActive()
+    window.toolbar.filter_edit.clear()
+    await until(lambda: window.view.model() is window.model)

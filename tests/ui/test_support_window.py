@@ -61,7 +61,9 @@ async def test_everything_about_a_user_then_forget_and_revert(window: Any, tmp_p
     dialog = await until(lambda: support.dialogs and support.dialogs[-1])
     await until(lambda: len(dialog.items) == len(HOLDS_USER))
     assert {key for _, key, _ in _rows(dialog)} == set(HOLDS_USER)
-    assert "listed all" in dialog.cost.text()
+    # SQLite seeks: channels found by seeks, only conversations listed, never the store
+    assert "seeks" in dialog.cost.text()
+    assert "listed 6 keys under conversations" in dialog.cost.text()
     assert dialog.forget_button.isEnabled()
 
     dialog.values_box.setChecked(True)

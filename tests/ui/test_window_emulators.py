@@ -7,6 +7,7 @@ escaped ``*2f``) and then opened through a saved-profile path, as a user would.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -104,3 +105,98 @@ async def test_cosmos_lists_everything_and_goes_to_escaped_ids(
     assert window.status.tls_label.text() == "⚠ TLS checks off"
     assert window.status.charge_label.text().startswith("RU ")
     assert "TEST" in window.band.text()
+
+
+async def _cosmos_with_state(cosmos_emulator: Any, database: str) -> dict[str, str]:
+    """A container of ``KEYS`` (js ids); the settings of a profile for it."""
+    from azure.cosmos.aio import CosmosClient
+
+    async with CosmosClient(
+        cosmos_emulator.endpoint, cosmos_emulator.key, connection_verify=False
+    ) as client:
+        await client.create_database(database)
+    options = {"endpoint": cosmos_emulator.endpoint, "key": cosmos_emulator.key, "insecure": True}
+    await fill(f"cosmos://{database}/state", dialect="js", **options)
+    return {"endpoint": cosmos_emulator.endpoint, "database": database, "container": "state"}
+
+
+async def test_the_status_bar_shows_the_request_units_of_the_session(
+    window: Any, cosmos_emulator: Any, cosmos_database: str
+) -> None:
+    from explorer.ui.window_parts import CHARGE_REFRESH_MS
+
+    settings = await _cosmos_with_state(cosmos_emulator, cosmos_database)
+    profile = Profile("emulator", "cosmos", "dev", settings, insecure=True)
+    window.connect_profile(profile, cosmos_emulator.key)
+    conn = (await until(lambda: window.manager.connections))[0]
+    await until(lambda: conn.node.load_state is LoadState.LOADED, within=30)
+    label = window.status.charge_label
+
+    def shown() -> float:
+        text = label.text()
+        assert text.startswith("RU ")
+        assert text.endswith(" this session (cap 100 RU/s)")
+        return float(text.split()[1].replace(",", ""))
+
+    spent = conn.session_request_units()
+    assert spent > 0  # opening and listing cost request units
+    await until(lambda: shown() == round(conn.session_request_units()))
+    assert "100 RU/s" in label.toolTip()
+    # requests made after: the label follows on its timer, not per request
+    updates: list[str] = []
+    set_text = label.setText
+    label.setText = lambda text: (updates.append(text), set_text(text))  # type: ignore[method-assign]
+    started = asyncio.get_running_loop().time()
+    for _ in range(3):
+        await conn.store.read(KEYS)  # several requests, as a scan would make
+    await until(lambda: shown() == round(conn.session_request_units()))
+    assert shown() > round(spent)
+    elapsed = asyncio.get_running_loop().time() - started
+    assert len(updates) <= elapsed * 1000 / CHARGE_REFRESH_MS + 2
+
+
+async def test_the_ru_cap_set_in_the_dialog_is_saved_and_reaches_the_store(
+    qtbot: Any, window: Any, cosmos_emulator: Any, cosmos_database: str, tmp_path: Any
+) -> None:
+    from explorer.storage.abilities import Abilities
+    from explorer.ui.connection_dialog import ConnectionDialog
+    from explorer.workspace.profiles import ProfileStore
+
+    settings = await _cosmos_with_state(cosmos_emulator, cosmos_database)
+    window.toolbar.connect_action.trigger()
+    dialog = await until(lambda: window.findChild(ConnectionDialog))
+    dialog._new()
+    dialog.kind.setCurrentIndex(dialog.kind.findData("cosmos"))
+    assert dialog.cosmos_ru.isVisible()  # shown for Cosmos DB targets
+    assert dialog.cosmos_ru.value() == 100  # the store's default
+    dialog.name.setText("capped")
+    dialog.cosmos_endpoint.setText(settings["endpoint"])
+    dialog.cosmos_database.setText(settings["database"])
+    dialog.cosmos_container.setText(settings["container"])
+    dialog.cosmos_secret.setText(cosmos_emulator.key)
+    dialog.cosmos_insecure.setChecked(True)
+    dialog.cosmos_ru.setValue(250)
+    dialog.connect_button.click()
+    conn = (await until(lambda: window.manager.connections))[0]
+    budget = Abilities.of(conn.store).budget
+    assert budget is not None
+    assert budget.ru_per_second == 250
+    await until(lambda: "(cap 250 RU/s)" in window.status.charge_label.text())
+    await until(lambda: conn.node.load_state is LoadState.LOADED, within=30)
+    await window.manager.close_all()
+    # saved: reopened from the connections file, the store gets the same cap
+    saved = ProfileStore(tmp_path / "data" / "connections.json").get("capped")
+    assert saved is not None
+    assert saved.settings["ru_per_second"] == "250"
+    window.connect_profile(saved, cosmos_emulator.key)
+    reopened = (await until(lambda: window.manager.connections))[0]
+    again = Abilities.of(reopened.store).budget
+    assert again is not None
+    assert again.ru_per_second == 250
+    await until(lambda: reopened.node.load_state is LoadState.LOADED, within=30)
+    # and the dialog shows it back; 0 means no cap
+    dialog.set_profile(saved)
+    assert dialog.cosmos_ru.value() == 250
+    dialog.cosmos_ru.setValue(0)
+    assert dialog.cosmos_ru.text() == "no cap"
+    assert Profile.from_dict(dialog.profile().to_dict()).store_options(None)["ru_per_second"] == "0"

@@ -5,12 +5,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any, ClassVar
 
 import pytest
 
+from explorer.core.items import Entry, RawItem
 from explorer.storage import Storage
+from explorer.storage.paging import Page
+from explorer.storage.sqlite import SqliteStorage
 from explorer.workspace.user_lookup import find_in_values, find_user, holds_user, mentions
 from tests.support.support_stores import (
+    ALL,
     DECOY_VALUE,
     HOLDS_USER,
     HOLDS_WEB_USER,
@@ -127,3 +132,67 @@ def test_holds_user_rules() -> None:
     assert not holds_user(f"msteams/conversations/{USER}", USER)
     assert not holds_user(f"msteams/conversations/{USER}/users/29:9Other/", USER)
     assert not holds_user(f"auth/msteams/{USER}", USER)
+
+
+async def test_skip_private_reads_user_states_only(store: Storage) -> None:
+    lookup = await find_user(store, USER, private=False)
+    users = {bare(k) for k in HOLDS_USER if "/conversations/" not in k}
+    assert {bare(k) for k in lookup.keys} == users
+    assert "private conversation state not looked for" in lookup.describe_cost()
+
+
+class CountingSqlite(SqliteStorage):
+    """A real SQLite store that counts what a lookup asks of it."""
+
+    seeks = 0
+    #: prefixes listed with ``iter_entries`` and the keys each yielded
+    listings: ClassVar[dict[str, int]] = {}
+
+    async def list_page(self, prefix: str = "", **options: Any) -> Page:
+        CountingSqlite.seeks += 1
+        return await super().list_page(prefix, **options)
+
+    async def iter_entries(self, prefix: str = "") -> AsyncIterator[Entry]:
+        CountingSqlite.listings.setdefault(prefix, 0)
+        async for entry in super().iter_entries(prefix):
+            CountingSqlite.listings[prefix] += 1
+            yield entry
+
+    async def next_page(self, prefix: str = "", **options: Any) -> Page:
+        page = await super().next_page(prefix, **options)
+        CountingSqlite.listings[prefix] = CountingSqlite.listings.get(prefix, 0) + len(page)
+        return page
+
+
+async def test_a_store_with_key_pages_is_sought_not_listed(tmp_path: Path) -> None:
+    """Channels by seeks, user keys read: the Users groups (the bulk) are never
+    listed, and the seeks grow with the channels, not with the keys."""
+    seeks: list[int] = []
+    for extra in (2_000, 20_000):
+        path = tmp_path / f"users{extra}.db"
+        async with SqliteStorage(path) as writer:
+            await writer.write(ALL)
+            await writer.write_raw_many(
+                RawItem(key=f"msteams/users/29:{i:06d}", body=b'{"n": 1}') for i in range(extra)
+            )
+        async with CountingSqlite(path, read_only=True) as counted:
+            CountingSqlite.seeks, CountingSqlite.listings = 0, {}
+            lookup = await find_user(counted, USER)
+            assert {bare(k) for k in lookup.keys} == {bare(k) for k in HOLDS_USER}
+            assert "" not in CountingSqlite.listings  # the store was not listed
+            assert all("/conversations/" in p for p in CountingSqlite.listings)
+            conversations = sum(1 for k in ALL if "/conversations/" in k)
+            assert lookup.listed == sum(CountingSqlite.listings.values()) == conversations
+            assert f"by {lookup.seeks} seeks" in lookup.describe_cost()
+            channels = len(lookup.channels)  # msteams, msteams:COPILOT, webchat
+            assert channels == 3
+            # one seek per name: channels and auth at the top, users / conversations /
+            # the agent under each channel, and one past the last name of each level
+            assert lookup.seeks == CountingSqlite.seeks <= 4 * (channels + 1)
+            seeks.append(lookup.seeks)
+            CountingSqlite.seeks, CountingSqlite.listings = 0, {}
+            quick = await find_user(counted, USER, private=False)
+            assert CountingSqlite.listings == {}  # no conversation scanned
+            assert quick.listed == 0
+            assert CountingSqlite.seeks == lookup.seeks
+    assert seeks[0] == seeks[1]  # ten times the users: the same seeks

@@ -54,6 +54,7 @@ from explorer.workspace.tree import (
     NodeKind,
     StateTree,
     count_prefix,
+    has_gaps,
 )
 from explorer.workspace.tree_load import KEEP_ROWS, MAX_GROUP_ROWS, trim_group
 
@@ -107,6 +108,28 @@ def _size_text(size: int) -> str:
     if size >= 1024:
         return f"{size / 1024:.1f} KB"
     return f"{size} B"
+
+
+def _pages_more(node: Node) -> bool:
+    """A group read forward in listing pages whose next page is still in the store."""
+    return node.cursor is not None and not has_gaps(node) and node.load_state is LoadState.UNLOADED
+
+
+def _ahead_of_pages(node: Node) -> bool:
+    """A row a Go to placed in a listing-paged group beyond the pages read so far."""
+    up = node.parent
+    if up is None or up.cursor is None or has_gaps(up) or not up.cursor.spans:
+        return False
+    after = up.cursor.spans[0][1]
+    return node.key is not None and (after is None or node.key > after)
+
+
+def _paged_rows(node: Node) -> int:
+    """Rows of a listing-paged group that came from its pages (the rest a Go to placed)."""
+    rows = len(node.children)
+    while rows > 0 and _ahead_of_pages(node.children[rows - 1]):
+        rows -= 1
+    return rows
 
 
 def _gap_label(gap: Node) -> str:
@@ -209,7 +232,7 @@ class StateTreeModel(QAbstractItemModel):
     def shown(self, node: Node) -> int:
         """How many children of ``node`` the model exposes."""
         count = len(node.children)
-        if not self.paging or node.cursor is not None:
+        if not self.paging or has_gaps(node):
             return count
         return min(count, self._limit.get(node, self.page_rows))
 
@@ -233,8 +256,13 @@ class StateTreeModel(QAbstractItemModel):
 
     def _next_page(self, node: Node) -> None:
         self._paging_in.discard(node)
-        if node.attached and self.shown(node) < len(node.children):
+        if not node.attached:
+            return
+        if self.shown(node) < len(node.children):
             self._show_more(node, self.shown(node) + self.page_rows)
+        elif _pages_more(node) and self._on_fetch is not None:
+            node.load_state = LoadState.LOADING  # the loader announces the change
+            self._on_fetch(node)  # the store's next listing page
 
     def hold_pages(self, node: Node) -> None:
         """Read no gap of the paged groups above ``node`` until ``release_pages``.
@@ -246,7 +274,10 @@ class StateTreeModel(QAbstractItemModel):
 
     def release_pages(self) -> None:
         """The user scrolls or moves: paged groups read on as the view asks."""
-        self._held.clear()
+        held, self._held = self._held, set()
+        for node in held:
+            if node.attached and not has_gaps(node) and self._near_end(node):
+                self._schedule_page(node)
         self._read_deferred()
 
     def set_dragging(self, dragging: bool) -> None:
@@ -411,7 +442,7 @@ class StateTreeModel(QAbstractItemModel):
         else:
             node = self.tree.root
         children = node.children
-        if not self.paging or node.cursor is not None:
+        if not self.paging or has_gaps(node):
             limit = len(children)
         else:
             limit = self._limit.get(node, self.page_rows)
@@ -445,20 +476,27 @@ class StateTreeModel(QAbstractItemModel):
         if parent.column() > 0:
             return False
         node = self.node(parent)
-        if node.cursor is not None:
+        if has_gaps(node):
             return False  # a paged group reads its gaps as the view draws them
         shown = self.shown(node)
-        if shown < len(node.children):
+        if shown < len(node.children) or (node.children and _pages_more(node)):
             # QTreeView asks on every relayout of an expanded parent; a page is
             # only worth adding once the rows near the end have been shown
             return self._near_end(node)
         return node.prefix is not None and node.load_state is LoadState.UNLOADED
 
     def _near_end(self, node: Node) -> bool:
-        """Rows are hidden below ``node``'s page and the view has drawn near its end."""
+        """Rows are hidden below ``node``'s page (or its next listing page is in the
+        store) and the view has drawn near its end."""
         shown = self.shown(node)
         near = min(NEAR_END_ROWS, self.page_rows // 4)
-        return shown < len(node.children) and self._painted.get(node, -1) >= shown - 1 - near
+        if shown < len(node.children):
+            return self._painted.get(node, -1) >= shown - 1 - near
+        if not _pages_more(node) or node in self._held:
+            return False
+        # rows a Go to placed ahead of the pages do not count: only the paged end
+        end = min(shown, _paged_rows(node))
+        return self._painted.get(node, -1) >= end - 1 - near
 
     def _schedule_page(self, node: Node) -> None:
         # next loop turn: never change rows from inside data() or a view's handler
@@ -504,11 +542,15 @@ class StateTreeModel(QAbstractItemModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
                 up = node.parent
-                if up is not None and up.cursor is not None:
+                if up is not None and has_gaps(up):
                     self._seen[up] = node
-                    if up.cursor.gaps:
+                    if up.cursor is not None and up.cursor.gaps:
                         self._near_gap(up, node)
-                elif up is not None and node.row > self._painted.get(up, -1):
+                elif (
+                    up is not None
+                    and node.row > self._painted.get(up, -1)
+                    and not _ahead_of_pages(node)
+                ):
                     self._painted[up] = node.row  # how far down the view has drawn
                     if self._near_end(up):
                         self._schedule_page(up)
@@ -658,7 +700,7 @@ class StateTreeModel(QAbstractItemModel):
         # called before the tree adds the rows: len(children) is the old count
         visible = parent is self.tree.root or self.is_shown(parent)
         shown, count = self.shown(parent), last - first + 1
-        limit = _UNLIMITED if parent.cursor is not None else self._limit.get(parent, self.page_rows)
+        limit = _UNLIMITED if has_gaps(parent) else self._limit.get(parent, self.page_rows)
         forward = visible and (first < shown or (first == shown and shown < limit))
         new_limit: int | None = None
         if forward and self.paging:
@@ -676,8 +718,12 @@ class StateTreeModel(QAbstractItemModel):
             self._limit[parent] = new_limit
         if forward:
             self.endInsertRows()
-        if parent.cursor is not None and len(parent.children) > self.max_group_rows:
-            self._schedule_trim(parent)  # memory stays bounded: next loop turn
+        if has_gaps(parent):
+            if len(parent.children) > self.max_group_rows:
+                self._schedule_trim(parent)  # memory stays bounded: next loop turn
+        elif parent.cursor is not None and self._near_end(parent):
+            # a listing page arrived below rows already drawn: show it (next turn)
+            self._schedule_page(parent)
 
     def before_remove(self, parent: Node, first: int, last: int) -> None:
         visible = parent is self.tree.root or self.is_shown(parent)

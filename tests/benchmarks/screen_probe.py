@@ -1,0 +1,166 @@
+"""Measure connect → first screen on an emulator store, as ``gui --screenshot`` gets there.
+
+Run in its own process (a qasync loop, offscreen Qt)::
+
+    python -m tests.benchmarks.screen_probe blob://CONTAINER --secret CONNECTION_STRING [--bytes]
+    python -m tests.benchmarks.screen_probe cosmos://DB/CONTAINER --endpoint URL --secret KEY
+
+The first screen: the store connected in a window and its first user state
+selected and shown in the detail pane (``ui.screenshot.show_first_user_state``,
+what ``gui STORE --screenshot`` does). Prints one JSON object:
+
+- ``first_screen_s``: connect → the first user state shown;
+- ``selected``: its key;
+- ``bytes``: with ``--bytes`` (Blob), bytes the emulator sent from connect to
+  the first screen, counted by a TCP proxy in this process (a thread) that the
+  connection string points at; the proxy adds a little time, so time a run
+  without it (``SCREEN_PROBE_LOG=1``: each request on stderr, with the time and
+  the bytes received before it);
+- ``request_charge`` (Cosmos DB): RU the window's stores spent from connect to
+  the first screen (the connection's store and its listing thread's store,
+  whose opening is part of connecting).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from tests.support.latency_proxy import LatencyProxy
+
+
+class CountingProxy(LatencyProxy):
+    """A proxy without delay that counts the bytes the target sends back."""
+
+    def __init__(self, target_port: int) -> None:
+        super().__init__(target_port)
+        self.received = 0
+
+    async def _handle(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        try:
+            target_r, target_w = await asyncio.open_connection(*self.target)
+        except OSError:
+            client_w.close()
+            return
+
+        async def pipe(
+            reader: asyncio.StreamReader, writer: asyncio.StreamWriter, counted: bool
+        ) -> None:
+            while data := await reader.read(65536):
+                if counted:
+                    self.received += len(data)
+                elif os.environ.get("SCREEN_PROBE_LOG") and data[:4] in (b"GET ", b"HEAD"):
+                    line = data.split(b"\r\n", 1)[0].decode(errors="replace")
+                    print(
+                        f"{time.perf_counter():.3f} {self.received:>10} {line[:140]}",
+                        file=sys.stderr,
+                    )
+                writer.write(data)
+                await writer.drain()
+            if writer.can_write_eof():
+                writer.write_eof()
+
+        try:
+            await asyncio.gather(pipe(client_r, target_w, False), pipe(target_r, client_w, True))
+        except (OSError, asyncio.CancelledError):
+            pass
+        finally:
+            for writer in (client_w, target_w):
+                writer.close()
+
+
+def _charges(conn: Any) -> float:
+    """RU spent by the connection's store and its listing thread's store."""
+    from explorer.storage.abilities import Abilities
+
+    total = 0.0
+    stores = [conn.store]
+    if conn.lister is not None:
+        stores.append(conn.lister._store)  # the thread's own store (opened at connect)
+    for store in stores:
+        charges = Abilities.of(store).charges
+        if charges is not None:
+            total += charges.total_request_charge
+    return total
+
+
+async def measure(options: argparse.Namespace, data: Path) -> dict[str, Any]:
+    from explorer.app import build_window
+    from explorer.ui.screenshot import show_first_user_state
+    from explorer.workspace.connections import Connector, warm_backends
+    from explorer.workspace.environment import DataPaths, Environment
+    from explorer.workspace.profiles import profile_for_url
+
+    secret = options.secret
+    proxy: CountingProxy | None = None
+    if options.bytes:
+        port = int(re.search(r"127\.0\.0\.1:(\d+)", secret).group(1))  # type: ignore[union-attr]
+        proxy = CountingProxy(port).start()
+        secret = secret.replace(f"127.0.0.1:{port}", f"127.0.0.1:{proxy.port}")
+    connector = Connector(DataPaths(data), Environment.from_os())
+    window = build_window(None, connector=connector)
+    window.resize(1200, 760)
+    window.show()
+    await asyncio.to_thread(warm_backends)
+    await asyncio.sleep(0.2)
+    profile = profile_for_url(
+        "bench", options.url, endpoint=options.endpoint, insecure=bool(options.endpoint)
+    )
+    started = time.perf_counter()
+    if os.environ.get("SCREEN_PROBE_LOG"):
+        print(f"{started:.3f} connect", file=sys.stderr)
+    target = await show_first_user_state(window, profile, secret, True)
+    first_screen_s = time.perf_counter() - started
+    result: dict[str, Any] = {
+        "first_screen_s": round(first_screen_s, 4),
+        "selected": target.key if target is not None else None,
+        "rows": sum(1 for _ in window.manager.tree.root.walk()) - 1,
+    }
+    if proxy is not None:
+        result["bytes"] = proxy.received
+    conn = window.manager.connections[0]
+    if conn.lister_ready is not None:
+        await asyncio.gather(conn.lister_ready, return_exceptions=True)
+    if options.endpoint:
+        result["request_charge"] = round(_charges(conn), 2)
+    window.runner.cancel_all()
+    await window.runner.aclose()
+    await window.manager.close_all()
+    window.close()
+    if proxy is not None:
+        proxy.stop()
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("url")
+    parser.add_argument("--secret", required=True)
+    parser.add_argument("--endpoint", default="", help="Cosmos DB endpoint (TLS checks off)")
+    parser.add_argument("--bytes", action="store_true", help="count bytes through a proxy")
+    options = parser.parse_args(argv)
+
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication([sys.argv[0]])
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    with tempfile.TemporaryDirectory() as data, loop:
+        result = loop.run_until_complete(measure(options, Path(data)))
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
