@@ -170,6 +170,10 @@ def run_gui(args: list[str]) -> int:
     except (ImportError, OSError):
         pass
     apply_theme(app)
+    if headless:
+        from explorer.ui.display import quiet_offscreen
+
+        quiet_offscreen()
     # the loop ends when ``_run`` returns, after the closed window's work is awaited
     app.setQuitOnLastWindowClosed(False)
     loop = qasync.QEventLoop(app)
