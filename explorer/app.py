@@ -11,6 +11,7 @@ and the window, and hands each only what it needs.
   seeks, not a whole listing), save a grab of the main window, print one JSON
   line ``{"screenshot", "selected", "rows", "rss_mb"}`` and exit (exit 1 if
   the store could not be shown). ``--goto KEY``: go to KEY as Ctrl+L does instead.
+  ``--end``: then press End in its group (a paged group reads its last page).
 - ``--self-test``: import every backend and the Qt plugins it needs, open the
   window offscreen on a fresh demo store, close; exit 0 only if all worked.
 """
@@ -44,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--screenshot", metavar="PNG", help="save a grab of the window and exit")
     parser.add_argument(
         "--goto", metavar="KEY", help="with --screenshot: go to KEY (or an id) as Ctrl+L does"
+    )
+    parser.add_argument(
+        "--end", action="store_true", help="with --screenshot: then press End in the row's group"
     )
     parser.add_argument("--self-test", action="store_true", help="check the installation and exit")
     parser.add_argument("--read-only", action="store_true", help="open the store read-only")
@@ -166,6 +170,10 @@ def run_gui(args: list[str]) -> int:
     except (ImportError, OSError):
         pass
     apply_theme(app)
+    if headless:
+        from explorer.ui.display import quiet_offscreen
+
+        quiet_offscreen()
     # the loop ends when ``_run`` returns, after the closed window's work is awaited
     app.setQuitOnLastWindowClosed(False)
     loop = qasync.QEventLoop(app)
@@ -230,7 +238,7 @@ async def _show(
         read_only = True if options.read_only else None
         if screenshot:
             return await _screenshot(
-                window, profile, secret, read_only, screenshot, goto=options.goto
+                window, profile, secret, read_only, screenshot, goto=options.goto, end=options.end
             )
         window.connect_profile(profile, secret, read_only)
     elif screenshot:
@@ -271,11 +279,12 @@ async def _screenshot(
     path: str,
     *,
     goto: str | None = None,
+    end: bool = False,
 ) -> int:
     from explorer.ui.screenshot import show_first_user_state
 
     try:
-        await show_first_user_state(window, profile, secret, read_only, goto=goto)
+        await show_first_user_state(window, profile, secret, read_only, goto=goto, end=end)
     except Exception as exc:  # reported on stderr, the grab still shows the state
         print(f"botstate-explorer: {exc}", file=sys.stderr)
         await _grab(window, path)

@@ -34,8 +34,10 @@ from explorer.workspace.tree_load import (
     PAGED_THRESHOLD,
     count_node,
     expand_node,
+    fill_gap,
     is_lazy_store,
     list_connection,
+    read_end,
     reads_listing_pages,
     should_page,
 )
@@ -217,6 +219,39 @@ class ConnectionManager(QObject):
             return await expand_node(self.tree, node, lambda d, t: handle.report(d, t))
 
         handle = self.runner.start(f"Listing {node.label}", work)
+        if conn is not None:
+            conn.loads.add(handle)
+            if handle.task is not None:
+                handle.task.add_done_callback(lambda _t: conn.loads.discard(handle))
+        return handle
+
+    def fill(self, gap: Any, reverse: bool = False) -> TaskHandle:
+        """Read a page into a paged group's gap row (the view scrolled near it),
+        forwards from the rows above it or ``reverse`` from the rows below."""
+
+        async def work(_handle: TaskHandle) -> int:
+            return await fill_gap(self.tree, gap, reverse=reverse)
+
+        return self._load(gap, f"Reading {gap.parent.label if gap.parent else ''}", work)
+
+    def read_end(self, group: Any, on_result: Callable[[Any], None] | None = None) -> TaskHandle:
+        """Read the last page of a paged group (End): one reverse seek."""
+
+        async def work(_handle: TaskHandle) -> int:
+            return await read_end(self.tree, group)
+
+        return self._load(group, f"Reading the end of {group.label}", work, on_result)
+
+    def _load(
+        self,
+        node: Any,
+        label: str,
+        work: Callable[[TaskHandle], Awaitable[int]],
+        on_result: Callable[[Any], None] | None = None,
+    ) -> TaskHandle:
+        """Start a page read of ``node``'s connection; a refresh cancels it."""
+        conn = self.for_node(node)
+        handle = self.runner.start(label, work, on_result=on_result)
         if conn is not None:
             conn.loads.add(handle)
             if handle.task is not None:

@@ -87,3 +87,21 @@ def display_problem(
         f"{packages} (e.g. `sudo apt-get install {packages}`), or use "
         "--screenshot/--self-test, which run offscreen"
     )
+
+
+#: what Qt's offscreen platform says about every window it shows: not the user's concern
+OFFSCREEN_NOISE = frozenset({"This plugin does not support propagateSizeHints()"})
+
+
+def quiet_offscreen() -> None:
+    """Keep Qt's offscreen-platform chatter out of ``--screenshot``/``--self-test`` output.
+
+    Every other Qt message still reaches stderr, one line each, as Qt prints them.
+    """
+    from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
+
+    def handler(_mode: QtMsgType, _context: QMessageLogContext, message: str) -> None:
+        if message not in OFFSCREEN_NOISE:
+            print(message, file=sys.stderr)
+
+    qInstallMessageHandler(handler)

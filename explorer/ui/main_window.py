@@ -39,6 +39,7 @@ from explorer.ui.insights import WindowInsights
 from explorer.ui.menus import build_menus, show_about
 from explorer.ui.models import roles
 from explorer.ui.models.state_tree_model import StateTreeModel
+from explorer.ui.paged_view import PagedView
 from explorer.ui.pending import PendingEdits
 from explorer.ui.tasks import TaskHandle, TaskRunner
 from explorer.ui.window_parts import EmptyState, EnvironmentBand, StatusArea, Toolbar
@@ -79,9 +80,11 @@ class MainWindow(QMainWindow):
             is_dirty=self.pending.is_dirty,
             on_fetch=self._fetch,
             on_count=manager.count,
+            on_fill=manager.fill,
             parent=self,
         )
         self._build()
+        self.paged_view = PagedView(self.view, self.model, manager)
         manager.changed.connect(self._connections_changed)
         manager.tree.subscribe(_AutoExpand(self))
         runner.error.connect(self.status.show_error)
@@ -294,6 +297,7 @@ class MainWindow(QMainWindow):
         if not self._selecting:  # the user moves: paged groups read on
             self.model.release_pages()
         node = current.data(roles.NODE_ROLE) if current.isValid() else None
+        self.model.current = self.main_node(node) if isinstance(node, Node) else None
         self._connections_changed()
         if not isinstance(node, Node) or not node.is_state:
             self.detail_clear()

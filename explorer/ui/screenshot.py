@@ -118,8 +118,12 @@ async def show_first_user_state(
     wait_s: float = 30,
     *,
     goto: str | None = None,
+    end: bool = False,
 ) -> Node | None:
     """Open ``profile`` and show its first user state (or what ``goto`` names).
+
+    ``end``: then End in that row's group (a paged group: its last page, read
+    by one reverse seek), as the key does.
 
     Never waits for a whole listing: on a store with key pages the first user
     is found by seeks; otherwise the listing is watched until a user state
@@ -151,6 +155,22 @@ async def show_first_user_state(
         channel = next((n for n in target.path() if n.kind is NodeKind.CHANNEL), target)
         window.view.expand(window.model.index_of(channel))
         window.select_node(target)
+    group = window.paged_view.group_of(target) if end else None
+    for _ in range(250 if end else 0):  # a paged store: its groups are still being found
+        if group is not None or conn.node.load_state is LoadState.LOADED:
+            break
+        await asyncio.sleep(0.02)
+        group = window.paged_view.group_of(target)
+    if group is not None:
+        handle = window.paged_view.end(group)
+        if handle is not None and handle.task is not None:
+            await handle.task
+        for _ in range(100):  # the runner hands the result over on a later turn
+            last = next((n for n in reversed(group.children) if n.gap is None), None)
+            if last is not None and window.current_node() is last:
+                break
+            await asyncio.sleep(0.02)
+        target = window.current_node() or target
     await asyncio.sleep(0.05)
     # the detail pane loads the state; a listing going on behind is not waited for
     await window.runner.wait_idle(

@@ -35,6 +35,7 @@ Invariants:
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -64,6 +65,8 @@ class NodeKind(StrEnum):
     CONVERSATION = "conversation"
     PRIVATE = "private"
     OTHER = "other"
+    #: a paged group's key range not read yet (``Node.gap``)
+    GAP = "gap"
 
 
 #: kinds whose node stands for one stored item (when ``key`` is set)
@@ -90,6 +93,8 @@ class Node:
     count_asked: bool = False
     #: where the next page of this group starts (paged connections), ``None``: not paged
     cursor: PageCursor | None = None
+    #: the unread key range a ``NodeKind.GAP`` row stands for
+    gap: KeyGap | None = None
     children: list[Node] = field(default_factory=list)
     row: int = 0
     #: announced to listeners (its subtree is visible to them)
@@ -133,17 +138,41 @@ class Node:
 
 @dataclass(eq=False)
 class PageCursor:
-    """Where a paged group's next page starts: key prefixes read in turn, in key order.
+    """A paged group: what of it is still in the store.
 
-    ``spans``: ``(prefix, after)`` pairs still to read (``after``: the last key
-    read under that prefix, ``None``: from its start); the first is read next.
+    ``prefix`` set: the group is one key prefix, read by key seeks in both
+    directions (``KeyPages``); its unread ranges are its gap rows, wherever
+    they are (``gaps``). ``None``: several prefixes read forwards in turn
+    (``spans``: ``(prefix, after)`` pairs still to read, ``after`` the last key
+    read, ``None``: from its start); its one gap row stays last.
     """
 
     spans: list[tuple[str, str | None]] = field(default_factory=list)
+    prefix: str | None = None
+    #: the group's ``NodeKind.GAP`` children, in row order
+    gaps: list[Node] = field(default_factory=list)
 
     @property
     def done(self) -> bool:
-        return not self.spans
+        return not self.gaps if self.prefix is not None else not self.spans
+
+    @property
+    def seekable(self) -> bool:
+        return self.prefix is not None
+
+
+@dataclass(eq=False, slots=True)
+class KeyGap:
+    """Keys of a paged group not read yet: those strictly between ``after`` and
+    ``before`` (``None``: the group's start / end)."""
+
+    after: str | None = None
+    before: str | None = None
+
+    def holds(self, key: str) -> bool:
+        return (self.after is None or key > self.after) and (
+            self.before is None or key < self.before
+        )
 
 
 @dataclass(eq=False)
@@ -200,6 +229,8 @@ class StateTree:
         self._listeners: list[TreeListener] = []
         #: attached parents that got new children in the open batch, in order
         self._staged: dict[int, tuple[Node, list[Node]]] | None = None
+        #: new rows of paged groups in the open batch (placed by key when it ends)
+        self._staged_paged: dict[int, tuple[Node, list[Node]]] = {}
         self._touched: dict[int, Node] = {}
 
     # -- listeners ------------------------------------------------------------
@@ -255,11 +286,15 @@ class StateTree:
             below.store_count, below.count_asked = None, False
         self._adjust_count(node, -removed)
 
-    def add_entries(self, conn: ConnectionNode, entries: Iterable[Entry]) -> list[Node]:
+    def add_entries(
+        self, conn: ConnectionNode, entries: Iterable[Entry], *, contiguous: bool = False
+    ) -> list[Node]:
         """Place listed items; returns the nodes of the items (new or existing).
 
         New rows are staged and announced when the batch ends: one insert pair
         per already-visible parent, counts and changes announced once.
+        ``contiguous``: ``entries`` are one page in key order, every key between
+        the first and the last (paged groups then need no gap inside them).
         """
         self._staged, self._touched = {}, {}
         placed: list[Node] = []
@@ -271,6 +306,9 @@ class StateTree:
             staged, self._staged = self._staged, None
             for parent, nodes in staged.values():
                 self._insert(parent, nodes)
+            paged, self._staged_paged = self._staged_paged, {}
+            for parent, nodes in paged.values():
+                self._insert_paged(parent, nodes, contiguous)
             touched, self._touched = self._touched, {}
             for node in touched.values():
                 self.notify_changed(node)
@@ -324,8 +362,10 @@ class StateTree:
             parent = current.parent
             if parent is None:
                 return True
-            self._remove_rows(parent, current.row, current.row)
+            row = current.row
+            self._remove_rows(parent, row, row)
             current.parent = None
+            self._join_gaps(parent, row)
             empty_group = (
                 not parent.children
                 and parent.key is None
@@ -343,6 +383,168 @@ class StateTree:
             if node is not None:
                 return node
         return None
+
+    # -- paged groups: rows in key order, unread ranges as gap rows ------------
+
+    def make_paged(self, group: Node, cursor: PageCursor) -> None:
+        """Turn ``group`` into a paged group: one gap for all its keys, around the
+        rows already shown (a Go to may have placed some before the group was
+        found), which are put in key order."""
+        shown, index = list(group.children), dict(group.index)
+        group.cursor = cursor
+        lows = [_low(group, node) for node in shown]
+        if cursor.seekable and lows == sorted(lows):  # in order: gaps go around them
+            bounds = [None, *lows]
+            highs = [_high(node) for node in shown]
+            for row in range(len(shown), -1, -1):  # from the bottom: rows above stay
+                after = highs[row - 1] if row > 0 else None
+                before = bounds[row + 1] if row < len(shown) else None
+                self.add_gap(group, KeyGap(after, before), row)
+            return
+        if shown:
+            self._remove_rows(group, 0, len(shown) - 1)
+            group.index.update(index)  # the same rows come back
+        self.add_gap(group, KeyGap())
+        if shown:
+            self._insert_paged(group, shown)
+
+    def add_gap(self, group: Node, gap: KeyGap, row: int | None = None) -> Node:
+        """A gap row standing for ``gap`` in ``group`` at ``row`` (default: last)."""
+        node = Node(NodeKind.GAP, "", gap=gap, load_state=LoadState.UNLOADED)
+        node.parent = group
+        row = len(group.children) if row is None else row
+        self._insert_rows(group, row, [node])
+        return node
+
+    def remove_gap(self, node: Node) -> None:
+        """Take a gap row out: its range was read (or is known empty)."""
+        parent = node.parent
+        rows = parent.children if parent is not None else []
+        if parent is not None and node.row < len(rows) and rows[node.row] is node:
+            self._remove_rows(parent, node.row, node.row)
+            node.parent = None
+
+    def evict(self, group: Node, first: int, last: int) -> Node | None:
+        """Drop rows ``first``..``last`` of a seekable paged group back into one gap.
+
+        Gaps next to the range join it. The dropped items leave ``by_key`` and
+        the counts; the gap row that replaces them is returned (``None``: the
+        range held nothing to drop).
+        """
+        cursor, children = group.cursor, group.children
+        assert cursor is not None
+        assert cursor.seekable
+        while first > 0 and children[first - 1].gap is not None:
+            first -= 1
+        while last + 1 < len(children) and children[last + 1].gap is not None:
+            last += 1
+        rows = children[first : last + 1]
+        if all(n.gap is not None for n in rows):
+            return None
+        head, tail = rows[0].gap, rows[-1].gap
+        if head is not None:
+            after = head.after
+        else:
+            after = _high(children[first - 1]) if first > 0 else None
+        if tail is not None:
+            before = tail.before
+        else:
+            before = _low(group, children[last + 1]) if last + 1 < len(children) else None
+        conn = group.connection
+        dropped = 0
+        for child in rows:
+            if child.gap is None:
+                dropped += child.count
+                for below in child.walk():
+                    if below.key is not None and conn is not None:
+                        conn.by_key.pop(below.key, None)
+        self._remove_rows(group, first, last)
+        for child in rows:
+            child.parent = None
+        self._adjust_count(group, -dropped)
+        return self.add_gap(group, KeyGap(after, before), first)
+
+    def _join_gaps(self, group: Node, row: int) -> None:
+        """Two gaps met at ``row`` (the row between them went): one gap now."""
+        cursor, children = group.cursor, group.children
+        if cursor is None or not cursor.seekable or not 0 < row < len(children):
+            return
+        upper, lower = children[row - 1], children[row]
+        if upper.gap is not None and lower.gap is not None:
+            upper.gap.before = lower.gap.before
+            self.remove_gap(lower)
+            self.notify_changed(upper)
+
+    def _insert_paged(self, group: Node, nodes: list[Node], contiguous: bool = False) -> None:
+        """Place new rows of a paged group at their key order.
+
+        Rows landing in a gap split it: the gap keeps the keys below them, a new
+        gap after them the keys above (a page read into a gap then drops the
+        side it covered, ``tree_load.fill_gap``). ``contiguous``: the rows are
+        every key between their first and last (a page); else each new row in a
+        gap gets a gap after it. A forward-only group's one gap stays last.
+        """
+        cursor = group.cursor
+        assert cursor is not None
+
+        def order(node: Node) -> tuple[str, int]:
+            return _order(group, node)
+
+        nodes.sort(key=order)
+        runs: list[tuple[int, list[Node]]] = []
+        for node in nodes:
+            row = bisect_right(group.children, order(node), key=order)
+            if runs and runs[-1][0] == row:
+                runs[-1][1].append(node)
+            else:
+                runs.append((row, [node]))
+        split: list[Node] = []
+        for row, run in reversed(runs):  # from the bottom: rows above stay valid
+            above = group.children[row - 1] if row > 0 else None
+            gap = above.gap if above is not None else None
+            rows = run
+            if cursor.seekable and gap is not None and gap.holds(_low(group, run[0])):
+                # a page is contiguous: one gap after it; other rows each get one
+                ends = [run[-1]] if contiguous else run
+                rows = []
+                for node in run:
+                    rows.append(node)
+                    if node in ends:
+                        upto = run[run.index(node) + 1] if node is not run[-1] else None
+                        before = gap.before if upto is None else _low(group, upto)
+                        rest = Node(
+                            NodeKind.GAP,
+                            "",
+                            gap=KeyGap(_high(node), before),
+                            load_state=LoadState.UNLOADED,
+                        )
+                        rest.parent = group
+                        rows.append(rest)
+                gap.before = _low(group, run[0])
+                assert above is not None
+                split.append(above)
+            self._insert_rows(group, row, rows)
+        for node in split:
+            self.notify_changed(node)
+
+    def _insert_rows(self, parent: Node, row: int, nodes: list[Node]) -> None:
+        """Insert ``nodes`` at ``row`` of ``parent``, announced when it is attached."""
+        last = row + len(nodes) - 1
+        if parent.attached:
+            self._emit(lambda listener: listener.before_insert(parent, row, last))
+        parent.children[row:row] = nodes
+        for index in range(row, len(parent.children)):
+            parent.children[index].row = index
+        for node in nodes:
+            node.parent = parent
+        if parent.attached:
+            for node in nodes:
+                for below in node.walk():
+                    below.attached = True
+        if parent.cursor is not None:
+            parent.cursor.gaps = [n for n in parent.children if n.gap is not None]
+        if parent.attached:
+            self._emit(lambda listener: listener.after_insert(parent, row, last))
 
     # -- internals -----------------------------------------------------------
 
@@ -397,6 +599,12 @@ class StateTree:
         node.parent = parent
         if node.kind in _SORTED_KINDS:
             self._insert_sorted(parent, node)
+        elif parent.cursor is not None and not isinstance(parent.cursor, ListingCursor):
+            # a paged group: rows in key order, around gaps
+            if self._staged is None:
+                self._insert_paged(parent, [node])
+            else:
+                self._staged_paged.setdefault(id(parent), (parent, []))[1].append(node)
         elif not parent.attached:
             # not yet visible: becomes visible with its (staged) ancestor
             node.row = len(parent.children)
@@ -448,6 +656,8 @@ class StateTree:
             del parent.index[ident]
         for row in range(first, len(parent.children)):
             parent.children[row].row = row
+        if parent.cursor is not None:
+            parent.cursor.gaps = [n for n in parent.children if n.gap is not None]
         self._emit(lambda listener: listener.after_remove(parent, first, last))
 
     def _adjust_store_count(self, node: Node, delta: int) -> None:
@@ -474,6 +684,44 @@ class StateTree:
     def _emit(self, call: Callable[[TreeListener], None]) -> None:
         for listener in self._listeners:
             call(listener)
+
+
+#: above every key: a forward-only group's gap sorts last
+_TOP = "\U0010ffff\U0010ffff"
+
+
+def _order(group: Node, node: Node) -> tuple[str, int]:
+    """Where a row of a paged group sorts: by key; a gap right after its ``after``."""
+    gap = node.gap
+    if gap is None:
+        return _low(group, node), 1
+    cursor = group.cursor
+    if cursor is None or not cursor.seekable:
+        return _TOP, 3
+    return (gap.after, 2) if gap.after is not None else ("", 0)
+
+
+def _low(group: Node, node: Node) -> str:
+    """The lowest key a row of ``group`` stands for (a conversation: its own key)."""
+    if node.gap is not None:
+        return node.gap.after or ""
+    if node.key is not None:
+        return node.key
+    return (group.prefix or "") + node.label  # a conversation seen by its private states
+
+
+def _high(node: Node) -> str:
+    """The highest key a row stands for (a conversation: its last private state)."""
+    if node.gap is not None:
+        return node.gap.before or _TOP
+    keys = [n.key for n in node.walk() if n.key is not None]
+    return max(keys) if keys else node.label
+
+
+def has_gaps(node: Node) -> bool:
+    """A paged group read by key (``PageCursor``): its unread ranges are gap rows.
+    (A ``ListingCursor`` group only reads forward and has none.)"""
+    return node.cursor is not None and not isinstance(node.cursor, ListingCursor)
 
 
 def count_prefix(node: Node) -> str | None:
@@ -506,6 +754,7 @@ def node_matches(node: Node, needle: str) -> bool:
 __all__ = [
     "STATE_KINDS",
     "ConnectionNode",
+    "KeyGap",
     "ListingCursor",
     "LoadState",
     "Node",
@@ -514,5 +763,6 @@ __all__ = [
     "StateTree",
     "TreeListener",
     "count_prefix",
+    "has_gaps",
     "node_matches",
 ]

@@ -15,18 +15,23 @@
 
 - A big store with ``Capability.KEY_PAGES`` opens *paged* (``should_page``):
   ``discover_groups`` finds channels, agents and their Users / Conversations
-  groups by one-key seeks, and each group loads ``PAGE_KEYS`` keys at a time
-  in key order (``load_page``) as the view scrolls: memory follows what was
-  scrolled through, not the store. On a store that charges per request
-  (Cosmos DB: ``lazy_discovery``) connecting seeks only the channels; a
-  channel's groups are sought when it is expanded (``discover_channel``).
+  groups by one-key seeks. A paged group is runs of rows read in key order and
+  *gap rows* (``NodeKind.GAP``) for the key ranges not read yet; a new group
+  is one gap. ``fill_gap`` reads ``PAGE_KEYS`` keys into a gap, forwards from
+  the rows above it or backwards from the rows below (``read_end``: the
+  group's last page, one reverse seek whatever its size); ``trim_group``
+  drops rows far from where the user looks back into gaps, so memory is
+  bounded by ``MAX_GROUP_ROWS`` per group, not by the store.
+  On a store that charges per request (Cosmos DB: ``lazy_discovery``)
+  connecting seeks only the channels; a channel's groups are sought when it
+  is expanded (``discover_channel``).
 - On a store listed per node that pages forward (Blob: ``Capability.LISTING_PAGES``),
   a Users or Conversations group, a conversation's private states and the
   sign-in / proactive keys are read one listing page at a time
   (``load_listing_page``: the first ``FIRST_LISTING_KEYS`` names, a screenful,
   then ``PAGE_KEYS``); the group keeps the store's continuation in a
   ``ListingCursor`` and stays ``UNLOADED`` while more exist, so the view reads
-  the next page when it scrolls near the end, as for a paged connection.
+  the next page when it scrolls near the end (forwards only: no gap rows).
 - ``count_node`` asks the store for the count under a node, in the background.
 
 Nothing here imports Qt; progress goes to a plain callback.
@@ -45,6 +50,7 @@ from explorer.storage.base import Capability, Storage
 from explorer.storage.paging import Count, KeyPages, Positions
 from explorer.workspace.tree import (
     ConnectionNode,
+    KeyGap,
     ListingCursor,
     LoadState,
     Node,
@@ -234,9 +240,14 @@ async def _expand_paged(tree: StateTree, conn: ConnectionNode, node: Node) -> in
     except Exception as exc:
         tree.set_load_state(node, LoadState.FAILED, str(exc))
         raise
-    more = node.cursor is not None and not node.cursor.done
-    tree.set_load_state(node, LoadState.UNLOADED if more else LoadState.LOADED)
+    _settle(tree, node)
     return listed
+
+
+def _settle(tree: StateTree, group: Node) -> None:
+    """A paged group is ``UNLOADED`` while it has gaps, then ``LOADED``."""
+    more = group.cursor is not None and not group.cursor.done
+    tree.set_load_state(group, LoadState.UNLOADED if more else LoadState.LOADED)
 
 
 async def count_node(tree: StateTree, node: Node) -> Count | None:
@@ -313,8 +324,9 @@ async def _first_below(pages: KeyPages, prefix: str, after: str | None) -> str |
 def _paged_group(tree: StateTree, parent: Node, kind: NodeKind, prefix: str) -> Node:
     ident, label = ("\0users", "Users") if kind is NodeKind.USERS else ("\0convs", "Conversations")
     node = tree.ensure_group(parent, kind, ident, label)
-    node.cursor = PageCursor([(prefix, None)])
-    node.prefix = prefix
+    if node.cursor is None:
+        node.prefix = prefix
+        tree.make_paged(node, PageCursor([(prefix, None)], prefix=prefix))
     tree.set_load_state(node, LoadState.UNLOADED)
     return node
 
@@ -450,30 +462,171 @@ def _other_keys(tree: StateTree, conn: ConnectionNode, spans: list[tuple[str, st
     if not spans:
         return
     group = tree.ensure_group(conn, NodeKind.OTHER_GROUP, "\0other", "Other keys")
-    if group.cursor is None:
-        group.cursor, group.prefix = PageCursor(), ""
-    group.cursor.spans.extend(s for s in spans if s not in group.cursor.spans)
+    cursor = group.cursor
+    if cursor is None:
+        group.prefix = ""
+        tree.make_paged(group, PageCursor(list(spans)))
+    else:
+        new = [span for span in spans if span not in cursor.spans]
+        if not new:
+            return
+        read = not cursor.spans  # its gap row went with its last keys: a new one
+        cursor.spans.extend(new)
+        if read:
+            tree.add_gap(group, KeyGap())
     if group.load_state is not LoadState.LOADING:  # a page being read: it reads on
         tree.set_load_state(group, LoadState.UNLOADED)
 
 
+#: rows placed in one turn of the event loop when a page is read into a gap
+PLACE_CHUNK = 100
+#: rows a paged group holds before ``trim_group`` drops those far from the view
+MAX_GROUP_ROWS = 20 * PAGE_KEYS
+#: rows kept around where the user looks when a group is trimmed
+KEEP_ROWS = 10 * PAGE_KEYS
+
+
+def _trailing_gap(group: Node) -> Node | None:
+    """The gap holding the rest of ``group`` after its last rows read, if any."""
+    cursor = group.cursor
+    if cursor is None or not cursor.gaps:
+        return None
+    last = cursor.gaps[-1]
+    if cursor.seekable and (last.gap is None or last.gap.before is not None):
+        return None
+    return last
+
+
 async def load_page(tree: StateTree, node: Node, limit: int = PAGE_KEYS) -> int:
-    """The next page of a paged group, in key order; placed in the tree.
+    """The next page of a paged group after its last rows read, in key order.
 
     Keys already shown (a Go to reached them first) are not shown twice. The
-    group stays ``UNLOADED`` while the store holds more (the view asks again
-    when it scrolls near the end), else ``LOADED``.
+    group stays ``UNLOADED`` while it has gaps, else ``LOADED``.
     """
-    conn, cursor = node.connection, node.cursor
+    gap = _trailing_gap(node)
+    return 0 if gap is None else await fill_gap(tree, gap, limit=limit)
+
+
+async def read_end(tree: StateTree, group: Node, limit: int = PAGE_KEYS) -> int:
+    """The last page of a seekable paged group (End): one reverse seek.
+
+    The rows go after the group's trailing gap, which then stands for the keys
+    between the rows read before and them. 0 when the end is already read or
+    the group cannot seek (several prefixes).
+    """
+    gap = _trailing_gap(group)
+    cursor = group.cursor
+    if gap is None or cursor is None or not cursor.seekable:
+        return 0
+    return await fill_gap(tree, gap, reverse=True, limit=limit)
+
+
+async def fill_gap(
+    tree: StateTree, gap: Node, *, reverse: bool = False, limit: int = PAGE_KEYS
+) -> int:
+    """Read one page into ``gap``: forwards from its first unread key, or
+    ``reverse`` backwards from its last (seekable groups only).
+
+    The rows take their key order's place; the gap shrinks by what was read
+    and goes when its range is read. Returns the number of keys placed; 0 when
+    the gap went meanwhile (a refresh, a trim).
+    """
+    group = gap.parent
+    if group is None or not gap.attached or gap.gap is None:
+        return 0  # trimmed into another gap, or refreshed, before its turn came
+    conn, cursor = group.connection, group.cursor
     assert conn is not None
     assert cursor is not None
+    pages = Abilities.of(conn.store).key_pages
+    assert pages is not None
+    tree.set_load_state(gap, LoadState.LOADING)
+    try:
+        if cursor.prefix is None:
+            listed = await _fill_spans(tree, conn, gap, limit)
+        else:
+            listed = await _fill_range(tree, conn, pages, gap, reverse, limit)
+    except asyncio.CancelledError:
+        tree.set_load_state(gap, LoadState.UNLOADED)
+        raise
+    except Exception as exc:
+        tree.set_load_state(gap, LoadState.FAILED, str(exc))
+        raise
+    if gap.parent is not None:
+        tree.set_load_state(gap, LoadState.UNLOADED)
+    if group.attached:
+        _settle(tree, group)
+    return listed
+
+
+def _in_group(group: Node, node: Node) -> Node:
+    """The row of ``group`` that holds ``node`` (a private state: its conversation)."""
+    while node.parent is not group and node.parent is not None:
+        node = node.parent
+    return node
+
+
+async def _fill_range(
+    tree: StateTree, conn: ConnectionNode, pages: KeyPages, gap: Node, reverse: bool, limit: int
+) -> int:
+    group, cursor, span = gap.parent, gap.parent.cursor if gap.parent else None, gap.gap
+    assert group is not None
+    assert cursor is not None
+    assert cursor.prefix is not None
+    assert span is not None
+    start = span.before if reverse else span.after
+    page = await pages.list_page(cursor.prefix, after=start, limit=limit, reverse=reverse)
+    if gap.parent is not group or not gap.attached:  # refreshed or trimmed meanwhile
+        return 0
+    keep = [entry for entry in page.entries if span.holds(entry.key)]
+    closed = not page.more or len(keep) < len(page)
+    if not keep:
+        if closed:
+            tree.remove_gap(gap)
+        return 0
+    # a page goes in as a few smaller runs, the event loop turning between them
+    # (a window stays responsive); the gap left over is busy until the last
+    chunks = [keep[i : i + PLACE_CHUNK] for i in range(0, len(keep), PLACE_CHUNK)]
+    if reverse:
+        chunks.reverse()
+    current, placed_count = gap, 0
+    for number, chunk in enumerate(chunks):
+        if number:
+            await asyncio.sleep(0)
+            if not current.attached:  # refreshed or trimmed meanwhile
+                return placed_count
+        placed = tree.add_entries(conn, chunk, contiguous=True)
+        placed_count += len(chunk)
+        first, last = _in_group(group, placed[0]), _in_group(group, placed[-1])
+        rows = group.children
+        above = rows[first.row - 1] if first.row > 0 else None
+        below = rows[last.row + 1] if last.row + 1 < len(rows) else None
+        # a run is contiguous from where it started: that side of it is read
+        near, far = (below, above) if reverse else (above, below)
+        if near is not None and near.gap is not None:
+            tree.remove_gap(near)
+        if far is not None and far.gap is not None:
+            if number == len(chunks) - 1 and closed:
+                tree.remove_gap(far)
+            elif far is not current:
+                far.load_state, current = LoadState.LOADING, far
+    if current is not gap and current.attached:
+        tree.set_load_state(current, LoadState.UNLOADED)
+    return placed_count
+
+
+async def _fill_spans(tree: StateTree, conn: ConnectionNode, gap: Node, limit: int) -> int:
+    """A forward-only group (several prefixes): the next keys of its spans."""
+    group = gap.parent
+    assert group is not None
+    assert group.cursor is not None
+    cursor = group.cursor
     pages = Abilities.of(conn.store).key_pages
     assert pages is not None
     listed = 0
     while cursor.spans and listed < limit:
         prefix, after = cursor.spans[0]
         page = await pages.list_page(prefix, after=after, limit=limit - listed)
-        if not node.attached:  # refreshed or closed meanwhile: the page is not wanted
+        if not group.attached:  # refreshed or closed meanwhile: the page is not wanted
             return listed
         if page.entries:
             tree.add_entries(conn, page.entries)
@@ -482,7 +635,66 @@ async def load_page(tree: StateTree, node: Node, limit: int = PAGE_KEYS) -> int:
             cursor.spans[0] = (prefix, page.last)
         else:
             cursor.spans.pop(0)
+    if not cursor.spans:
+        tree.remove_gap(gap)
     return listed
+
+
+def rows_to_drop(
+    group: Node, focus_row: int, pinned: Callable[[Node], bool], keep_rows: int = KEEP_ROWS
+) -> list[tuple[int, int]]:
+    """Row ranges of ``group`` to drop into gaps: all but ``keep_rows`` around
+    ``focus_row`` and the rows ``pinned`` says to keep (or that hold one).
+
+    Gaps count as droppable (they join the new gap); a range of gaps only is
+    not returned. Ranges ascend.
+    """
+    low, high = focus_row - keep_rows // 2, focus_row + keep_rows // 2
+    ranges: list[tuple[int, int]] = []
+    start: int | None = None
+    rows_in_range = False
+    for row, child in enumerate(group.children):
+        droppable = not low <= row <= high and (
+            child.gap is not None or not any(pinned(n) for n in child.walk())
+        )
+        if droppable:
+            if start is None:
+                start, rows_in_range = row, False
+            rows_in_range = rows_in_range or child.gap is None
+        elif start is not None:
+            if rows_in_range:
+                ranges.append((start, row - 1))
+            start = None
+    if start is not None and rows_in_range:
+        ranges.append((start, len(group.children) - 1))
+    return ranges
+
+
+def trim_group(
+    tree: StateTree,
+    group: Node,
+    focus: Node | None,
+    pinned: Callable[[Node], bool],
+    *,
+    max_rows: int = MAX_GROUP_ROWS,
+    keep_rows: int = KEEP_ROWS,
+) -> int:
+    """Bound a seekable paged group: past ``max_rows`` rows, drop those far from
+    ``focus`` (a row of the group, or below one; ``None``: its first row) back
+    into gaps, keeping every row ``pinned`` says to (current, pending edits,
+    watched). Returns the number of state items dropped.
+    """
+    cursor = group.cursor
+    if cursor is None or not cursor.seekable or len(group.children) <= max_rows:
+        return 0
+    row = 0
+    if focus is not None and focus.attached:
+        held = _in_group(group, focus)
+        row = held.row if held.parent is group else 0
+    before = group.count
+    for first, last in reversed(rows_to_drop(group, row, pinned, keep_rows)):
+        tree.evict(group, first, last)
+    return before - group.count
 
 
 # -- groups of a store listed per node, read one listing page at a time ----------

@@ -8,12 +8,15 @@ store. Each figure comes from ``scale_probe`` runs in fresh processes.
   (median of repeats); target ≤ 0.3.
 - ``scale_goto_s``: median of 100 Go to (random keys, picked by seeks before
   the clock runs) in the big store; target ≤ 0.2.
+- ``scale_group_end_s``: End on the first row of the largest Users group
+  (~3M rows in the full store) → its last row selected: one reverse seek,
+  nothing in between read (median over every probe run); target ≤ 1.0.
 - ``scale_filter_id_s``: median of 50 user ids (random, picked by seeks)
   pasted into the Filter box of the big store: paste → the state among the
   filter results (prefix pages of the store, never a scan); target ≤ 0.2.
 - ``scale_sqlite_rss_growth_mb``: peak RSS browsing the big store (connect,
-  expand the largest Users group, scroll, 100 Go to) minus the same on 10k
-  keys; target ≤ 100.
+  expand the largest Users group, jump to its end, scroll, 100 Go to) minus
+  the same on 10k keys; target ≤ 100.
 """
 
 from __future__ import annotations
@@ -64,6 +67,20 @@ async def scale_goto(ctx: Context) -> Result:
     return Result(
         round(median(values), 3),
         f"s (median of {len(values)} Go to in {runs['count']:,} keys; target <= 0.2)",
+        runs=values,
+    )
+
+
+@benchmark("scale_group_end_s")
+async def scale_group_end(ctx: Context) -> Result:
+    runs = await _runs(ctx)
+    probes = [*runs["first"], runs["browse"]]
+    values = [r["end_s"] for r in probes]
+    return Result(
+        round(median(values), 3),
+        f"s (End in a group of {probes[0]['group_rows']:,} rows to its last row selected, "
+        f"{runs['count']:,}-key SQLite; target <= 1.0)",
+        {"group_rows": probes[0]["group_rows"]},
         runs=values,
     )
 

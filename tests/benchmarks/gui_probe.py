@@ -124,7 +124,11 @@ async def measure(url: str, options: argparse.Namespace, data: Path) -> dict[str
 def _first_page_in(node: Any) -> bool:
     from explorer.workspace.tree import LoadState
 
-    return node.cursor is not None and bool(node.children) and node.load_state is LoadState.UNLOADED
+    if node.cursor is None or node.load_state is not LoadState.UNLOADED:
+        return False
+    rows = any(child.key is not None for child in node.children)  # not only its gap row
+    reading = any(gap.load_state is LoadState.LOADING for gap in node.cursor.gaps)
+    return rows and not reading  # the whole page is in (it is placed in runs)
 
 
 async def _poll(condition: Any, interval: float = 0.002, within: float = 600) -> None:

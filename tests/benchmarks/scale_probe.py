@@ -5,13 +5,16 @@ Run in its own process (a qasync loop; the peak RSS is this process's)::
     python -m tests.benchmarks.scale_probe STORE_URL [--gotos N] [--seed S]
 
 Browsing as issue 13 defines it: connect, expand the largest Users group
-(the ``msteams`` channel's in a ``tests.support.bigstore`` store), scroll to
-its end a few times, then Go to ``N`` keys picked at random by seeks (picked
-before the clock runs), each typed into the Go to box as Ctrl+L does.
+(the ``msteams`` channel's in a ``tests.support.bigstore`` store), jump to
+its end (End pressed on its first row: one reverse seek, nothing in between
+read), scroll a few screens, then Go to ``N`` keys picked at random by seeks
+(picked before the clock runs), each typed into the Go to box as Ctrl+L does.
 
 Prints one JSON object: ``first_rows_s`` (connect → the first rows under the
-connection inserted), ``paged`` (the store opened as a window), ``goto_s``
-(each Go to: Enter → the key selected), ``rows`` (tree nodes at the end),
+connection inserted), ``paged`` (the store opened as a window), ``end_s``
+(End pressed → the group's last key selected), ``group_rows`` (the store's
+count of that group), ``goto_s`` (each Go to: Enter → the key selected),
+``rows`` (tree nodes at the end),
 ``rss_mb`` (peak resident memory of the process), and with ``--filters N``
 ``filter_id_s`` (each of ``N`` user ids picked at random by seeks, pasted into
 the Filter box: paste → the id's state in the filter results).
@@ -58,6 +61,37 @@ async def _pick_keys(store: Any, groups: list[str], count: int, seed: int) -> li
     return keys
 
 
+async def _jump_to_end(window: Any, conn: Any, users: Any) -> tuple[float | None, int | None]:
+    """Press End on the group's first row; on a paged group, the time until its
+    last key is selected and the group's size (``None`` on a store not paged)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from explorer.storage.abilities import Abilities
+
+    pages, counting = Abilities.of(conn.store).key_pages, Abilities.of(conn.store).counting
+    last = rows = None
+    if users.cursor is not None and pages is not None and counting is not None:
+        prefix = users.prefix
+        last = (await pages.list_page(prefix, reverse=True, limit=1, keys_only=True)).last
+        rows = (await counting.count(prefix)).value
+    window.view.setCurrentIndex(window.model.index_of(users.children[0]))
+    window.view.setFocus()
+    await asyncio.sleep(0.1)
+    began = time.perf_counter()
+    QTest.keyClick(window.view, Qt.Key.Key_End)  # paged: the group's end, one reverse seek
+    if last is None:
+        await asyncio.sleep(0.1)
+        return None, None
+
+    def at_end() -> bool:
+        current = window.current_node()
+        return current is not None and current.key == last
+
+    await _poll(at_end)
+    return time.perf_counter() - began, rows
+
+
 async def measure(url: str, options: argparse.Namespace, data: Path) -> dict[str, Any]:
     from PySide6.QtCore import QModelIndex
 
@@ -92,10 +126,13 @@ async def measure(url: str, options: argparse.Namespace, data: Path) -> dict[str
     users = next((g for g in groups if g.parent and g.parent.label == "msteams"), groups[0])
     window.view.expand(window.model.index_of(users.parent))
     window.view.expand(window.model.index_of(users))
-    await _poll(lambda: bool(users.children))
-    for _ in range(5):  # scroll down a few screens
-        window.view.scrollToBottom()
+    await _poll(lambda: any(c.key is not None for c in users.children))
+    end_s, group_rows = await _jump_to_end(window, conn, users)
+    for _ in range(5):  # scroll up a few screens from the end, then down again
+        window.view.verticalScrollBar().setValue(window.view.verticalScrollBar().value() - 30)
         await asyncio.sleep(0.05)
+    window.view.scrollToBottom()
+    await asyncio.sleep(0.05)
     prefixes = [g.prefix for g in conn.node.walk() if g.cursor is not None and g.prefix]
     picked = await _pick_keys(conn.store, prefixes or [""], options.gotos, options.seed)
     times: list[float] = []
@@ -113,6 +150,8 @@ async def measure(url: str, options: argparse.Namespace, data: Path) -> dict[str
     result = {
         "first_rows_s": round(first_rows_s, 4),
         "paged": conn.node.paged,
+        "end_s": None if end_s is None else round(end_s, 4),
+        "group_rows": group_rows,
         "goto_s": [round(t, 4) for t in times],
         "filter_id_s": [round(t, 4) for t in filter_times],
         "rows": sum(1 for _ in window.manager.tree.root.walk()) - 1,

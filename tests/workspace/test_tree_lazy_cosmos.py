@@ -36,6 +36,7 @@ def keys_of(users: int) -> list[str]:
         f"msteams:COPILOT/{AGENT}/conversations/a:0042/",
         "webchat/users/dl_42",
         "webchat/conversations/c42",
+        "webchat/lone",
         "auth/29:00042/sign-in",
         "proactive/conversations/a:9",
         *WEIRD,
@@ -126,9 +127,16 @@ async def test_connect_seeks_top_level_names_and_a_channel_its_groups_when_expan
         # the filter and Go to find the channels not opened yet, each once
         before = spent(store)
         assert await discover_channels(tree, conn) > 0
-        assert spent(store) - before == 3  # webchat only: msteams was found already
+        # webchat only (msteams was found already): its two groups, its lone key, the end
+        assert spent(store) - before == 4
         assert [c.label for c in webchat.children] == ["Users", "Conversations"]
         assert await discover_channels(tree, conn) == 0
+        # its lone key joins Other keys, read to its end before: it reads on
+        assert other.load_state is LoadState.UNLOADED
+        while other.load_state is LoadState.UNLOADED:
+            await expand_node(tree, other)
+        assert "webchat/lone" in [n.key for n in other.children]
+        assert len(other.children) == len(WEIRD) + 4
         found = await locate(tree, conn, "29:00042")
         assert f"msteams:COPILOT/{AGENT}/users/29:00042/" in [n.key for n in found]
         assert [n.kind for n in found].count(NodeKind.USER) >= 1

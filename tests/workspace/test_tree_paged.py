@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from explorer.core.items import Entry
 from explorer.storage.sqlite import SqliteStorage
 from explorer.workspace.locate import locate
-from explorer.workspace.tree import LoadState, NodeKind, StateTree
+from explorer.workspace.tree import ConnectionNode, LoadState, Node, NodeKind, StateTree
 from explorer.workspace.tree_load import (
     PAGE_KEYS,
     discover_groups,
     expand_node,
+    fill_gap,
     load_page,
+    read_end,
     should_page,
+    trim_group,
 )
 from tests.ui.window_support import make_store
 
@@ -58,6 +62,7 @@ async def test_a_big_store_opens_as_groups_found_by_seeks(tmp_path: Path) -> Non
             await expand_node(tree, users)
             assert len(users.children) - before <= PAGE_KEYS
             shown = [n.key for n in users.children if n.key]
+            assert len(users.children) == len(shown) + (users.load_state is LoadState.UNLOADED)
         assert shown == USERS
         assert users.load_state is LoadState.LOADED
         # conversations bring their private states along
@@ -76,19 +81,138 @@ async def test_a_big_store_opens_as_groups_found_by_seeks(tmp_path: Path) -> Non
         ]
 
 
-async def test_go_to_into_an_unread_region_then_paging_shows_it_once(tmp_path: Path) -> None:
+def _rows(group: Node) -> list[str]:
+    """A paged group's rows: keys, and ``~`` for a gap."""
+    return [n.key or "~" if n.gap is None else "~" for n in group.children]
+
+
+async def _read_all(tree: StateTree, group: Node, *, reverse: bool = False) -> None:
+    """Fill every gap of ``group`` (the first one each time) until none is left."""
+    assert group.cursor is not None
+    for _ in range(1000):
+        if not group.cursor.gaps:
+            return
+        await fill_gap(tree, group.cursor.gaps[0], reverse=reverse)
+    raise AssertionError("gaps never closed")
+
+
+async def _opened(store: SqliteStorage) -> tuple[StateTree, ConnectionNode]:
+    tree = StateTree()
+    conn = tree.add_connection("big", store, lazy=True)
+    conn.paged = True
+    await discover_groups(tree, conn)
+    return tree, conn
+
+
+async def test_go_to_into_an_unread_region_splits_its_gap(tmp_path: Path) -> None:
+    url = await make_store(tmp_path / "big.db", KEYS)
+    async with SqliteStorage(url[len("sqlite:") :]) as store:
+        tree, conn = await _opened(store)
+        users = conn.children[0].children[0]
+        assert _rows(users) == ["~"]  # a new group is one gap
+        found = await locate(tree, conn, "29:00900")
+        assert [n.key for n in found] == ["msteams/users/29:00900"]
+        assert found[0].parent is users
+        assert _rows(users) == ["~", "msteams/users/29:00900", "~"]  # placed by key
+        assert users.cursor is not None
+        before, after = (g.gap for g in users.cursor.gaps)
+        assert before is not None
+        assert after is not None
+        assert (before.after, before.before) == (None, "msteams/users/29:00900")
+        assert (after.after, after.before) == ("msteams/users/29:00900", None)
+        await _read_all(tree, users)
+        assert [n.key for n in users.children] == USERS  # every key once, in order
+        assert users.load_state is LoadState.LOADED
+
+
+async def test_rows_a_go_to_placed_before_the_groups_were_found_join_the_pages(
+    tmp_path: Path,
+) -> None:
     url = await make_store(tmp_path / "big.db", KEYS)
     async with SqliteStorage(url[len("sqlite:") :]) as store:
         tree = StateTree()
         conn = tree.add_connection("big", store, lazy=True)
         conn.paged = True
+        await locate(tree, conn, "29:00900")  # before the groups are found
+        await locate(tree, conn, "29:00100")
         await discover_groups(tree, conn)
         users = conn.children[0].children[0]
-        found = await locate(tree, conn, "29:00900")
-        assert [n.key for n in found] == ["msteams/users/29:00900"]
-        assert found[0].parent is users  # inserted into its group, ahead of the pages
+        assert _rows(users) == ["~", USERS[100], "~", USERS[900], "~"]
+        await _read_all(tree, users)
+        assert [n.key for n in users.children] == USERS
+
+
+async def test_end_reads_the_last_page_by_one_seek_then_the_gap_closes(tmp_path: Path) -> None:
+    url = await make_store(tmp_path / "big.db", KEYS)
+    async with SqliteStorage(url[len("sqlite:") :]) as store:
+        tree, conn = await _opened(store)
+        users = conn.children[0].children[0]
+        assert await load_page(tree, users) == PAGE_KEYS
+        assert await read_end(tree, users) == PAGE_KEYS
+        tail = USERS[-PAGE_KEYS:]
+        assert _rows(users) == [*USERS[:PAGE_KEYS], "~", *tail]
+        assert conn.listed == 2 * PAGE_KEYS  # nothing in between was read
         assert users.cursor is not None
-        while not users.cursor.done:
-            await load_page(tree, users)
-        keys = [n.key for n in users.children]
-        assert sorted(keys) == USERS  # every key once
+        (gap,) = users.cursor.gaps
+        assert gap.gap is not None
+        assert (gap.gap.after, gap.gap.before) == (USERS[PAGE_KEYS - 1], tail[0])
+        assert users.load_state is LoadState.UNLOADED
+        assert await read_end(tree, users) == 0  # the end is read already
+        # scrolling up from the end reads backwards into the gap, until it closes
+        assert await fill_gap(tree, gap, reverse=True) == len(USERS) - 2 * PAGE_KEYS
+        assert [n.key for n in users.children] == USERS
+        assert users.load_state is LoadState.LOADED
+        # conversations: rows carry their private states, also read from the end
+        convs = conn.children[0].children[1]
+        await read_end(tree, convs)
+        await _read_all(tree, convs, reverse=True)
+        assert [c.key for c in convs.children] == CONVERSATIONS[::2]
+        assert all(len(c.children) == 1 for c in convs.children)
+
+
+async def test_a_trim_drops_far_rows_into_gaps_and_keeps_pinned_ones(tmp_path: Path) -> None:
+    url = await make_store(tmp_path / "big.db", KEYS)
+    async with SqliteStorage(url[len("sqlite:") :]) as store:
+        tree, conn = await _opened(store)
+        users = conn.children[0].children[0]
+        await load_page(tree, users, limit=len(USERS))
+        assert users.count == len(USERS)
+        pinned = USERS[5]
+        focus = users.children[1000]
+        dropped = trim_group(
+            tree, users, focus, lambda n: n.key == pinned, max_rows=200, keep_rows=100
+        )
+        kept = [*USERS[950:1051]]
+        assert dropped == len(USERS) - len(kept) - 1
+        assert _rows(users) == ["~", pinned, "~", *kept, "~"]
+        assert set(conn.by_key) >= {pinned, *kept}
+        assert USERS[0] not in conn.by_key
+        assert USERS[-1] not in conn.by_key
+        assert users.count == len(kept) + 1
+        # below the bound nothing is dropped
+        assert trim_group(tree, users, focus, lambda n: False, max_rows=200) == 0
+        # the gaps stand for exactly what was dropped: reading them gives it all back
+        await _read_all(tree, users)
+        assert [n.key for n in users.children] == USERS
+
+
+async def test_saves_and_deletes_in_a_paged_group_keep_key_order_and_gaps(
+    tmp_path: Path,
+) -> None:
+    url = await make_store(tmp_path / "big.db", KEYS)
+    async with SqliteStorage(url[len("sqlite:") :]) as store:
+        tree, conn = await _opened(store)
+        users = conn.children[0].children[0]
+        await load_page(tree, users, limit=10)
+        new = "msteams/users/29:00600x"  # in the unread range
+        tree.put_entry(conn, Entry(key=new))
+        assert _rows(users) == [*USERS[:10], "~", new, "~"]
+        early = "msteams/users/29:00003x"  # among the rows read
+        tree.put_entry(conn, Entry(key=early))
+        assert _rows(users)[3:5] == [USERS[3], early]
+        assert tree.remove_key(conn, new)  # the two gaps around it become one
+        assert _rows(users) == [*USERS[:4], early, *USERS[4:10], "~"]
+        assert users.cursor is not None
+        (gap,) = users.cursor.gaps
+        assert gap.gap is not None
+        assert (gap.gap.after, gap.gap.before) == (USERS[9], None)

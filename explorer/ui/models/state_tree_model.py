@@ -17,6 +17,15 @@ Invariants (checked by ``qtmodeltester`` in the tests):
   relayout of one page, not of every row, per batch. ``reveal(node)``
   shows the pages down to a node (go to); ``set_paging(False)`` shows all
   (the filter needs every row).
+- A paged group of a window over a big store shows all its rows: they are
+  bounded by the store's pages and ``trim_group``. Its gap rows (key ranges
+  not read yet) are read when the view draws near them: forwards when a row
+  just above a gap is drawn, backwards when one just below it is
+  (``on_fill(gap, reverse)``), not while a Go to holds the group or the
+  scroll bar is dragged. Past ``MAX_GROUP_ROWS`` rows the rows far from the
+  last drawn one are dropped back into gaps on the next loop turn (the one
+  change the model makes to the tree), never the current, pending-edit or
+  watched rows.
 """
 
 from __future__ import annotations
@@ -45,7 +54,9 @@ from explorer.workspace.tree import (
     NodeKind,
     StateTree,
     count_prefix,
+    has_gaps,
 )
+from explorer.workspace.tree_load import KEEP_ROWS, MAX_GROUP_ROWS, trim_group
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Name", "Items", "Size", "Modified")
@@ -59,7 +70,9 @@ NEAR_END_ROWS = 50
 _NO_FLAGS = Qt.ItemFlag.NoItemFlags
 _FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 _LEAF_FLAGS = _FLAGS | Qt.ItemFlag.ItemNeverHasChildren
-_LEAF_KINDS = frozenset({NodeKind.USER, NodeKind.PRIVATE, NodeKind.OTHER})
+_LEAF_KINDS = frozenset({NodeKind.USER, NodeKind.PRIVATE, NodeKind.OTHER, NodeKind.GAP})
+#: rows of a paged group shown whatever ``page_rows`` (its pages bound it)
+_UNLIMITED = 1 << 62
 DIRTY_MARK = "●"
 WATCH_MARK = "◉ watching"
 
@@ -74,6 +87,7 @@ _ICONS = {
     NodeKind.CONVERSATION: QStyle.StandardPixmap.SP_FileDialogDetailedView,
     NodeKind.PRIVATE: QStyle.StandardPixmap.SP_FileIcon,
     NodeKind.OTHER: QStyle.StandardPixmap.SP_FileIcon,
+    NodeKind.GAP: QStyle.StandardPixmap.SP_ArrowDown,
 }
 _CHANGED_ROLES = [
     Qt.ItemDataRole.DisplayRole,
@@ -97,26 +111,46 @@ def _size_text(size: int) -> str:
 
 
 def _pages_more(node: Node) -> bool:
-    """A paged group whose next page is still in the store (not being read)."""
-    return node.cursor is not None and node.load_state is LoadState.UNLOADED
+    """A group read forward in listing pages whose next page is still in the store."""
+    return node.cursor is not None and not has_gaps(node) and node.load_state is LoadState.UNLOADED
 
 
 def _ahead_of_pages(node: Node) -> bool:
-    """A row a Go to placed in a paged group beyond the pages read so far."""
+    """A row a Go to placed in a listing-paged group beyond the pages read so far."""
     up = node.parent
-    cursor = up.cursor if up is not None else None
-    if cursor is None or not cursor.spans or node.key is None:
+    if up is None or up.cursor is None or has_gaps(up) or not up.cursor.spans:
         return False
-    after = cursor.spans[0][1]
-    return after is None or node.key > after
+    after = up.cursor.spans[0][1]
+    return node.key is not None and (after is None or node.key > after)
 
 
 def _paged_rows(node: Node) -> int:
-    """Rows of a paged group that came from its pages (the rest a Go to placed ahead)."""
+    """Rows of a listing-paged group that came from its pages (the rest a Go to placed)."""
     rows = len(node.children)
     while rows > 0 and _ahead_of_pages(node.children[rows - 1]):
         rows -= 1
     return rows
+
+
+def _gap_label(gap: Node) -> str:
+    """``⋯ 2,998,500 more — scroll, End or Ctrl+L`` (the number where the store's
+    count is exact and the group has this one gap)."""
+    group = gap.parent
+    cursor = group.cursor if group is not None else None
+    if group is None or cursor is None:
+        return "⋯"
+    known = group.store_count
+    if known is not None and known.exact and len(cursor.gaps) == 1:
+        text = f"⋯ {max(known.value - group.count, 0):,} more"
+    else:
+        text = "⋯ more"
+    trailing = gap.row == len(group.children) - 1
+    text += " — scroll, End or Ctrl+L" if trailing and cursor.seekable else " — scroll or Ctrl+L"
+    if gap.load_state is LoadState.LOADING:
+        text += "  (reading…)"
+    elif gap.load_state is LoadState.FAILED:
+        text += "  (failed: scroll to try again)"
+    return text
 
 
 def compact_count(value: int) -> str:
@@ -156,6 +190,7 @@ class StateTreeModel(QAbstractItemModel):
         is_dirty: Callable[[str], bool] | None = None,
         on_fetch: Callable[[Node], None] | None = None,
         on_count: Callable[[Node], object] | None = None,
+        on_fill: Callable[[Node, bool], object] | None = None,
         page_rows: int = PAGE_ROWS,
         parent: QObject | None = None,
     ) -> None:
@@ -164,6 +199,7 @@ class StateTreeModel(QAbstractItemModel):
         self._is_dirty = is_dirty or (lambda _key: False)
         self._on_fetch = on_fetch
         self._on_count = on_count
+        self._on_fill = on_fill
         self._dirty: set[str] = set()
         self._watched: frozenset[str] = frozenset()
         self.page_rows = page_rows
@@ -175,8 +211,20 @@ class StateTreeModel(QAbstractItemModel):
         self._paging_in: set[Node] = set()
         #: per parent, the lowest child row the view has drawn
         self._painted: dict[Node, int] = {}
-        #: paged groups whose next page waits for the user to scroll (after a Go to)
+        #: paged groups whose gaps wait for the user to scroll (after a Go to)
         self._held: set[Node] = set()
+        #: gap reads the view asked for while held or dragging: gap -> reverse
+        self._deferred: dict[Node, bool] = {}
+        self._dragging = False
+        #: per paged group, the row last drawn (where the user looks)
+        self._seen: dict[Node, Node] = {}
+        self._trimming: set[Node] = set()
+        #: the view's current row: never trimmed
+        self.current: Node | None = None
+        #: the row in the middle of the view, if a view says (what a trim keeps around)
+        self.focus: Callable[[], Node | None] | None = None
+        #: a paged group past this many rows is trimmed to ``keep_rows`` around the view
+        self.max_group_rows, self.keep_rows = MAX_GROUP_ROWS, KEEP_ROWS
         tree.subscribe(self)
 
     # -- paging -----------------------------------------------------------------
@@ -184,7 +232,7 @@ class StateTreeModel(QAbstractItemModel):
     def shown(self, node: Node) -> int:
         """How many children of ``node`` the model exposes."""
         count = len(node.children)
-        if not self.paging:
+        if not self.paging or has_gaps(node):
             return count
         return min(count, self._limit.get(node, self.page_rows))
 
@@ -214,13 +262,13 @@ class StateTreeModel(QAbstractItemModel):
             self._show_more(node, self.shown(node) + self.page_rows)
         elif _pages_more(node) and self._on_fetch is not None:
             node.load_state = LoadState.LOADING  # the loader announces the change
-            self._on_fetch(node)  # the store's next page, in key order
+            self._on_fetch(node)  # the store's next listing page
 
     def hold_pages(self, node: Node) -> None:
-        """Read no next page of the paged groups above ``node`` until ``release_pages``.
+        """Read no gap of the paged groups above ``node`` until ``release_pages``.
 
-        A Go to scrolls its row into view next to the last rows read; that is
-        not the user reaching the end of the group.
+        A Go to scrolls its row into view between gaps; that is not the user
+        scrolling through the group.
         """
         self._held.update(n for n in node.path() if n.cursor is not None)
 
@@ -228,8 +276,91 @@ class StateTreeModel(QAbstractItemModel):
         """The user scrolls or moves: paged groups read on as the view asks."""
         held, self._held = self._held, set()
         for node in held:
-            if node.attached and self._near_end(node):
+            if node.attached and not has_gaps(node) and self._near_end(node):
                 self._schedule_page(node)
+        self._read_deferred()
+
+    def set_dragging(self, dragging: bool) -> None:
+        """The scroll bar's slider is held: read no gap until it is let go (the
+        view then redraws and asks again for the gaps it shows)."""
+        self._dragging = dragging
+        if not dragging:
+            self._deferred.clear()
+
+    def _read_deferred(self) -> None:
+        deferred, self._deferred = self._deferred, {}
+        for gap, reverse in deferred.items():
+            if gap.attached:
+                self._schedule_fill(gap, reverse)
+
+    def _near_gap(self, group: Node, node: Node) -> None:
+        """``node`` (a row of paged ``group``) is drawn: read the gaps next to it.
+
+        A row just above a gap reads it forwards, one just below backwards
+        (seekable groups); a gap drawn itself reads on from the rows above it.
+        """
+        cursor = group.cursor
+        assert cursor is not None
+        near = min(NEAR_END_ROWS, max(self.page_rows // 4, 1))
+        for gap in cursor.gaps:
+            distance = gap.row - node.row
+            if distance > near or distance < -near:
+                continue
+            if distance > 0 or not cursor.seekable:
+                self._schedule_fill(gap, False)
+            elif distance < 0:
+                self._schedule_fill(gap, True)
+            else:  # the gap itself: on from the rows above it, else back from those below
+                children = group.children
+                above = children[gap.row - 1] if gap.row > 0 else None
+                below = children[gap.row + 1] if gap.row + 1 < len(children) else None
+                rows_above = above is not None and above.gap is None
+                rows_below = below is not None and below.gap is None
+                self._schedule_fill(gap, rows_below and not rows_above)
+
+    def _schedule_fill(self, gap: Node, reverse: bool) -> None:
+        if gap in self._paging_in or gap.load_state is LoadState.LOADING:
+            return
+        if self._dragging or gap.parent in self._held:
+            self._deferred.setdefault(gap, reverse)
+            return
+        # next loop turn: never change rows from inside data() or a view's handler
+        self._paging_in.add(gap)
+        QTimer.singleShot(0, self, lambda: self._fill(gap, reverse))
+
+    def _fill(self, gap: Node, reverse: bool) -> None:
+        self._paging_in.discard(gap)
+        if not gap.attached or gap.load_state is LoadState.LOADING or self._on_fill is None:
+            return
+        gap.load_state = LoadState.LOADING  # the loader announces the change
+        self._on_fill(gap, reverse)
+
+    def _pinned(self, node: Node) -> bool:
+        """Rows a trim keeps: the current one, pending edits, watched keys."""
+        if node is self.current:
+            return True
+        key = node.key
+        return key is not None and (key in self._dirty or key in self._watched)
+
+    def _schedule_trim(self, group: Node) -> None:
+        if group not in self._trimming:
+            self._trimming.add(group)
+            QTimer.singleShot(0, self, lambda: self._trim(group))
+
+    def _trim(self, group: Node) -> None:
+        self._trimming.discard(group)
+        if group.attached:
+            focus = self.focus() if self.focus is not None else self._seen.get(group)
+            if focus is None or not focus.attached:
+                focus = self.current
+            trim_group(
+                self.tree,
+                group,
+                focus,
+                self._pinned,
+                max_rows=self.max_group_rows,
+                keep_rows=self.keep_rows,
+            )
 
     def reveal(self, node: Node) -> None:
         """Page in every row down to ``node`` (before selecting it)."""
@@ -311,7 +442,10 @@ class StateTreeModel(QAbstractItemModel):
         else:
             node = self.tree.root
         children = node.children
-        limit = len(children) if not self.paging else self._limit.get(node, self.page_rows)
+        if not self.paging or has_gaps(node):
+            limit = len(children)
+        else:
+            limit = self._limit.get(node, self.page_rows)
         if 0 <= row < len(children) and row < limit and 0 <= column < _NCOLUMNS:
             return self.createIndex(row, column, children[row])
         return QModelIndex()
@@ -342,6 +476,8 @@ class StateTreeModel(QAbstractItemModel):
         if parent.column() > 0:
             return False
         node = self.node(parent)
+        if has_gaps(node):
+            return False  # a paged group reads its gaps as the view draws them
         shown = self.shown(node)
         if shown < len(node.children) or (node.children and _pages_more(node)):
             # QTreeView asks on every relayout of an expanded parent; a page is
@@ -350,8 +486,8 @@ class StateTreeModel(QAbstractItemModel):
         return node.prefix is not None and node.load_state is LoadState.UNLOADED
 
     def _near_end(self, node: Node) -> bool:
-        """Rows are hidden below ``node``'s page (or its next page is in the store)
-        and the view has drawn near its end."""
+        """Rows are hidden below ``node``'s page (or its next listing page is in the
+        store) and the view has drawn near its end."""
         shown = self.shown(node)
         near = min(NEAR_END_ROWS, self.page_rows // 4)
         if shown < len(node.children):
@@ -406,7 +542,11 @@ class StateTreeModel(QAbstractItemModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
                 up = node.parent
-                if (
+                if up is not None and has_gaps(up):
+                    self._seen[up] = node
+                    if up.cursor is not None and up.cursor.gaps:
+                        self._near_gap(up, node)
+                elif (
                     up is not None
                     and node.row > self._painted.get(up, -1)
                     and not _ahead_of_pages(node)
@@ -451,6 +591,8 @@ class StateTreeModel(QAbstractItemModel):
         return None
 
     def _label(self, node: Node) -> str:
+        if node.kind is NodeKind.GAP:
+            return _gap_label(node)
         text = node.label
         if node.key is not None and node.key in self._dirty:
             text = f"{text}  {DIRTY_MARK}"
@@ -500,6 +642,17 @@ class StateTreeModel(QAbstractItemModel):
         return f"{when:%b %d %H:%M}" if when.year == _THIS_YEAR else f"{when:%Y-%m-%d}"
 
     def _tooltip(self, node: Node) -> str:
+        if node.gap is not None:
+            low, high = node.gap.after, node.gap.before
+            lines = [
+                "keys not read yet"
+                + (f" after {low}" if low is not None else "")
+                + (f" before {high}" if high is not None else ""),
+                "scroll to read them, End for the group's last keys, Ctrl+L to go to one",
+            ]
+            if node.error:
+                lines.append(node.error)
+            return "\n".join(lines)
         lines = [node.key or node.label]
         if node.key is not None:
             lines.append(_kind_label(node))
@@ -533,6 +686,7 @@ class StateTreeModel(QAbstractItemModel):
         if node.load_state is LoadState.FAILED and node.error:
             return QBrush(Qt.GlobalColor.red)
         if column == 1 or node.kind in (
+            NodeKind.GAP,
             NodeKind.USERS,
             NodeKind.CONVERSATIONS,
             NodeKind.OTHER_GROUP,
@@ -546,7 +700,7 @@ class StateTreeModel(QAbstractItemModel):
         # called before the tree adds the rows: len(children) is the old count
         visible = parent is self.tree.root or self.is_shown(parent)
         shown, count = self.shown(parent), last - first + 1
-        limit = self._limit.get(parent, self.page_rows)
+        limit = _UNLIMITED if has_gaps(parent) else self._limit.get(parent, self.page_rows)
         forward = visible and (first < shown or (first == shown and shown < limit))
         new_limit: int | None = None
         if forward and self.paging:
@@ -564,8 +718,11 @@ class StateTreeModel(QAbstractItemModel):
             self._limit[parent] = new_limit
         if forward:
             self.endInsertRows()
-        if parent.cursor is not None and self._near_end(parent):
-            # a store page arrived below rows already drawn: show it (next turn)
+        if has_gaps(parent):
+            if len(parent.children) > self.max_group_rows:
+                self._schedule_trim(parent)  # memory stays bounded: next loop turn
+        elif parent.cursor is not None and self._near_end(parent):
+            # a listing page arrived below rows already drawn: show it (next turn)
             self._schedule_page(parent)
 
     def before_remove(self, parent: Node, first: int, last: int) -> None:
@@ -590,6 +747,8 @@ class StateTreeModel(QAbstractItemModel):
             del self._limit[node]
         for node in [n for n in self._painted if not n.attached]:
             del self._painted[node]
+        for node in [n for n in self._seen if not n.attached]:
+            del self._seen[node]
         self._held = {n for n in self._held if n.attached}
         if new_limit is None:
             self._limit.pop(parent, None)
@@ -602,3 +761,6 @@ class StateTreeModel(QAbstractItemModel):
             self.dataChanged.emit(
                 self.index_of(node, 0), self.index_of(node, len(COLUMNS) - 1), _CHANGED_ROLES
             )
+            if node.cursor is not None:  # a gap's label counts the group's unread keys
+                for gap in node.cursor.gaps:
+                    self.changed(gap)
