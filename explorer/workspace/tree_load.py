@@ -370,6 +370,15 @@ async def _discover_channel(
     other.spans.append((base, after))  # more names than seeks: the rest, flat
 
 
+async def _holds_groups(pages: KeyPages, base: str) -> bool:
+    """Whether a name whose first key is a lone one (``weird/x``) is a channel all the
+    same: it has Users or Conversations below it (one or two seeks, not one per key)."""
+    for group in ("conversations/", "users/"):
+        if await _first_below(pages, base + group, None) is not None:
+            return True
+    return False
+
+
 def lazy_discovery(store: Storage) -> bool:
     """Whether a paged connection finds a channel's groups only when it is expanded:
     a store that charges request units (Cosmos DB), where every seek costs; on
@@ -382,8 +391,9 @@ async def discover_groups(tree: StateTree, conn: ConnectionNode) -> int:
 
     One one-key page per name (``MAX_SEGMENTS`` per level at most); no group's
     items are read. Sign-in, proactive and other keys go to a paged "Other keys"
-    group, and so does a name whose first key has no group below it (``weird/x``:
-    not a channel's shape), one seek for all its keys. On a store that charges
+    group, and so does a name whose first key is a lone key and that holds no
+    Users or Conversations (``weird/x``: not a channel's shape), two seeks for
+    all its keys. On a store that charges
     request units (``lazy_discovery``) only the top-level names are sought: a
     channel's groups are found when it is expanded (``discover_channel``), so
     connecting costs one seek per channel, not per group. Returns the number of
@@ -400,7 +410,10 @@ async def discover_groups(tree: StateTree, conn: ConnectionNode) -> int:
         if key is None:
             break
         name, slash, rest = key.partition("/")
-        if slash and "/" in rest and name not in _NOT_CHANNELS and ":_" not in name:
+        channel_like = bool(slash) and name not in _NOT_CHANNELS and ":_" not in name
+        if channel_like and "/" not in rest:
+            channel_like = await _holds_groups(pages, name + "/")
+        if channel_like:
             channel = tree.ensure_group(conn, NodeKind.CHANNEL, "c:" + name, name)
             if not lazy:
                 await _discover_channel(tree, pages, channel, name + "/", other)

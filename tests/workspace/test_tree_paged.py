@@ -216,3 +216,25 @@ async def test_saves_and_deletes_in_a_paged_group_keep_key_order_and_gaps(
         (gap,) = users.cursor.gaps
         assert gap.gap is not None
         assert (gap.gap.after, gap.gap.before) == (USERS[9], None)
+
+
+async def test_a_name_starting_with_lone_keys_is_a_channel_only_with_groups(
+    tmp_path: Path,
+) -> None:
+    """``weird/…`` holds only lone keys: Other keys, not a channel. ``slack/`` starts
+    with one but has Users: a channel, its lone key in Other keys."""
+    weird = [f"weird/w{i} ?#*" for i in range(12)]
+    keys = [*USERS[:50], "slack/a-lone", "slack/users/U1", *weird]
+    url = await make_store(tmp_path / "lone.db", keys)
+    async with SqliteStorage(url[len("sqlite:") :]) as store:
+        tree = StateTree()
+        conn = tree.add_connection("big", store, lazy=True)
+        conn.paged = True
+        await expand_node(tree, conn)
+        assert [c.label for c in conn.children] == ["msteams", "slack", "Other keys"]
+        slack = conn.children[1]
+        assert [c.label for c in slack.children] == ["Users"]
+        other = conn.children[-1]
+        while other.load_state is LoadState.UNLOADED:
+            await expand_node(tree, other)
+        assert sorted(n.key or "" for n in other.children) == sorted(["slack/a-lone", *weird])
