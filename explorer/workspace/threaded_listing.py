@@ -95,19 +95,23 @@ class ThreadedLister:
         queue: asyncio.Queue[Any] = asyncio.Queue()
         batch_size = self._batch
 
+        def hand(got: Any) -> None:
+            with contextlib.suppress(RuntimeError):  # the caller's loop is closed: nobody reads
+                caller.call_soon_threadsafe(queue.put_nowait, got)
+
         async def produce() -> None:  # runs in the worker loop
             batch: list[Any] = []
             try:
                 async for item in make(self._store):
                     batch.append(item)
                     if len(batch) >= batch_size:
-                        caller.call_soon_threadsafe(queue.put_nowait, batch)
+                        hand(batch)
                         batch = []
-                caller.call_soon_threadsafe(queue.put_nowait, batch)
-                caller.call_soon_threadsafe(queue.put_nowait, _END)
+                hand(batch)
+                hand(_END)
             except BaseException as exc:
-                caller.call_soon_threadsafe(queue.put_nowait, batch)
-                caller.call_soon_threadsafe(queue.put_nowait, exc)
+                hand(batch)
+                hand(exc)
                 raise
 
         work = asyncio.run_coroutine_threadsafe(produce(), self._loop)
@@ -126,17 +130,41 @@ class ThreadedLister:
             work.cancel()
 
     async def close(self) -> None:
+        """End the listings still running, close the worker's store, stop its thread."""
         loop, store = self._loop, self._store
         self._store = None
         if loop is None:
             return
-        if store is not None and not loop.is_closed():
-            closing = asyncio.run_coroutine_threadsafe(store.__aexit__(None, None, None), loop)
+        with contextlib.suppress(RuntimeError):  # the thread closed its loop already
+            closing = asyncio.run_coroutine_threadsafe(_shutdown(store), loop)
             with contextlib.suppress(Exception):  # a failed close is not worth an error
                 await asyncio.wrap_future(closing)
-        with contextlib.suppress(RuntimeError):  # the thread closed its loop already
+        with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(loop.stop)
         # joined also when its loop is closed: a thread that failed to open the store
         # may still be on its way out
         if self._thread is not None:
             await asyncio.to_thread(self._thread.join, 10)
+
+
+#: turns of the worker loop given to closing connections before it stops (a
+#: transport's ``connection_lost`` runs a turn after ``close()``; TLS takes more)
+CLOSING_TURNS = 5
+
+
+async def _shutdown(store: Storage | None) -> None:
+    """In the worker loop: cancel and await the listings still running, close the
+    store, finish async generators, and let closed connections finish closing, so
+    no task, socket or aiohttp connector is left to the garbage collector."""
+    me = asyncio.current_task()
+    tasks = [t for t in asyncio.all_tasks() if t is not me]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    try:
+        if store is not None:
+            await store.__aexit__(None, None, None)
+    finally:
+        await asyncio.get_running_loop().shutdown_asyncgens()
+        for _ in range(CLOSING_TURNS):
+            await asyncio.sleep(0)

@@ -133,8 +133,11 @@ def spawn(target_port: int, delay: float) -> tuple[subprocess.Popen[str], int]:
 
 
 def stop_process(proc: subprocess.Popen[str]) -> None:
-    """Stop a proxy started by ``spawn`` (by its PID: SIGTERM, SIGKILL after 10 s)."""
+    """Stop a proxy started by ``spawn`` (by its PID: SIGTERM, SIGKILL after 10 s)
+    and close its stdout pipe."""
     processes.stop(proc)
+    if proc.stdout is not None:
+        proc.stdout.close()
 
 
 class _SpawnedProxy(LatencyProxy):

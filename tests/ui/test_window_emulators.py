@@ -104,3 +104,36 @@ async def test_cosmos_lists_everything_and_goes_to_escaped_ids(
     assert window.status.tls_label.text() == "⚠ TLS checks off"
     assert window.status.charge_label.text().startswith("RU ")
     assert "TEST" in window.band.text()
+
+
+async def test_the_band_shows_a_legacy_cosmos_containers_warnings(
+    window: Any, cosmos_emulator: Any, cosmos_database: str
+) -> None:
+    from azure.cosmos import PartitionKey
+    from azure.cosmos.aio import CosmosClient
+
+    from explorer.storage.cosmos_layout import NOTES
+
+    async with CosmosClient(
+        cosmos_emulator.endpoint, cosmos_emulator.key, connection_verify=False
+    ) as client:
+        database = await client.create_database(cosmos_database)
+        container = await database.create_container(
+            "legacy", PartitionKey(path="/_partitionKey")
+        )
+        await container.create_item(
+            {"id": "webchat*47users*47dl_42", "realId": "webchat/users/dl_42", "document": {}}
+        )
+    settings = {"endpoint": cosmos_emulator.endpoint, "database": cosmos_database}
+    settings["container"] = "legacy"
+    profile = Profile("old bot", "cosmos", "test", settings, insecure=True)
+    window.connect_profile(profile, cosmos_emulator.key)
+    conn = (await until(lambda: window.manager.connections))[0]
+    await until(lambda: conn.node.load_state is LoadState.LOADED, within=30)
+    assert conn.node.count == 1
+    # what the CLI prints on open, the window shows: first one shortened, the rest counted
+    text = window.band.text()
+    assert "⚠ legacy container (partition key /_partitionKey) (+1 more)" in text, text
+    tip = window.band.toolTip()
+    assert f"• {NOTES['legacy']}" in tip
+    assert f"• {NOTES['tls']}" in tip
