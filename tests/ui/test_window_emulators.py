@@ -118,9 +118,7 @@ async def test_the_band_shows_a_legacy_cosmos_containers_warnings(
         cosmos_emulator.endpoint, cosmos_emulator.key, connection_verify=False
     ) as client:
         database = await client.create_database(cosmos_database)
-        container = await database.create_container(
-            "legacy", PartitionKey(path="/_partitionKey")
-        )
+        container = await database.create_container("legacy", PartitionKey(path="/_partitionKey"))
         await container.create_item(
             {"id": "webchat*47users*47dl_42", "realId": "webchat/users/dl_42", "document": {}}
         )
