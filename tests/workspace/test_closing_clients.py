@@ -25,6 +25,9 @@ from azure.storage.blob.aio import ContainerClient
 from explorer.core.errors import StorageError
 from explorer.storage.base import Storage
 from explorer.storage.registry import open_store
+from explorer.workspace.connections import Connector
+from explorer.workspace.environment import DataPaths, Environment
+from explorer.workspace.profiles import Profile
 from explorer.workspace.threaded_listing import ThreadedLister
 from tests.support.azurite import Azurite, unique_container
 from tests.support.bigstore import fill_blob
@@ -105,6 +108,21 @@ async def test_a_store_that_fails_to_open_closes_its_client(
     with pytest.raises(StorageError, match="does not exist"):
         await store.__aenter__()
     del store
+    assert leaked() == []
+
+
+async def test_the_connection_dialogs_check_closes_its_store(
+    tmp_path: Path, azurite: Azurite, filled_container: str
+) -> None:
+    """Check (Connect… dialog) opens a read-only store and closes it, found or not."""
+    leaked()
+    connector = Connector(DataPaths(tmp_path), Environment())
+    cs = azurite.connection_string
+    found = Profile("azurite", "blob", "dev", {"container": filled_container})
+    assert (await connector.check_profile(found, cs)).startswith("Connected: it holds state")
+    missing = Profile("azurite", "blob", "dev", {"container": unique_container("none")})
+    with pytest.raises(StorageError, match="does not exist"):
+        await connector.check_profile(missing, cs)
     assert leaked() == []
 
 
