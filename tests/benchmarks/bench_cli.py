@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.benchmarks.run import ROOT, Context, Result, benchmark, median
+from tests.benchmarks.run import ROOT, Context, Result, benchmark, median, paired
 from tests.support import bigstore
 
 #: runs ``python -m explorer ARGS`` and then writes its own peak RSS (kB) to the
@@ -135,4 +135,5 @@ async def cli_ls_vs_raw(ctx: Context) -> Result:
             "rss_growth_mb": round(peak - small_run.rss_mb, 1),
             "repeats": repeats,
         },
+        paired(ours, raw),
     )

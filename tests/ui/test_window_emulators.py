@@ -135,3 +135,22 @@ async def test_the_band_shows_a_legacy_cosmos_containers_warnings(
     tip = window.band.toolTip()
     assert f"• {NOTES['legacy']}" in tip
     assert f"• {NOTES['tls']}" in tip
+
+
+async def test_the_band_says_a_read_only_sas_once(
+    window: Any, azurite: Any, blob_container: str
+) -> None:
+    """The store's warning "opened read-only: its SAS..." is the band's own read-only
+    reason: said once, and no other warning is shown."""
+    from tests.cli.test_sas import _sas_connection
+
+    await fill(f"blob://{blob_container}", connection_string=azurite.connection_string)
+    profile = Profile("sas", "blob", "dev", {"container": blob_container})
+    window.connect_profile(profile, _sas_connection(azurite, blob_container, "rl"))
+    conn = (await until(lambda: window.manager.connections))[0]
+    await until(lambda: conn.node.load_state is LoadState.LOADED)
+    assert any("opened read-only" in w for w in conn.store.warnings)
+    text = window.band.text()
+    assert text.count("its SAS grants only") == 1, text
+    assert "⚠" not in text
+    assert window.band.toolTip() == ""
