@@ -78,4 +78,5 @@ async def stats_vs_raw_listing(ctx: Context) -> Result:
             "stats_over_sqlite3": round(ours_s / plain, 2),
             "repeats": len(times.ours),
         },
+        times.runs(),
     )
