@@ -30,8 +30,9 @@ from tests.benchmarks.run import Context, Result, benchmark, median, paired, rat
 BODY = json.dumps({"Count": 3, "Profile": {"name": "Ada", "visits": 12}}).encode()
 # sizes and repeats, full run / --quick: both take seconds, so --quick measures
 # the same (20,000 rows gave 0.31 against 0.39 for 100,000: fixed costs weigh more).
-# Five repeats, who goes first alternating: with three, ours always first, two
-# runs of the same turn benchmark gave 0.23 and 0.42
+# Five repeats, who goes first alternating, so drift hits both sides (with three,
+# ours always first, two runs of the same code on the shared machine gave 0.23
+# and 0.42 for the turns)
 BULK_ITEMS, BULK_ITEMS_QUICK = 100_000, 100_000
 BULK_REPEATS, BULK_REPEATS_QUICK = 5, 5
 TURNS, TURNS_QUICK = 5_000, 5_000
