@@ -135,10 +135,15 @@ class ThreadedLister:
         self._store = None
         if loop is None:
             return
-        with contextlib.suppress(RuntimeError):  # the thread closed its loop already
-            closing = asyncio.run_coroutine_threadsafe(_shutdown(store), loop)
-            with contextlib.suppress(Exception):  # a failed close is not worth an error
-                await asyncio.wrap_future(closing)
+        if not loop.is_closed():  # else the thread ended already (its store failed to open)
+            shutdown = _shutdown(store)
+            try:
+                closing = asyncio.run_coroutine_threadsafe(shutdown, loop)
+            except RuntimeError:  # the loop closed meanwhile
+                shutdown.close()
+            else:
+                with contextlib.suppress(Exception):  # a failed close is not worth an error
+                    await asyncio.wrap_future(closing)
         with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(loop.stop)
         # joined also when its loop is closed: a thread that failed to open the store
