@@ -135,7 +135,9 @@ class ThreadedLister:
         self._store = None
         if loop is None:
             return
-        if not loop.is_closed():  # else the thread ended already (its store failed to open)
+        # only an opened store's thread runs its loop until told to stop; a thread
+        # whose store failed to open ends by itself (the store closed itself)
+        if store is not None and not loop.is_closed():
             shutdown = _shutdown(store)
             try:
                 closing = asyncio.run_coroutine_threadsafe(shutdown, loop)
@@ -143,7 +145,7 @@ class ThreadedLister:
                 shutdown.close()
             else:
                 with contextlib.suppress(Exception):  # a failed close is not worth an error
-                    await asyncio.wrap_future(closing)
+                    await asyncio.wait_for(asyncio.wrap_future(closing), SHUTDOWN_SECONDS)
         with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(loop.stop)
         # joined also when its loop is closed: a thread that failed to open the store
@@ -152,6 +154,8 @@ class ThreadedLister:
             await asyncio.to_thread(self._thread.join, 10)
 
 
+#: longest wait for the worker to end its listings and close its store
+SHUTDOWN_SECONDS = 30
 #: turns of the worker loop given to closing connections before it stops (a
 #: transport's ``connection_lost`` runs a turn after ``close()``; TLS takes more)
 CLOSING_TURNS = 5
