@@ -40,6 +40,8 @@ class ThreadedLister:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._store: Any = None
+        #: set by the thread once its store is open (True) or failed/abandoned (False)
+        self._opened: Future[bool] = Future()
         self.capabilities: frozenset[Capability] = frozenset()
 
     @classmethod
@@ -56,9 +58,13 @@ class ThreadedLister:
         def run() -> None:
             asyncio.set_event_loop(loop)
             try:
-                if loop.run_until_complete(self._enter(ready)):
+                opened = loop.run_until_complete(self._enter(ready))
+                self._opened.set_result(opened)
+                if opened:
                     loop.run_forever()
             finally:
+                if not self._opened.done():
+                    self._opened.set_result(False)
                 loop.close()
 
         self._thread = threading.Thread(target=run, name="store-listing", daemon=True)
@@ -74,7 +80,11 @@ class ThreadedLister:
             store = self._open()
             await store.__aenter__()
         except BaseException as exc:  # reported to the caller, the thread ends
-            ready.set_exception(exc)
+            if ready.set_running_or_notify_cancel():
+                ready.set_exception(exc)
+            return False
+        if not ready.set_running_or_notify_cancel():  # the caller gave up (closed) meanwhile
+            await store.__aexit__(None, None, None)
             return False
         self._store = store
         self.capabilities = frozenset(store.capabilities)
@@ -131,10 +141,14 @@ class ThreadedLister:
 
     async def close(self) -> None:
         """End the listings still running, close the worker's store, stop its thread."""
-        loop, store = self._loop, self._store
-        self._store = None
-        if loop is None:
+        loop = self._loop
+        if loop is None or self._thread is None:
             return
+        # an opening still under way ends first (it closes its store if we gave up)
+        with contextlib.suppress(TimeoutError):
+            opened = asyncio.shield(asyncio.wrap_future(self._opened))
+            await asyncio.wait_for(opened, SHUTDOWN_SECONDS)
+        store, self._store = self._store, None
         # only an opened store's thread runs its loop until told to stop; a thread
         # whose store failed to open ends by itself (the store closed itself)
         if store is not None and not loop.is_closed():
