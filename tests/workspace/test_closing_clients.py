@@ -141,7 +141,7 @@ async def test_closing_the_listing_thread_mid_listing_leaves_no_connection(
         )
 
     for close_first in (False, True):
-        lister = await ThreadedLister.start(open_fn)
+        lister = await ThreadedLister.start(open_fn, batch=10)
         got: list[Any] = []
         started = asyncio.Event()
 
@@ -155,7 +155,8 @@ async def test_closing_the_listing_thread_mid_listing_leaves_no_connection(
 
         task = asyncio.ensure_future(consume())
         await asyncio.wait_for(started.wait(), 30)
-        assert len(got) < BLOBS  # still listing
+        # usually still listing (15 pages); on a busy machine it may have ended: the
+        # leak check below holds either way
         if close_first:  # close under the running listing, then stop reading
             await lister.close()
             task.cancel()
