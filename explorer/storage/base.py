@@ -329,7 +329,12 @@ class StorageBase(BotFacing):
         self.objects = BotObjects(state_classes) if objects else None
 
     async def __aenter__(self) -> Self:
-        await self.open()
+        """``open()``; a failed open closes what it made (a client, a session)."""
+        try:
+            await self.open()
+        except BaseException:
+            await self.close()
+            raise
         return self
 
     async def __aexit__(

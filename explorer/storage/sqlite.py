@@ -249,7 +249,11 @@ class SqliteStorage(SqliteScan, StorageBase):
             # never creates or changes the file; sees every committed write (WAL)
             uri = f"{self.path.resolve().as_uri()}?mode=ro"
             conn = sqlite3.connect(uri, uri=True, timeout=self.timeout, isolation_level=None)
-            conn.execute("PRAGMA query_only = ON")
+            try:
+                conn.execute("PRAGMA query_only = ON")
+            except BaseException:
+                conn.close()
+                raise
             return conn
         if self.read_only:
             if not self.path.is_file():

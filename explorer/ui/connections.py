@@ -150,7 +150,11 @@ class ConnectionManager(QObject):
 
         store = await self.opener(profile, secret, read_only)
         lazy = is_lazy_store(store)
-        paged = not lazy and await should_page(store, self.paged_threshold)
+        try:
+            paged = not lazy and await should_page(store, self.paged_threshold)
+        except BaseException:  # its count failed (or was cancelled): the store is not kept
+            await _close(store)
+            raise
         node = self.tree.add_connection(
             _title(profile), store, environment=profile.environment, lazy=lazy or paged
         )
@@ -297,17 +301,23 @@ class ConnectionManager(QObject):
         await _close(old)
 
     async def close(self, conn: Connection) -> None:
+        """Stop ``conn``'s listings, then close its store and its listing thread's
+        store (also when closing the first one fails)."""
         if conn.listing is not None:
             conn.listing.cancel()
+        for load in list(conn.loads):
+            load.cancel()
         self.connections.remove(conn)
         self.tree.remove_connection(conn.node)
         release_listed_objects()
         self.changed.emit()
-        await _close(conn.store)
-        if conn.lister_ready is not None:
-            await asyncio.gather(conn.lister_ready, return_exceptions=True)
-        if conn.lister is not None:
-            await conn.lister.close()
+        try:
+            await _close(conn.store)
+        finally:
+            if conn.lister_ready is not None:
+                await asyncio.gather(conn.lister_ready, return_exceptions=True)
+            if conn.lister is not None:
+                await conn.lister.close()
 
     async def close_all(self) -> None:
         for conn in list(self.connections):

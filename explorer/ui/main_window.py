@@ -200,6 +200,8 @@ class MainWindow(QMainWindow):
     def _task_finished(self, handle: TaskHandle) -> None:
         self._update_status()
         listing = any(handle is c.listing for c in self.manager.connections)
+        if listing:  # a listing can teach the store a warning (a Cosmos container's order)
+            self.band.show_connection(self.current_connection())
         if listing and self.filter.active and not self.toolbar.values_button.isChecked():
             self.filter.timer.start()  # the id filter covers what was listed since
 

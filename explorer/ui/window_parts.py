@@ -35,8 +35,34 @@ if TYPE_CHECKING:
 Slot = Callable[[], object]
 
 
+#: characters of a store warning shown in the band (all of it is in the tooltip)
+WARNING_CHARS = 60
+
+
+def short_warning(text: str) -> str:
+    """A warning's first clause (up to ``:`` or ``;``), at most ``WARNING_CHARS`` long."""
+    for mark in (":", ";"):
+        text = text.split(mark, 1)[0]
+    text = text.strip()
+    return text if len(text) <= WARNING_CHARS else f"{text[: WARNING_CHARS - 1]}…"
+
+
+def band_warnings(conn: Connection) -> list[str]:
+    """The store's warnings the band shows: all but one repeating ``read_only_reason``;
+    TLS ones last (the status bar already says "TLS checks off")."""
+    reason = conn.store.read_only_reason
+    shown = [w for w in conn.store.warnings if not (reason and reason in w)]
+    return sorted(shown, key=lambda w: "TLS" in w)
+
+
 class EnvironmentBand(QLabel):
-    """A coloured strip naming the environment and whether writing is possible."""
+    """A coloured strip naming the environment and whether writing is possible.
+
+    It also carries the store's ``warnings`` (what the CLI prints on open: scan
+    mode, a legacy container, TLS checks off...): the first one, shortened, and
+    how many more; the tooltip lists them all. Call ``show_connection`` again
+    when a listing ends: some warnings are only learnt by listing.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -63,6 +89,13 @@ class EnvironmentBand(QLabel):
             text = f"⚠ {text} · changes you save are written to this store"
         elif conn.read_only and conn.store.read_only_reason:
             text = f"{text} · read-only because {html.escape(conn.store.read_only_reason)}"
+        warnings = band_warnings(conn)
+        if warnings:
+            more = f" (+{len(warnings) - 1} more)" if len(warnings) > 1 else ""
+            text = f"{text} · ⚠ {html.escape(short_warning(warnings[0]))}{more}"
+        self.setToolTip(
+            "Store warnings:\n" + "\n".join(f"• {w}" for w in warnings) if warnings else ""
+        )
         self.setText(text)
         self.setStyleSheet(f"#environmentBand {{ background: {background}; color: {foreground}; }}")
         self.setVisible(True)

@@ -245,14 +245,11 @@ class BackupStore:
             conn = sqlite3.connect(
                 self.path, timeout=30, isolation_level=None, check_same_thread=False
             )
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.executescript(_SCHEMA)
-            columns = {row[1] for row in conn.execute("PRAGMA table_info(backups)")}
-            for column, statement in _MIGRATIONS:
-                if column not in columns:
-                    conn.execute(statement)
-            conn.execute(_INDEXES)
+            try:
+                _prepare(conn)
+            except BaseException:  # a locked or damaged file: no connection left open
+                conn.close()
+                raise
             self._conn = conn
         return self._conn
 
@@ -425,3 +422,15 @@ class BackupStore:
             f"{backups[0].version}..{backups[-1].version} (see `history`)",
             key=key,
         )
+
+
+def _prepare(conn: sqlite3.Connection) -> None:
+    """WAL mode, the schema, and the columns later versions added."""
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.executescript(_SCHEMA)
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(backups)")}
+    for column, statement in _MIGRATIONS:
+        if column not in columns:
+            conn.execute(statement)
+    conn.execute(_INDEXES)

@@ -40,6 +40,8 @@ class ThreadedLister:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._store: Any = None
+        #: set by the thread once its store is open (True) or failed/abandoned (False)
+        self._opened: Future[bool] = Future()
         self.capabilities: frozenset[Capability] = frozenset()
 
     @classmethod
@@ -56,9 +58,13 @@ class ThreadedLister:
         def run() -> None:
             asyncio.set_event_loop(loop)
             try:
-                if loop.run_until_complete(self._enter(ready)):
+                opened = loop.run_until_complete(self._enter(ready))
+                self._opened.set_result(opened)
+                if opened:
                     loop.run_forever()
             finally:
+                if not self._opened.done():
+                    self._opened.set_result(False)
                 loop.close()
 
         self._thread = threading.Thread(target=run, name="store-listing", daemon=True)
@@ -74,7 +80,11 @@ class ThreadedLister:
             store = self._open()
             await store.__aenter__()
         except BaseException as exc:  # reported to the caller, the thread ends
-            ready.set_exception(exc)
+            if ready.set_running_or_notify_cancel():
+                ready.set_exception(exc)
+            return False
+        if not ready.set_running_or_notify_cancel():  # the caller gave up (closed) meanwhile
+            await store.__aexit__(None, None, None)
             return False
         self._store = store
         self.capabilities = frozenset(store.capabilities)
@@ -101,19 +111,23 @@ class ThreadedLister:
         queue: asyncio.Queue[Any] = asyncio.Queue()
         batch_size = self._batch
 
+        def hand(got: Any) -> None:
+            with contextlib.suppress(RuntimeError):  # the caller's loop is closed: nobody reads
+                caller.call_soon_threadsafe(queue.put_nowait, got)
+
         async def produce() -> None:  # runs in the worker loop
             batch: list[Any] = []
             try:
                 async for item in make(self._store):
                     batch.append(item)
                     if len(batch) >= batch_size:
-                        caller.call_soon_threadsafe(queue.put_nowait, batch)
+                        hand(batch)
                         batch = []
-                caller.call_soon_threadsafe(queue.put_nowait, batch)
-                caller.call_soon_threadsafe(queue.put_nowait, _END)
+                hand(batch)
+                hand(_END)
             except BaseException as exc:
-                caller.call_soon_threadsafe(queue.put_nowait, batch)
-                caller.call_soon_threadsafe(queue.put_nowait, exc)
+                hand(batch)
+                hand(exc)
                 raise
 
         work = asyncio.run_coroutine_threadsafe(produce(), self._loop)
@@ -132,17 +146,54 @@ class ThreadedLister:
             work.cancel()
 
     async def close(self) -> None:
-        loop, store = self._loop, self._store
-        self._store = None
-        if loop is None:
+        """End the listings still running, close the worker's store, stop its thread."""
+        loop = self._loop
+        if loop is None or self._thread is None:
             return
+        # an opening still under way ends first (it closes its store if we gave up)
+        with contextlib.suppress(TimeoutError):
+            opened = asyncio.shield(asyncio.wrap_future(self._opened))
+            await asyncio.wait_for(opened, SHUTDOWN_SECONDS)
+        store, self._store = self._store, None
+        # only an opened store's thread runs its loop until told to stop; a thread
+        # whose store failed to open ends by itself (the store closed itself)
         if store is not None and not loop.is_closed():
-            closing = asyncio.run_coroutine_threadsafe(store.__aexit__(None, None, None), loop)
-            with contextlib.suppress(Exception):  # a failed close is not worth an error
-                await asyncio.wrap_future(closing)
-        with contextlib.suppress(RuntimeError):  # the thread closed its loop already
+            shutdown = _shutdown(store)
+            try:
+                closing = asyncio.run_coroutine_threadsafe(shutdown, loop)
+            except RuntimeError:  # the loop closed meanwhile
+                shutdown.close()
+            else:
+                with contextlib.suppress(Exception):  # a failed close is not worth an error
+                    await asyncio.wait_for(asyncio.wrap_future(closing), SHUTDOWN_SECONDS)
+        with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(loop.stop)
         # joined also when its loop is closed: a thread that failed to open the store
         # may still be on its way out
         if self._thread is not None:
             await asyncio.to_thread(self._thread.join, 10)
+
+
+#: longest wait for the worker to end its listings and close its store
+SHUTDOWN_SECONDS = 30
+#: turns of the worker loop given to closing connections before it stops (a
+#: transport's ``connection_lost`` runs a turn after ``close()``; TLS takes more)
+CLOSING_TURNS = 5
+
+
+async def _shutdown(store: Storage | None) -> None:
+    """In the worker loop: cancel and await the listings still running, close the
+    store, finish async generators, and let closed connections finish closing, so
+    no task, socket or aiohttp connector is left to the garbage collector."""
+    me = asyncio.current_task()
+    tasks = [t for t in asyncio.all_tasks() if t is not me]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    try:
+        if store is not None:
+            await store.__aexit__(None, None, None)
+    finally:
+        await asyncio.get_running_loop().shutdown_asyncgens()
+        for _ in range(CLOSING_TURNS):
+            await asyncio.sleep(0)

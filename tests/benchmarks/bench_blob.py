@@ -20,7 +20,10 @@ read costs it 2-5 ms of its single thread: the bulk reads are Azurite-bound
 (20 ms + botbuilder's per-read time) / Azurite's per-read time, and a slow phase
 of Azurite (or a busy machine) moves it; the raw ratio has Azurite on both sides.
 
-Azurite starts once per run and the container is filled once, concurrently.
+Azurite starts once per run. The container is filled once, concurrently, and
+Azurite's data folder is then kept under ``.cache/bench/`` (keyed by the blob
+count and ``CACHE_VERSION``): later runs start Azurite on a copy of it (seconds,
+where filling takes minutes), checking the count first.
 Repeats alternate ours / theirs so a busy machine slows both alike; values are
 ratios of medians. ``--quick`` keeps the 20,000 blobs (Azurite's per-read cost
 depends on them) and times fewer reads in fewer rounds.
@@ -30,15 +33,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from azure.storage.blob.aio import ContainerClient
 
 from explorer.storage.blob import DEFAULT_CONCURRENCY, from_url
-from tests.benchmarks.run import Context, Result, benchmark, median, paired, ratio
+from tests.benchmarks.run import ROOT, Context, Result, benchmark, median, paired, ratio
 from tests.benchmarks.timing import rounds
 from tests.support import azurite as azurite_support
 from tests.support import botbuilder_venv, latency_proxy
@@ -57,6 +63,8 @@ LIST_REPEATS, LIST_REPEATS_QUICK = 5, 3
 READ_REPEATS, READ_REPEATS_QUICK = 5, 5
 PROXIED_READS, PROXIED_READS_QUICK = 2_000, 500
 PROXIED_ROUNDS, PROXIED_ROUNDS_QUICK = 5, 3
+#: bump when the blobs' names or bodies change: the cached data folder is then refilled
+CACHE_VERSION = 1
 
 
 @dataclass
@@ -80,11 +88,36 @@ async def _bench(ctx: Context) -> Bench:
     if "blob_bench" in ctx.resources:
         bench: Bench = ctx.resources["blob_bench"]
         return bench
-    emulator = azurite_support.start()
-    ctx.cleanups.append(emulator.stop)
     total, reads = ctx.pick(BLOBS_QUICK, BLOBS), ctx.pick(READS_QUICK, READS)
     keys = [f"msteams/users/29:user-{i:06d}" for i in range(total)]
     container = CONTAINER  # this run's own Azurite: no other container to clash with
+    emulator = await _filled_azurite(container, keys)
+    ctx.cleanups.append(emulator.stop)
+    step = max(1, total // reads)
+    bench = Bench(emulator, container, keys, keys[::step][:reads])
+    ctx.resources["blob_bench"] = bench
+    return bench
+
+
+def _cached_data(total: int) -> Path:
+    """Where a filled Azurite data folder of ``total`` blobs is kept between runs."""
+    return ROOT / ".cache" / "bench" / f"azurite-blobs-{total}-v{CACHE_VERSION}"
+
+
+async def _filled_azurite(container: str, keys: list[str]) -> azurite_support.Azurite:
+    """An Azurite (on a copy of the cached data folder, else filled and then cached)
+    serving ``container`` with one document per key."""
+    cached = _cached_data(len(keys))
+    if cached.is_dir():
+        location = Path(tempfile.mkdtemp(prefix="azurite-bench-"))
+        shutil.copytree(cached, location, dirs_exist_ok=True)
+        emulator = azurite_support.start(location=location)
+        if await _count(emulator, container) == len(keys):
+            print(f"# {len(keys):,} blobs from {cached}", file=sys.stderr)
+            return emulator
+        emulator.stop()  # an unusable copy: fill anew and replace it
+        shutil.rmtree(cached, ignore_errors=True)
+    emulator = azurite_support.start()
     started = time.perf_counter()
     async with ContainerClient.from_connection_string(emulator.connection_string, container) as c:
         await c.create_container()
@@ -95,11 +128,26 @@ async def _bench(ctx: Context) -> Bench:
                 await c.upload_blob(key, _document(i))
 
         await asyncio.gather(*(put(i, k) for i, k in enumerate(keys)))
-    print(f"# filled {total:,} blobs in {time.perf_counter() - started:.1f}s", file=sys.stderr)
-    step = max(1, total // reads)
-    bench = Bench(emulator, container, keys, keys[::step][:reads])
-    ctx.resources["blob_bench"] = bench
-    return bench
+    print(f"# filled {len(keys):,} blobs in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+    location = emulator.location
+    assert location is not None
+    emulator.stop(keep_location=True)  # SIGTERM: Azurite saves its metadata
+    partial = cached.with_name(f"{cached.name}.partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    shutil.copytree(location, partial)
+    partial.rename(cached)  # a whole folder or none
+    return azurite_support.start(location=location)
+
+
+async def _count(emulator: azurite_support.Azurite, container: str) -> int:
+    """Blobs in ``container`` (0 when it is missing)."""
+    from azure.core.exceptions import ResourceNotFoundError
+
+    async with _raw_client(emulator.connection_string, container) as client:
+        try:
+            return sum([1 async for _ in client.list_blobs(results_per_page=5000)])
+        except ResourceNotFoundError:
+            return 0
 
 
 def _raw_client(connection_string: str, container: str) -> ContainerClient:

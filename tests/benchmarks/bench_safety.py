@@ -3,6 +3,8 @@
 - ``safe_write_overhead``: seconds per ``SafeWriter.write_raw`` (read, backup,
   etag-checked write, audit line) over seconds per plain ``write_raw`` of the
   same items on the same SQLite store. Lower is better.
+  Each repeat writes 3,000 new items and then overwrites them, on both sides
+  (who goes first alternates); the value is the ratio of the medians.
 - ``safe_import_vs_raw``: the CLI's import path (``SafeWriter.write_many`` in
   batches of 200) over plain ``write_raw`` one by one, same items. Lower is better.
 - ``cli_startup``: seconds for ``python -m explorer ls`` on a 628-item demo
@@ -27,11 +29,13 @@ from explorer.workspace.safe_write import SafeWriter
 from tests.benchmarks.run import ROOT, Context, Result, benchmark, median, paired
 
 # sizes and repeats, full run / --quick: a write's cost grows with the backups
-# already kept (500 items gave 3.37 and 7.35 against 2.45 and 8.24 for 3,000), and
-# rounds mix new writes with overwrites (their ratios differ), so --quick measures
-# the same: under a minute
+# already kept (500 items gave 3.37 and 7.35 against 2.45 and 8.24 for 3,000), so
+# --quick measures the same: about a minute. A repeat times new writes and then
+# overwrites of the same items: when each repeat timed one or the other, the
+# median of the six fell between two groups whose ratios differ, and two runs
+# of the same import benchmark gave 3.44 and 2.15 (repeats from 1.42 to 4.79)
 ITEMS, ITEMS_QUICK = 3000, 3000
-ROUNDS, ROUNDS_QUICK = 3, 3
+ROUNDS, ROUNDS_QUICK = 5, 5
 STARTS, STARTS_QUICK = 7, 7
 
 
@@ -72,12 +76,21 @@ async def _ratio(ctx: Context, batch: int) -> Result:
     for round_ in range(ctx.pick(ROUNDS_QUICK, ROUNDS)):
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
-            # each round writes new items, then overwrites them (the backup has a body)
+            times = {"plain": 0.0, "safe": 0.0}
+            # each round writes new items, then overwrites them (the backup has a body):
+            # one repeat times both, so every repeat holds the same mix
             for tag in ("a", "b"):
                 items = _items(n, f"{round_}{tag}")
-                plain.append(await _plain(f"sqlite:{folder / 'plain.db'}", items))
-                safe.append(await _safe(f"sqlite:{folder / 'safe.db'}", items, folder, batch=batch))
-    p, s = median(plain), median(safe)
+                # who goes first alternates, so a busy moment slows both alike
+                for side in ("plain", "safe") if round_ % 2 == 0 else ("safe", "plain"):
+                    if side == "plain":
+                        times[side] += await _plain(f"sqlite:{folder / 'plain.db'}", items)
+                    else:
+                        db = f"sqlite:{folder / 'safe.db'}"
+                        times[side] += await _safe(db, items, folder, batch=batch)
+            plain.append(times["plain"])
+            safe.append(times["safe"])
+    p, s = median(plain) / 2, median(safe) / 2  # seconds per pass of n items
     detail = {"items": n, "plain_per_item_us": round(p / n * 1e6, 1),
               "safe_per_item_us": round(s / n * 1e6, 1)}  # fmt: skip
     return Result(round(s / p, 2), "x", detail, paired(safe, plain))

@@ -53,10 +53,11 @@ class Child:
 
     def _pump(self) -> None:
         assert self.process.stdout is not None
-        for line in self.process.stdout:
-            with self._seen:
-                self.lines.append(line.strip())
-                self._seen.notify_all()
+        with self.process.stdout:  # closed at EOF: no pipe is left to the GC
+            for line in self.process.stdout:
+                with self._seen:
+                    self.lines.append(line.strip())
+                    self._seen.notify_all()
 
     def wait_for(self, prefix: str, timeout: float = 30) -> None:
         with self._seen:

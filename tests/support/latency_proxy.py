@@ -53,12 +53,20 @@ class LatencyProxy(LoopThreadServer):
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def _shutdown(self) -> None:
+        """Stop listening, end every relay (also one accepted while stopping) and let
+        the closed connections finish closing: no task or socket is left to the GC."""
         if self._server is not None:
             self._server.close()
-        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        me = asyncio.current_task()
+        for _ in range(10):
+            tasks = [t for t in asyncio.all_tasks() if t is not me]
+            if not tasks:
+                break
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        for _ in range(5):  # a transport closes a loop turn after close()
+            await asyncio.sleep(0)
         self._server = None
 
     def endpoint(self, scheme: str = "https") -> str:
@@ -114,6 +122,8 @@ class LatencyProxy(LoopThreadServer):
         finally:
             if not sender.done():
                 sender.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sender
 
 
 def spawn(target_port: int, delay: float) -> tuple[subprocess.Popen[str], int]:
@@ -133,8 +143,11 @@ def spawn(target_port: int, delay: float) -> tuple[subprocess.Popen[str], int]:
 
 
 def stop_process(proc: subprocess.Popen[str]) -> None:
-    """Stop a proxy started by ``spawn`` (by its PID: SIGTERM, SIGKILL after 10 s)."""
+    """Stop a proxy started by ``spawn`` (by its PID: SIGTERM, SIGKILL after 10 s)
+    and close its stdout pipe."""
     processes.stop(proc)
+    if proc.stdout is not None:
+        proc.stdout.close()
 
 
 class _SpawnedProxy(LatencyProxy):

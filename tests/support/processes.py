@@ -81,15 +81,16 @@ def launch(
     found: list[re.Match[str]] = []
     seen = threading.Event()
 
-    def pump() -> None:  # keeps the pipe drained for the server's lifetime
+    def pump() -> None:  # keeps the pipe drained for the server's lifetime, then closes it
         assert proc.stdout is not None
-        for line in proc.stdout:
-            if len(output) < KEPT_LINES:
-                output.append(line.rstrip())
-            match = ready.search(line)
-            if match and not seen.is_set():
-                found.append(match)
-                seen.set()
+        with proc.stdout:
+            for line in proc.stdout:
+                if len(output) < KEPT_LINES:
+                    output.append(line.rstrip())
+                match = ready.search(line)
+                if match and not seen.is_set():
+                    found.append(match)
+                    seen.set()
 
     threading.Thread(target=pump, name=f"{name}-output", daemon=True).start()
     deadline = time.monotonic() + timeout
@@ -105,17 +106,21 @@ def tail(output: list[str], lines: int = 20) -> str:
 
 
 def stop(proc: subprocess.Popen[str] | None, timeout: float = 10) -> None:
-    """SIGTERM ``proc`` by PID, SIGKILL after ``timeout``; no-op if it is ``None`` or gone."""
-    if proc is None or proc.poll() is not None:
+    """SIGTERM ``proc`` by PID, SIGKILL after ``timeout``; no-op if it is ``None`` or gone.
+    Its stdin pipe is closed either way (its stdout is closed by the pump at EOF)."""
+    if proc is None:
         return
     try:
-        os.kill(proc.pid, signal.SIGTERM)
-        proc.wait(timeout)
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGTERM)
+            proc.wait(timeout)
     except subprocess.TimeoutExpired:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout)
     except ProcessLookupError:
         pass  # it exited between poll() and kill()
+    finally:
+        close_stdin(proc)
 
 
 def kill(proc: subprocess.Popen[str] | None, timeout: float = 10) -> None:
@@ -124,6 +129,15 @@ def kill(proc: subprocess.Popen[str] | None, timeout: float = 10) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout)
+    if proc is not None:
+        close_stdin(proc)
+
+
+def close_stdin(proc: subprocess.Popen[str]) -> None:
+    """Close the stdin pipe we hold for ``proc`` (a ``hold_stdin`` server), if any."""
+    if proc.stdin is not None:
+        with contextlib.suppress(OSError):
+            proc.stdin.close()
 
 
 def serve_until_interrupted(

@@ -26,8 +26,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _pump(stream: IO[str], into: queue.Queue[str]) -> None:
-    for line in stream:
-        into.put(line.rstrip("\n"))
+    with stream:  # closed at EOF (the process ended): no pipe is left to the GC
+        for line in stream:
+            into.put(line.rstrip("\n"))
 
 
 class WatchProcess:

@@ -200,3 +200,53 @@ async def test_the_ru_cap_set_in_the_dialog_is_saved_and_reaches_the_store(
     dialog.cosmos_ru.setValue(0)
     assert dialog.cosmos_ru.text() == "no cap"
     assert Profile.from_dict(dialog.profile().to_dict()).store_options(None)["ru_per_second"] == "0"
+
+
+async def test_the_band_shows_a_legacy_cosmos_containers_warnings(
+    window: Any, cosmos_emulator: Any, cosmos_database: str
+) -> None:
+    from azure.cosmos import PartitionKey
+    from azure.cosmos.aio import CosmosClient
+
+    from explorer.storage.cosmos_layout import NOTES
+
+    async with CosmosClient(
+        cosmos_emulator.endpoint, cosmos_emulator.key, connection_verify=False
+    ) as client:
+        database = await client.create_database(cosmos_database)
+        container = await database.create_container("legacy", PartitionKey(path="/_partitionKey"))
+        await container.create_item(
+            {"id": "webchat*47users*47dl_42", "realId": "webchat/users/dl_42", "document": {}}
+        )
+    settings = {"endpoint": cosmos_emulator.endpoint, "database": cosmos_database}
+    settings["container"] = "legacy"
+    profile = Profile("old bot", "cosmos", "test", settings, insecure=True)
+    window.connect_profile(profile, cosmos_emulator.key)
+    conn = (await until(lambda: window.manager.connections))[0]
+    await until(lambda: conn.node.load_state is LoadState.LOADED, within=30)
+    assert conn.node.count == 1
+    # what the CLI prints on open, the window shows: first one shortened, the rest counted
+    text = window.band.text()
+    assert "⚠ legacy container (partition key /_partitionKey) (+1 more)" in text, text
+    tip = window.band.toolTip()
+    assert f"• {NOTES['legacy']}" in tip
+    assert f"• {NOTES['tls']}" in tip
+
+
+async def test_the_band_says_a_read_only_sas_once(
+    window: Any, azurite: Any, blob_container: str
+) -> None:
+    """The store's warning "opened read-only: its SAS..." is the band's own read-only
+    reason: said once, and no other warning is shown."""
+    from tests.cli.test_sas import _sas_connection
+
+    await fill(f"blob://{blob_container}", connection_string=azurite.connection_string)
+    profile = Profile("sas", "blob", "dev", {"container": blob_container})
+    window.connect_profile(profile, _sas_connection(azurite, blob_container, "rl"))
+    conn = (await until(lambda: window.manager.connections))[0]
+    await until(lambda: conn.node.load_state is LoadState.LOADED)
+    assert any("opened read-only" in w for w in conn.store.warnings)
+    text = window.band.text()
+    assert text.count("its SAS grants only") == 1, text
+    assert "⚠" not in text
+    assert window.band.toolTip() == ""
