@@ -41,7 +41,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, cast
 
 from explorer.core.items import Entry
@@ -67,6 +68,21 @@ BATCH_SECONDS = 0.01
 BATCH_SIZE = 1000
 #: first segments that are not channels (Agents SDK sign-in and proactive keys)
 _NOT_CHANNELS = frozenset({"auth", "proactive"})
+
+
+@contextmanager
+def _loading(tree: StateTree, node: Node) -> Iterator[None]:
+    """``node`` is ``LOADING`` inside; a cancel leaves it ``UNLOADED`` (asked again
+    later), a failure ``FAILED`` with the error. The caller sets the end state."""
+    tree.set_load_state(node, LoadState.LOADING)
+    try:
+        yield
+    except asyncio.CancelledError:
+        tree.set_load_state(node, LoadState.UNLOADED)
+        raise
+    except Exception as exc:
+        tree.set_load_state(node, LoadState.FAILED, str(exc))
+        raise
 
 
 def is_lazy_store(store: Storage) -> bool:
@@ -177,11 +193,10 @@ async def expand_node(tree: StateTree, node: Node, progress: ProgressCallback | 
     store = conn.lister or conn.store
     abilities = Abilities.of(conn.store)
     hierarchy = abilities.hierarchy
-    tree.set_load_state(node, LoadState.LOADING)
     listed = 0
     other = ListingCursor()
     paged_other = node is conn and abilities.listing_pages is not None
-    try:
+    with _loading(tree, node):
         if node.kind in _HIERARCHY_KINDS and hierarchy is not None:
             # names the store already knows show at once; the listing adds the rest
             known = ListingCursor()
@@ -213,19 +228,12 @@ async def expand_node(tree: StateTree, node: Node, progress: ProgressCallback | 
                 _listing_group(tree, conn, other)
         else:
             listed = await _stream(tree, conn, store.iter_entries(node.prefix), progress)
-    except asyncio.CancelledError:
-        tree.set_load_state(node, LoadState.UNLOADED)
-        raise
-    except Exception as exc:
-        tree.set_load_state(node, LoadState.FAILED, str(exc))
-        raise
     tree.set_load_state(node, LoadState.LOADED)
     return listed
 
 
 async def _expand_paged(tree: StateTree, conn: ConnectionNode, node: Node) -> int:
-    tree.set_load_state(node, LoadState.LOADING)
-    try:
+    with _loading(tree, node):
         if node is conn:
             listed = await discover_groups(tree, conn)
         elif node.cursor is not None:
@@ -234,12 +242,6 @@ async def _expand_paged(tree: StateTree, conn: ConnectionNode, node: Node) -> in
             listed = await discover_channel(tree, conn, node)
         else:
             listed = 0
-    except asyncio.CancelledError:
-        tree.set_load_state(node, LoadState.UNLOADED)
-        raise
-    except Exception as exc:
-        tree.set_load_state(node, LoadState.FAILED, str(exc))
-        raise
     _settle(tree, node)
     return listed
 
@@ -552,18 +554,11 @@ async def fill_gap(
     assert cursor is not None
     pages = Abilities.of(conn.store).key_pages
     assert pages is not None
-    tree.set_load_state(gap, LoadState.LOADING)
-    try:
+    with _loading(tree, gap):
         if cursor.prefix is None:
             listed = await _fill_spans(tree, conn, gap, limit)
         else:
             listed = await _fill_range(tree, conn, pages, gap, reverse, limit)
-    except asyncio.CancelledError:
-        tree.set_load_state(gap, LoadState.UNLOADED)
-        raise
-    except Exception as exc:
-        tree.set_load_state(gap, LoadState.FAILED, str(exc))
-        raise
     if gap.parent is not None:
         tree.set_load_state(gap, LoadState.UNLOADED)
     if group.attached:
@@ -757,15 +752,8 @@ async def _expand_listing(tree: StateTree, node: Node) -> int:
     if not isinstance(node.cursor, ListingCursor):
         assert node.prefix is not None
         node.cursor = ListingCursor([(node.prefix, None)])
-    tree.set_load_state(node, LoadState.LOADING)
-    try:
+    with _loading(tree, node):
         listed = await load_listing_page(tree, node, FIRST_LISTING_KEYS if first else PAGE_KEYS)
-    except asyncio.CancelledError:
-        tree.set_load_state(node, LoadState.UNLOADED)
-        raise
-    except Exception as exc:
-        tree.set_load_state(node, LoadState.FAILED, str(exc))
-        raise
     more = node.cursor is not None and not node.cursor.done
     tree.set_load_state(node, LoadState.UNLOADED if more else LoadState.LOADED)
     return listed
