@@ -2,7 +2,7 @@
 
 A store bigger than ``paged_threshold`` keys that can seek (key pages) opens
 as a window over the store: its groups load pages as the view scrolls
-(``tree_load.should_page``), nothing is listed whole.
+(``tree_paged.should_page``), nothing is listed whole.
 
 ``ConnectionManager`` opens a profile's store through an injected opener
 (``app.py`` gives it the workspace ``Connector.open_profile``), adds the
@@ -30,17 +30,9 @@ from explorer.ui.tasks import TaskHandle, TaskRunner
 from explorer.workspace.connections import opens_read_only
 from explorer.workspace.profiles import Profile
 from explorer.workspace.tree import ConnectionNode, StateTree
-from explorer.workspace.tree_load import (
-    PAGED_THRESHOLD,
-    count_node,
-    expand_node,
-    fill_gap,
-    is_lazy_store,
-    list_connection,
-    read_end,
-    reads_listing_pages,
-    should_page,
-)
+from explorer.workspace.tree_listing import reads_listing_pages
+from explorer.workspace.tree_load import count_node, expand_node, is_lazy_store, list_connection
+from explorer.workspace.tree_paged import PAGED_THRESHOLD, fill_gap, read_end, should_page
 
 log = logging.getLogger(__name__)
 

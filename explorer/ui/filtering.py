@@ -43,7 +43,7 @@ from explorer.ui.window_parts import Toolbar
 from explorer.workspace.id_prefix import PrefixMatches, find_by_prefix
 from explorer.workspace.search import match_ids, plan_value_search
 from explorer.workspace.tree import ConnectionNode, LoadState, Node, StateTree
-from explorer.workspace.tree_load import discover_channels
+from explorer.workspace.tree_paged import discover_channels
 
 #: matches shown at most (the status bar says when there are more)
 MAX_RESULTS = 5000

@@ -21,7 +21,7 @@ from explorer.ui.models import roles
 from explorer.workspace.locate import first_user_key, locate
 from explorer.workspace.profiles import Profile
 from explorer.workspace.tree import LoadState, Node, NodeKind
-from explorer.workspace.tree_load import lazy_discovery
+from explorer.workspace.tree_paged import lazy_discovery
 
 
 def first_user_state(root: Node) -> Node | None:

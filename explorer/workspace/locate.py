@@ -26,7 +26,7 @@ from explorer.state.keys import KEY_STYLES, conversation_key, parse_key, user_ke
 from explorer.storage.abilities import Abilities
 from explorer.storage.base import Storage
 from explorer.workspace.tree import ConnectionNode, Node, NodeKind, StateTree, node_matches
-from explorer.workspace.tree_load import discover_channels
+from explorer.workspace.tree_paged import discover_channels
 
 #: channels tried for a bare id when the tree knows none yet
 COMMON_CHANNELS = ("msteams", "webchat", "emulator", "directline", "test", "slack")

@@ -35,8 +35,10 @@ Invariants:
 
 from __future__ import annotations
 
+import asyncio
 from bisect import bisect_right
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Protocol
@@ -195,7 +197,7 @@ class ConnectionNode(Node):
     #: total items listed so far / expected (``None`` while unknown)
     listed: int = 0
     by_key: dict[str, Node] = field(default_factory=dict, repr=False)
-    #: a window over a big store: groups load pages on demand (``tree_load.load_page``)
+    #: a window over a big store: groups load pages on demand (``tree_paged.load_page``)
     paged: bool = False
 
 
@@ -250,6 +252,20 @@ class StateTree:
         node.load_state = state
         node.error = error
         self.notify_changed(node)
+
+    @contextmanager
+    def loading(self, node: Node) -> Iterator[None]:
+        """``node`` is ``LOADING`` inside; a cancel leaves it ``UNLOADED`` (asked again
+        later), a failure ``FAILED`` with the error. The caller sets the end state."""
+        self.set_load_state(node, LoadState.LOADING)
+        try:
+            yield
+        except asyncio.CancelledError:
+            self.set_load_state(node, LoadState.UNLOADED)
+            raise
+        except Exception as exc:
+            self.set_load_state(node, LoadState.FAILED, str(exc))
+            raise
 
     # -- structure -----------------------------------------------------------
 
@@ -480,7 +496,7 @@ class StateTree:
 
         Rows landing in a gap split it: the gap keeps the keys below them, a new
         gap after them the keys above (a page read into a gap then drops the
-        side it covered, ``tree_load.fill_gap``). ``contiguous``: the rows are
+        side it covered, ``tree_paged.fill_gap``). ``contiguous``: the rows are
         every key between their first and last (a page); else each new row in a
         gap gets a gap after it. A forward-only group's one gap stays last.
         """

@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from explorer.workspace.tree import LoadState, Node, NodeKind
-from explorer.workspace.tree_load import PAGE_KEYS
+from explorer.workspace.tree_paged import PAGE_KEYS
 from tests.ui.test_main_window import sqlite_profile
 from tests.ui.window_support import first_of, make_store, until
 

@@ -15,7 +15,7 @@ from explorer.storage.paging import Page
 from explorer.storage.sqlite import SqliteStorage
 from explorer.workspace.id_prefix import find_by_prefix, group_prefixes, prefix_queries
 from explorer.workspace.tree import ConnectionNode, StateTree
-from explorer.workspace.tree_load import discover_channels, discover_groups
+from explorer.workspace.tree_paged import discover_channels, discover_groups
 from tests.support.cosmos_emulator import Emulator
 from tests.ui.window_support import make_store
 

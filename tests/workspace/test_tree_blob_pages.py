@@ -11,13 +11,9 @@ from azure.storage.blob.aio import ContainerClient
 from explorer.storage import blob_dialects as dialects
 from explorer.storage.blob import BlobStorage
 from explorer.workspace.tree import ListingCursor, LoadState, Node, NodeKind, StateTree
-from explorer.workspace.tree_load import (
-    FIRST_LISTING_KEYS,
-    PAGE_KEYS,
-    count_node,
-    expand_node,
-    reads_listing_pages,
-)
+from explorer.workspace.tree_listing import FIRST_LISTING_KEYS, reads_listing_pages
+from explorer.workspace.tree_load import count_node, expand_node
+from explorer.workspace.tree_paged import PAGE_KEYS
 from tests.support.azurite import Azurite, unique_container
 
 pytestmark = pytest.mark.emulator

@@ -16,11 +16,8 @@ from explorer.storage.base import Storage
 from explorer.storage.cosmos import from_url as cosmos_url
 from explorer.workspace.locate import locate
 from explorer.workspace.tree import LoadState, Node, NodeKind, StateTree
-from explorer.workspace.tree_load import (
-    discover_channels,
-    expand_node,
-    lazy_discovery,
-)
+from explorer.workspace.tree_load import expand_node
+from explorer.workspace.tree_paged import discover_channels, lazy_discovery
 from tests.support.cosmos_emulator import Emulator
 
 AGENT = "28:bot-app"

@@ -8,10 +8,10 @@ from explorer.core.items import Entry
 from explorer.storage.sqlite import SqliteStorage
 from explorer.workspace.locate import locate
 from explorer.workspace.tree import ConnectionNode, LoadState, Node, NodeKind, StateTree
-from explorer.workspace.tree_load import (
+from explorer.workspace.tree_load import expand_node
+from explorer.workspace.tree_paged import (
     PAGE_KEYS,
     discover_groups,
-    expand_node,
     fill_gap,
     load_page,
     read_end,

@@ -56,7 +56,7 @@ from explorer.workspace.tree import (
     count_prefix,
     has_gaps,
 )
-from explorer.workspace.tree_load import KEEP_ROWS, MAX_GROUP_ROWS, trim_group
+from explorer.workspace.tree_paged import KEEP_ROWS, MAX_GROUP_ROWS, trim_group
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Name", "Items", "Size", "Modified")
