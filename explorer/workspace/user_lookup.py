@@ -228,6 +228,29 @@ class _Tally:
         if self.on_progress is not None:
             self.on_progress(self.listed)
 
+    def lookup(
+        self,
+        user_id: str,
+        found: dict[str, UserItem],
+        channels: Iterable[str],
+        undecodable: list[str],
+        *,
+        scan: bool,
+        private: bool,
+    ) -> UserLookup:
+        """The last progress report, and what was found, in key order, at this cost."""
+        self.finish()
+        return UserLookup(
+            user_id,
+            tuple(found[k] for k in sorted(found)),
+            self.listed,
+            scan=scan,
+            channels=tuple(channels),
+            undecodable=tuple(undecodable),
+            seeks=self.seeks,
+            private=private,
+        )
+
 
 async def _seek_names(pages: KeyPages, base: str, tally: _Tally) -> list[str] | None:
     """Names one level below ``base`` that hold keys below them (``base`` + name +
@@ -294,17 +317,7 @@ async def _read_and_scan(
                             found[key] = UserItem.of(info)
                 tally.add(len(page))
                 await asyncio.sleep(0)
-    tally.finish()
-    return UserLookup(
-        user_id,
-        tuple(found[k] for k in sorted(found)),
-        tally.listed,
-        scan=False,
-        channels=tuple(channels),
-        undecodable=tuple(undecodable),
-        seeks=tally.seeks,
-        private=private,
-    )
+    return tally.lookup(user_id, found, channels, undecodable, scan=False, private=private)
 
 
 async def _read_user_keys(
@@ -330,9 +343,9 @@ async def _by_listing(
     found: dict[str, UserItem] = {}
     channels: dict[str, None] = {}
     undecodable: list[str] = []
-    listed = 0
+    tally = _Tally(on_progress)
     async for entry in store.iter_entries(""):
-        listed += 1
+        tally.add(1)
         if entry.error:
             undecodable.append(entry.name or entry.key)
         else:
@@ -342,20 +355,9 @@ async def _by_listing(
             kinds = ("user", "private") if private else ("user",)
             if info.kind in kinds and info.user == user_id:
                 found[entry.key] = UserItem.of(info)
-        if on_progress is not None and listed % 1000 == 0:
-            on_progress(listed)
+        if tally.listed % 1000 == 0:
             await asyncio.sleep(0)
-    if on_progress is not None:
-        on_progress(listed)
-    return UserLookup(
-        user_id,
-        tuple(found[k] for k in sorted(found)),
-        listed,
-        scan=True,
-        channels=tuple(channels),
-        undecodable=tuple(undecodable),
-        private=private,
-    )
+    return tally.lookup(user_id, found, channels, undecodable, scan=True, private=private)
 
 
 async def _by_walking(
@@ -365,23 +367,16 @@ async def _by_walking(
     on_progress: ListProgress | None,
     private: bool,
 ) -> UserLookup:
-    listed = 0
-
-    def tick() -> None:
-        if on_progress is not None and listed % 1000 == 0:
-            on_progress(listed)
-
+    tally = _Tally(on_progress)
     channels: dict[str, None] = {}
     async for child in hierarchy.iter_children(""):
-        listed += 1
-        tick()
+        tally.add(1)
         if isinstance(child, str) and _is_channel(child.rstrip("/")):
             channels.setdefault(child.rstrip("/"))
     agents: list[tuple[str, str]] = []
     for channel in channels:
         async for child in hierarchy.iter_children(f"{channel}/"):
-            listed += 1
-            tick()
+            tally.add(1)
             if isinstance(child, str):
                 name = child[len(channel) + 1 :].rstrip("/")
                 if name and name not in ("users", "conversations"):
@@ -390,25 +385,14 @@ async def _by_walking(
     undecodable: list[str] = []
     for channel in channels if private else ():
         async for entry in store.iter_entries(f"{channel}/conversations/"):
-            listed += 1
-            tick()
+            tally.add(1)
             if entry.error:
                 undecodable.append(entry.name or entry.key)
                 continue
             info = holds_user(entry.key, user_id)
             if info is not None:
                 found[entry.key] = UserItem.of(info)
-    if on_progress is not None:
-        on_progress(listed)
-    return UserLookup(
-        user_id,
-        tuple(found[k] for k in sorted(found)),
-        listed,
-        scan=False,
-        channels=tuple(channels),
-        undecodable=tuple(undecodable),
-        private=private,
-    )
+    return tally.lookup(user_id, found, channels, undecodable, scan=False, private=private)
 
 
 # -- mentions in values ----------------------------------------------------------
