@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.conftest import Run
-from tests.support.support_stores import USER, Place, fill, support_params, support_place
+from tests.support.support_stores import USER, Place, filled_place, support_params
 
 NEW = "29:1NEW"
 #: kind -> (key written, its stored name) for TO_KEY msteams/users/29:1NEW
@@ -24,9 +24,7 @@ EXPECTED = {
 
 @pytest.fixture(params=support_params(cli=True))
 async def place(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Place]:
-    async with support_place(request.param, request, tmp_path) as made:
-        async with made.opener(False) as store:
-            await fill(store, made)
+    async with filled_place(request, tmp_path) as made:
         yield made
 
 

@@ -9,14 +9,12 @@ from pathlib import Path
 import pytest
 
 from tests.cli.conftest import Run, one_error_line
-from tests.support.support_stores import ALL, USER, Place, fill, support_params, support_place
+from tests.support.support_stores import ALL, USER, Place, filled_place, support_params
 
 
 @pytest.fixture(params=support_params(cli=True))
 async def place(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Place]:
-    async with support_place(request.param, request, tmp_path) as made:
-        async with made.opener(False) as store:
-            await fill(store, made)
+    async with filled_place(request, tmp_path) as made:
         yield made
 
 

@@ -20,17 +20,14 @@ from tests.support.support_stores import (
     HOLDS_USER,
     USER,
     Place,
-    fill,
+    filled_place,
     support_params,
-    support_place,
 )
 
 
 @pytest.fixture(params=support_params(cli=True))
 async def place(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Place]:
-    async with support_place(request.param, request, tmp_path) as made:
-        async with made.opener(False) as store:
-            await fill(store, made)
+    async with filled_place(request, tmp_path) as made:
         yield made
 
 

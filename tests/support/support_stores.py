@@ -157,6 +157,15 @@ async def support_place(
 
 
 @asynccontextmanager
+async def filled_place(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Place]:
+    """The place of ``request.param`` (a ``support_params`` entry) holding ``ALL``."""
+    async with support_place(request.param, request, tmp_path) as made:
+        async with made.opener(False) as store:
+            await fill(store, made)
+        yield made
+
+
+@asynccontextmanager
 async def _blob_place(kind: str, request: pytest.FixtureRequest) -> AsyncIterator[Place]:
     from azure.storage.blob.aio import ContainerClient
 

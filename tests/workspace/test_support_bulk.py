@@ -27,17 +27,14 @@ from tests.support.support_stores import (
     TEAMS_CONV,
     USER,
     Place,
-    fill,
+    filled_place,
     support_params,
-    support_place,
 )
 
 
 @pytest.fixture(params=support_params())
 async def place(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Place]:
-    async with support_place(request.param, request, tmp_path) as made:
-        async with made.opener(False) as store:
-            await fill(store, made)
+    async with filled_place(request, tmp_path) as made:
         yield made
 
 

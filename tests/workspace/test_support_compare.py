@@ -21,14 +21,12 @@ from explorer.workspace.compare import (
     format_path,
     parse_path,
 )
-from tests.support.support_stores import ALL, USER, Place, fill, support_params, support_place
+from tests.support.support_stores import ALL, USER, Place, filled_place, support_params
 
 
 @pytest.fixture(params=support_params())
 async def place(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Place]:
-    async with support_place(request.param, request, tmp_path) as made:
-        async with made.opener(False) as store:
-            await fill(store, made)
+    async with filled_place(request, tmp_path) as made:
         yield made
 
 
