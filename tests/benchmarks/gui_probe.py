@@ -24,6 +24,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -84,10 +85,10 @@ async def measure(url: str, options: argparse.Namespace, data: Path) -> dict[str
     heartbeat.start()
     started = time.perf_counter()
     window.connect_profile(profile, secret)
-    await _poll(lambda: window.manager.connections)
+    await poll(lambda: window.manager.connections)
     conn = window.manager.connections[0]
     done = (LoadState.LOADED, LoadState.FAILED)
-    await _poll(lambda: conn.node.load_state in done)
+    await poll(lambda: conn.node.load_state in done)
     if conn.node.prefix is not None:  # lists per node: open a channel's Users
         for kind in (NodeKind.CHANNEL, NodeKind.USERS):
             node = next((n for n in conn.node.walk() if n.kind is kind), None)
@@ -95,7 +96,7 @@ async def measure(url: str, options: argparse.Namespace, data: Path) -> dict[str
                 break
             window.view.expand(window.model.index_of(node))
             # a paged group (a window over a big store) is shown once its first page is
-            await _poll(lambda node=node: node.load_state in done or _first_page_in(node))
+            await poll(lambda node=node: node.load_state in done or _first_page_in(node))
     finished = time.perf_counter()
     await asyncio.sleep(3 * HEARTBEAT_MS / 1000)
     heartbeat.stop()
@@ -131,12 +132,28 @@ def _first_page_in(node: Any) -> bool:
     return rows and not reading  # the whole page is in (it is placed in runs)
 
 
-async def _poll(condition: Any, interval: float = 0.002, within: float = 600) -> None:
+async def poll(condition: Any, interval: float = 0.002, within: float = 600) -> None:
     for _ in range(int(within / interval)):
         if condition():
             return
         await asyncio.sleep(interval)
     raise TimeoutError("the window did not get there in time")
+
+
+def run_in_window(measure: Callable[[Path], Awaitable[dict[str, Any]]]) -> int:
+    """Run ``measure(DATA_DIR)`` on a qasync loop of a new QApplication (the
+    window's own loop, as in the app) with a temporary data directory; print its
+    JSON object. The probes' ``main``."""
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication([sys.argv[0]])
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    with tempfile.TemporaryDirectory() as data, loop:
+        result = loop.run_until_complete(measure(Path(data)))
+    print(json.dumps(result))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -145,17 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--expand-users", action="store_true")
     parser.add_argument("--connection-string")
     options = parser.parse_args(argv)
-
-    import qasync
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication([sys.argv[0]])
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    with tempfile.TemporaryDirectory() as data, loop:
-        result = loop.run_until_complete(measure(options.url, options, Path(data)))
-    print(json.dumps(result))
-    return 0
+    return run_in_window(lambda data: measure(options.url, options, data))
 
 
 if __name__ == "__main__":

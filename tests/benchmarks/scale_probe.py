@@ -24,24 +24,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import random
-import sys
-import tempfile
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from tests.benchmarks.gui_probe import poll, run_in_window
 
-async def _poll(condition: Any, interval: float = 0.002, within: float = 300) -> None:
-    for _ in range(int(within / interval)):
-        if condition():
-            return
-        await asyncio.sleep(interval)
-    raise TimeoutError("the window did not get there in time")
+#: a step of the browse gets 5 minutes
+_poll = partial(poll, within=300)
 
 
 async def _pick_keys(store: Any, groups: list[str], count: int, seed: int) -> list[str]:
@@ -193,16 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=13)
     options = parser.parse_args(argv)
 
-    import qasync
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication([sys.argv[0]])
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    with tempfile.TemporaryDirectory() as data, loop:
-        result = loop.run_until_complete(measure(options.url, options, Path(data)))
-    print(json.dumps(result))
-    return 0
+    return run_in_window(lambda data: measure(options.url, options, data))
 
 
 if __name__ == "__main__":

@@ -27,17 +27,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import re
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from tests.benchmarks.gui_probe import run_in_window
 from tests.support.latency_proxy import LatencyProxy
 
 
@@ -186,16 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bytes", action="store_true", help="count bytes through a proxy")
     options = parser.parse_args(argv)
 
-    import qasync
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication([sys.argv[0]])
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    with tempfile.TemporaryDirectory() as data, loop:
-        result = loop.run_until_complete(measure(options, Path(data)))
-    print(json.dumps(result))
-    return 0
+    return run_in_window(lambda data: measure(options, data))
 
 
 if __name__ == "__main__":
