@@ -16,6 +16,7 @@ litestar's ``NamespacedStore``.
 | ``SCAN_ROWS`` | ``RowScanner``: ``scan_rows`` (sizes, times, chosen bodies) | SQLite |
 | ``KEY_PAGES`` | ``paging.KeyPages``: ``list_page`` | memory, SQLite, Cosmos |
 | ``COUNT`` | ``paging.Counting``: ``count`` | all |
+| ``REPORTED_TOTAL`` | ``paging.Counting``: ``count("")`` from the store's report | Cosmos |
 | ``LISTING_PAGES`` | ``paging.ListingPages``: ``next_page`` | all |
 | ``RU_BUDGET`` | ``paging.RequestBudget``: RU spent, RU/s cap | Cosmos |
 """

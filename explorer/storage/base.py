@@ -67,6 +67,9 @@ class Capability(StrEnum):
     POSITIONS = "positions"
     #: ``paging.Counting``: counts exact where cheap, else marked
     COUNT = "count"
+    #: ``count("")`` is answered from what the store reports of itself (Cosmos DB's
+    #: quota info), not by reading its keys or index
+    REPORTED_TOTAL = "reported_total"
     #: ``paging.RequestBudget``: RU spent in the session and an RU/s cap on scans
     RU_BUDGET = "ru_budget"
     #: reads one item by its stored name in one request (``read_document``)

@@ -2,7 +2,7 @@
 
 A store bigger than ``paged_threshold`` keys that can seek (key pages) opens
 as a window over the store: its groups load pages as the view scrolls
-(``tree_paged.should_page``), nothing is listed whole.
+(``tree_paged.probe_size``), nothing is listed whole.
 
 ``ConnectionManager`` opens a profile's store through an injected opener
 (``app.py`` gives it the workspace ``Connector.open_profile``), adds the
@@ -32,7 +32,13 @@ from explorer.workspace.profiles import Profile
 from explorer.workspace.tree import ConnectionNode, StateTree
 from explorer.workspace.tree_listing import reads_listing_pages
 from explorer.workspace.tree_load import count_node, expand_node, is_lazy_store, list_connection
-from explorer.workspace.tree_paged import PAGED_THRESHOLD, fill_gap, read_end, should_page
+from explorer.workspace.tree_paged import (
+    PAGED_THRESHOLD,
+    StoreSize,
+    fill_gap,
+    probe_size,
+    read_end,
+)
 
 log = logging.getLogger(__name__)
 
@@ -143,14 +149,17 @@ class ConnectionManager(QObject):
         store = await self.opener(profile, secret, read_only)
         lazy = is_lazy_store(store)
         try:
-            paged = not lazy and await should_page(store, self.paged_threshold)
-        except BaseException:  # its count failed (or was cancelled): the store is not kept
+            size = StoreSize(False) if lazy else await probe_size(store, self.paged_threshold)
+        except BaseException:  # its probe failed (or was cancelled): the store is not kept
             await _close(store)
             raise
+        paged = size.paged
         node = self.tree.add_connection(
             _title(profile), store, environment=profile.environment, lazy=lazy or paged
         )
         node.paged = paged
+        if size.total is not None:  # the store's total came with the probe: not asked again
+            node.store_count, node.count_asked = size.total, True
         conn = Connection(profile, secret, store, node)
         self.connections.append(conn)
         if self.lister_factory is not None and not paged:

@@ -1,7 +1,7 @@
 """A window over a big store: groups found by seeks, read a page at a time, with gaps.
 
 A store with ``Capability.KEY_PAGES`` that holds many keys opens *paged*
-(``should_page``): ``discover_groups`` finds channels, agents and their Users /
+(``probe_size``): ``discover_groups`` finds channels, agents and their Users /
 Conversations groups by one-key seeks. A paged group is runs of rows read in key
 order and *gap rows* (``NodeKind.GAP``) for the key ranges not read yet; a new
 group is one gap. ``fill_gap`` reads ``PAGE_KEYS`` keys into a gap, forwards from
@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import cast
 
 from explorer.storage.abilities import Abilities
 from explorer.storage.base import Capability, Storage
-from explorer.storage.paging import KeyPages, Positions
+from explorer.storage.paging import Count, KeyPages, Positions
 from explorer.workspace.tree import (
     ConnectionNode,
     KeyGap,
@@ -49,23 +50,39 @@ MAX_SEGMENTS = 200
 _PAST = "/\U0010ffff"
 
 
-async def should_page(store: Storage, threshold: int = PAGED_THRESHOLD) -> bool:
+@dataclass(frozen=True)
+class StoreSize:
+    """What opening learnt of a store's size: whether it opens as a window
+    (``paged``), and its total when that came with no extra request (``total``)."""
+
+    paged: bool
+    total: Count | None = None
+
+
+async def probe_size(store: Storage, threshold: int = PAGED_THRESHOLD) -> StoreSize:
     """Whether ``store`` is big enough to open as a window (``Capability.KEY_PAGES``).
 
     One cheap probe: a row number (``Positions``: more than ``threshold``
-    keys), else one page of ``PROBE_KEYS`` keys (more than that), never a
-    count or a listing of the store.
+    keys), else the total the store reports of itself (``REPORTED_TOTAL``:
+    Cosmos DB's quota info, read on open; kept as ``total``), else one page of
+    ``PROBE_KEYS`` keys (more than that); never a count of the store's keys or
+    a listing.
     """
-    pages = Abilities.of(store).key_pages
+    abilities = Abilities.of(store)
+    pages = abilities.key_pages
     if pages is None:
-        return False
+        return StoreSize(False)
     if Capability.POSITIONS in store.capabilities:
         probe = await cast(Positions, store).page_at("", threshold, limit=1)
-        return len(probe) > 0
+        return StoreSize(len(probe) > 0)
+    limit = min(threshold, PROBE_KEYS)
+    if abilities.counting is not None and Capability.REPORTED_TOTAL in store.capabilities:
+        total = await abilities.counting.count("")
+        return StoreSize(total.value > limit, total)
     # no row numbers (Cosmos DB): one small page, so connecting never reads the
     # container's ids (request units); past it the store opens paged
-    page = await pages.list_page("", limit=min(threshold, PROBE_KEYS), keys_only=True)
-    return page.more
+    page = await pages.list_page("", limit=limit, keys_only=True)
+    return StoreSize(page.more)
 
 
 async def _first_below(pages: KeyPages, prefix: str, after: str | None) -> str | None:

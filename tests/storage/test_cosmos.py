@@ -28,7 +28,9 @@ from explorer.core.errors import (
     ReadOnlyError,
     UnknownStoreError,
 )
+from explorer.storage.base import Capability
 from explorer.storage.cosmos import CosmosStorage, from_url
+from explorer.storage.cosmos.listing import EXACT_COUNT_MAX
 from tests.support.cosmos_emulator import Emulator
 from tests.support.fault_proxy import FaultProxy, Rule
 from tests.support.latency_proxy import LatencyProxy
@@ -488,6 +490,47 @@ async def test_refused_container_creation_and_credentials_say_what_to_do(
                 insecure=True,
             ):
                 pass
+
+
+async def _fill(container: ContainerProxy, start: int, stop: int) -> None:
+    for chunk in range(start, stop, 100):
+        await asyncio.gather(
+            *(
+                container.create_item({"id": f"k{i:05d}", "realId": f"k/{i:05d}", "document": {}})
+                for i in range(chunk, min(chunk + 100, stop))
+            )
+        )
+
+
+async def test_the_container_total_is_the_count_cosmos_db_reports(
+    cosmos_emulator: Emulator, database: DatabaseProxy
+) -> None:
+    """Past EXACT_COUNT_MAX documents ``count()`` answers the count Cosmos DB
+    reports with the container's quota info (read on open: no request; then one
+    metadata read), marked as an estimate, never a COUNT of the container; a
+    prefix and a small container are counted exactly."""
+    many = EXACT_COUNT_MAX + 50
+    big = await database.create_container("reported", PartitionKey(path="/id"))
+    await _fill(big, 0, many)
+    async with open_store(cosmos_emulator, database, "reported") as store:
+        assert Capability.REPORTED_TOTAL in store.capabilities
+        before = store.total_request_charge
+        total = await store.count()
+        assert (total.value, total.exact, total.at_least) == (many, False, False)
+        assert total.describe() == "≈ 1.1k"
+        assert store.total_request_charge == before  # the figure read on open
+        await _fill(big, many, many + 1)
+        again = await store.count()
+        assert (again.value, again.exact) == (many + 1, False)
+        assert store.total_request_charge == before + 1  # one container read
+        prefix = await store.count("k/")
+        assert (prefix.value, prefix.exact) == (many + 1, True)
+    small = await database.create_container("small", PartitionKey(path="/id"))
+    await _fill(small, 0, 30)
+    async with open_store(cosmos_emulator, database, "small") as store:
+        assert Capability.REPORTED_TOTAL in store.capabilities
+        exact = await store.count()
+        assert (exact.value, exact.exact) == (30, True)
 
 
 async def test_request_charge_is_recorded_and_known_ids_are_read_directly(

@@ -5,10 +5,12 @@ from npm by ``start()`` when missing: ``node_packages``) is started
 through ``tests/support/cosmos_server.js``, which fixes its missing-document
 answer (500 -> 404), makes ``indexingMode: none`` containers refuse filtered
 queries as Cosmos DB does, and names the address a client used as the
-account's location (so a proxy in front of it is not bypassed). It serves HTTPS
-with a self-signed certificate on a free port chosen by the server itself (no
-port race), keeps connections alive, holds everything in memory, is stopped by
-PID, and exits by itself when the process that started it dies.
+account's location (so a proxy in front of it is not bypassed), and answers a
+container read with quota info with its document count (``x-ms-resource-usage``)
+as Cosmos DB does. It serves HTTPS with a self-signed certificate on a free port
+chosen by the server itself (no port race), keeps connections alive, holds
+everything in memory, is stopped by PID, and exits by itself when the process
+that started it dies.
 
 Limits of the emulator (do not test these against it): no OFFSET/LIMIT,
 GROUP BY, DISTINCT, transactional batch, throughput, TTL or change feed; a

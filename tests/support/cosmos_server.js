@@ -17,6 +17,10 @@
  *    to (its Host header), not the port the server listens on. SDKs switch to
  *    those locations after their first request; without this a client behind a
  *    proxy (the latency benchmarks, the TLS test) would silently bypass it.
+ * 4. Reading a container with quota info (x-ms-documentdb-populatequotainfo:
+ *    true) answers its document count in x-ms-resource-usage (and the limits
+ *    in x-ms-resource-quota), as Cosmos DB does; the package leaves them out.
+ *    The explorer shows a container's total from it instead of a COUNT query.
  *
  * Usage: node cosmos_server.js [--port N] [--host H] [--exit-with-stdin]
  * (port 0 = any free port; --exit-with-stdin: stop when stdin closes, so an
@@ -94,6 +98,30 @@ readMeta.default = (account, req, res, params) => {
     writableLocations: here(meta.writableLocations),
     readableLocations: here(meta.readableLocations)
   };
+};
+
+// -- 4. quota info on a container read --------------------------------------
+const readCollection = require(path.join(lib, "handler", "read-collection.js"));
+const originalReadCollection = readCollection.default;
+readCollection.default = async (account, req, res, params) => {
+  const coll = await originalReadCollection(account, req, res, params);
+  const asked = String(req.headers["x-ms-documentdb-populatequotainfo"] || "").toLowerCase();
+  if (res.statusCode !== 404 && asked === "true") {
+    const docs = account.database(params.dbId).collection(params.collId).documents;
+    const count = docs._data.size;
+    const kb = Math.ceil(count / 2); // Cosmos DB reports sizes in KB; ~0.5 KB a state
+    res.setHeader(
+      "x-ms-resource-usage",
+      `functions=0;storedProcedures=0;triggers=0;documentSize=${Math.ceil(kb / 1024)};` +
+        `documentsSize=${kb};documentsCount=${count};collectionSize=${kb}`
+    );
+    res.setHeader(
+      "x-ms-resource-quota",
+      "functions=25;storedProcedures=100;triggers=25;documentSize=10240;" +
+        "documentsSize=10485760;documentsCount=-1;collectionSize=10485760"
+    );
+  }
+  return coll;
 };
 
 // -- start --------------------------------------------------------------------

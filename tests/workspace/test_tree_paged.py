@@ -14,8 +14,8 @@ from explorer.workspace.tree_paged import (
     discover_groups,
     fill_gap,
     load_page,
+    probe_size,
     read_end,
-    should_page,
     trim_group,
 )
 from tests.ui.window_support import make_store
@@ -40,8 +40,8 @@ KEYS = [
 async def test_a_big_store_opens_as_groups_found_by_seeks(tmp_path: Path) -> None:
     url = await make_store(tmp_path / "big.db", KEYS)
     async with SqliteStorage(url[len("sqlite:") :]) as store:
-        assert await should_page(store, 1000)
-        assert not await should_page(store, len(KEYS))
+        assert (await probe_size(store, 1000)).paged
+        assert not (await probe_size(store, len(KEYS))).paged
         tree = StateTree()
         conn = tree.add_connection("big", store, lazy=True)
         conn.paged = True

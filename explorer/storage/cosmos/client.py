@@ -10,10 +10,14 @@ Plain functions over the SDK's ``CosmosClient`` / ``ContainerProxy``; the store
   throttling (429) keeps the SDK's own budget (``THROTTLE_RETRIES``).
 - The explorer never creates containers; a bot (``create=True``) gets the
   container created with partition key ``/id``; the database must exist.
+- The container is read with its quota info: Cosmos DB then answers its
+  document count in a header (``resource_usage``), the store's total at no
+  query cost (a ``COUNT`` reads the whole index, RU in proportion to the store).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from azure.core.credentials_async import AsyncTokenCredential
@@ -74,6 +78,35 @@ def new_client(
     )
 
 
+#: the header of a container read with quota info that holds its usage
+RESOURCE_USAGE = "x-ms-resource-usage"
+
+
+def resource_usage(headers: Mapping[str, Any]) -> dict[str, int]:
+    """Cosmos DB's ``x-ms-resource-usage`` header (``documentsCount=10000;
+    documentsSize=4882;...``, sizes in KB) as numbers; empty when it is absent."""
+    usage: dict[str, int] = {}
+    for part in str(headers.get(RESOURCE_USAGE) or "").split(";"):
+        name, _, value = part.partition("=")
+        try:
+            usage[name.strip()] = int(value)
+        except ValueError:
+            continue
+    return usage
+
+
+async def read_usage(container: ContainerProxy, meter: RequestMeter) -> dict[str, int]:
+    """The container's usage read again (``resource_usage``; one metadata read)."""
+    usage: dict[str, int] = {}
+
+    def hook(headers: Mapping[str, Any], body: Any) -> None:
+        meter.hook(headers, body)
+        usage.update(resource_usage(headers))
+
+    await container.read(populate_quota_info=True, response_hook=hook)
+    return usage
+
+
 async def container_properties(
     container: ContainerProxy,
     client: CosmosClient | None,
@@ -85,16 +118,24 @@ async def container_properties(
     endpoint: str,
     create: bool | str,
     created: list[str] | None = None,
+    usage: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     """The properties of container ``name``; a missing one is created when ``create``
     (else refused, naming what to check); ``create="database"`` also creates a
-    missing database. What was created is appended to ``created``.
+    missing database. What was created is appended to ``created``; the
+    container's usage (``resource_usage``: ``documentsCount``...) goes into ``usage``.
 
     Creating needs ``client`` (a store built on a bare ``ContainerProxy`` has
     none) and an existing database; Entra ID data roles cannot create containers.
     """
+
+    def hook(headers: Mapping[str, Any], body: Any) -> None:
+        meter.hook(headers, body)
+        if usage is not None:
+            usage.update(resource_usage(headers))
+
     try:
-        return dict(await container.read(response_hook=meter.hook))
+        return dict(await container.read(populate_quota_info=True, response_hook=hook))
     except exceptions.CosmosResourceNotFoundError:
         if not create:
             raise BackendUnavailableError(
@@ -129,7 +170,7 @@ async def container_properties(
         )
         if created is not None:
             created.append(f"container {name!r} (partition key /id)")
-        return dict(await proxy.read(response_hook=meter.hook))
+        return dict(await proxy.read(populate_quota_info=True, response_hook=hook))
     except exceptions.CosmosHttpResponseError as exc:
         if exc.status_code == 403:  # Entra ID data roles cannot create containers
             raise BackendUnavailableError(

@@ -125,6 +125,10 @@ class CosmosCore(StorageBase):
         self.scan_only = False
         self.profile = ContainerDialect()
         self.duplicates: dict[str, tuple[str, ...]] = {}
+        #: the container's document count as Cosmos DB reported it with its quota
+        #: info on open (``None``: not reported), until ``count("")`` uses it;
+        #: reported, the store has ``Capability.REPORTED_TOTAL``
+        self._count_on_open: int | None = None
         self._container = container_client
         self._client: CosmosClient | None = None
         self._owned_credential: AsyncTokenCredential | None = None

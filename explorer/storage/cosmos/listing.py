@@ -26,6 +26,7 @@ from azure.cosmos import exceptions
 from explorer.core.errors import StorageError
 from explorer.core.items import Entry
 from explorer.storage.base import Capability
+from explorer.storage.cosmos.client import read_usage
 from explorer.storage.cosmos.core import CosmosCore, Doc
 from explorer.storage.cosmos_docs import LIST_FIELDS, to_entry
 from explorer.storage.cosmos_keys import ContainerDialect, detect
@@ -40,6 +41,10 @@ from explorer.storage.paging import Count, Page
 
 #: the fields a keys-only page reads
 KEY_FIELDS = "c.id, c.realId"
+
+#: a container reported to hold no more documents than this is counted exactly
+#: (a ``COUNT``: its RU grow with the documents), a bigger one by its report
+EXACT_COUNT_MAX = 1_000
 
 #: documents sampled on open to detect the container's dialect
 SAMPLE_SIZE = 100
@@ -281,10 +286,27 @@ class CosmosListing(CosmosCore):
     async def count(self, prefix: str = "") -> Count:
         """``paging.Counting``: ``SELECT VALUE COUNT(1)`` (a server-side aggregate,
         exact; its RU in ``Count.request_charge``), waiting for the RU budget first.
-        A container that refuses queries can only be counted whole; for a prefix
-        there it answers a lower bound from one scan page."""
-        await self._ready()
+
+        The whole container (``prefix`` "") past ``EXACT_COUNT_MAX`` documents:
+        the count Cosmos DB reports with the container's quota info, an estimate
+        ("≈": Cosmos DB updates it behind writes) at no query cost, where a
+        ``COUNT`` of the container would read its whole index (RU in proportion
+        to the store). The figure read on open serves the first call, later
+        ones read it again (one metadata read); a ``COUNT`` where it is not
+        reported. A container that refuses
+        queries can only be counted whole; for a prefix there it answers a lower
+        bound from one scan page."""
+        container = await self._ready()
         meter = self._meter()
+        if not prefix and Capability.REPORTED_TOTAL in self.capabilities:
+            reported, self._count_on_open = self._count_on_open, None
+            if reported is None:
+                try:
+                    reported = (await read_usage(container, meter)).get("documentsCount")
+                except AzureError as exc:
+                    raise self._error(exc, "read the container's document count") from exc
+            if reported is not None and reported > EXACT_COUNT_MAX:
+                return Count(reported, exact=False, request_charge=meter.total)
         if self.scan_only and prefix:
             pages = self._raw_pages(prefix, None, self.page_size, meter)
             async with aclosing(pages):

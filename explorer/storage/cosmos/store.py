@@ -14,7 +14,7 @@ from azure.cosmos.aio import ContainerProxy
 
 from explorer.core.errors import BackendUnavailableError, UnknownStoreError
 from explorer.core.items import JsonObject, RawItem
-from explorer.storage.base import as_document, dump_json
+from explorer.storage.base import Capability, as_document, dump_json
 from explorer.storage.bot_objects import OBJECT_OPTIONS
 from explorer.storage.budget import DEFAULT_RU_PER_SECOND
 from explorer.storage.cosmos.aggregates import CosmosAggregates
@@ -76,6 +76,7 @@ class CosmosStorage(CosmosWrites, CosmosAggregates):
             container = self._container or self._connect()
             meter = self._meter()
             made: list[str] = []
+            usage: dict[str, int] = {}
             try:
                 props = await container_properties(
                     container,
@@ -87,7 +88,11 @@ class CosmosStorage(CosmosWrites, CosmosAggregates):
                     endpoint=self.endpoint,
                     create=self.create_container,
                     created=made,
+                    usage=usage,
                 )
+                self._count_on_open = usage.get("documentsCount")
+                if self._count_on_open is not None:
+                    self.capabilities = self.capabilities | {Capability.REPORTED_TOTAL}
                 self._container = container
                 self._configure(props)
                 self.profile = await self._sample(meter)
