@@ -4,25 +4,14 @@ from __future__ import annotations
 
 import json
 import shlex
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from tests.cli.conftest import Run, one_error_line
 from tests.support.support_stores import (
     HOLDS_USER,
     USER,
     Place,
-    filled_place,
-    support_params,
 )
-
-
-@pytest.fixture(params=support_params(cli=True))
-async def place(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Place]:
-    async with filled_place(request, tmp_path) as made:
-        yield made
 
 
 def _raw(cli: Run, place: Place) -> dict[str, str]:

@@ -6,7 +6,6 @@ import io
 import json
 import shlex
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -20,15 +19,7 @@ from tests.support.support_stores import (
     HOLDS_USER,
     USER,
     Place,
-    filled_place,
-    support_params,
 )
-
-
-@pytest.fixture(params=support_params(cli=True))
-async def place(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Place]:
-    async with filled_place(request, tmp_path) as made:
-        yield made
 
 
 def _raw_of_all(cli: Run, place: Place) -> dict[str, str]:
