@@ -10,6 +10,7 @@ filled with ``support_stores.ALL``.
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -100,3 +101,10 @@ def one_error_line(result: Result) -> str:
     assert "Traceback" not in result.err
     assert lines[0].startswith("botstate-explorer: ")
     return lines[0]
+
+
+def raw_of_all(cli: Run, place: Place) -> dict[str, str]:
+    """Every key ``ls --json`` lists in ``place``, with what ``get --raw`` prints for it:
+    the stored forms, to compare byte for byte before and after a run."""
+    rows = [json.loads(x) for x in cli("ls", place.url, "--json", *place.options).out.splitlines()]
+    return {r["key"]: cli("get", place.url, r["key"], "--raw", *place.options).out for r in rows}
