@@ -83,14 +83,20 @@ async def _cosmos_with_state(cosmos_emulator: Emulator, database: str) -> dict[s
     return {"endpoint": cosmos_emulator.endpoint, "database": database, "container": "state"}
 
 
+async def _connected(window: Any, profile: Profile, secret: str) -> Any:
+    """Connect ``profile`` as a user would; the connection, once its top level is listed."""
+    window.connect_profile(profile, secret)
+    conn = (await until(lambda: window.manager.connections))[0]
+    await until(lambda: conn.node.load_state is LoadState.LOADED, within=30)
+    return conn
+
+
 async def test_cosmos_lists_everything_and_goes_to_escaped_ids(
     window: Any, cosmos_emulator: Emulator, cosmos_database: str
 ) -> None:
     settings = await _cosmos_with_state(cosmos_emulator, cosmos_database)
     profile = Profile("emulator", "cosmos", "test", settings, insecure=True)
-    window.connect_profile(profile, cosmos_emulator.key)
-    conn = (await until(lambda: window.manager.connections))[0]
-    await until(lambda: conn.node.load_state is LoadState.LOADED, within=30)
+    conn = await _connected(window, profile, cosmos_emulator.key)
     assert conn.node.count == len(KEYS)
     teams = child(conn.node, "msteams")
     assert teams.count == 4
@@ -113,9 +119,7 @@ async def test_the_status_bar_shows_the_request_units_of_the_session(
 
     settings = await _cosmos_with_state(cosmos_emulator, cosmos_database)
     profile = Profile("emulator", "cosmos", "dev", settings, insecure=True)
-    window.connect_profile(profile, cosmos_emulator.key)
-    conn = (await until(lambda: window.manager.connections))[0]
-    await until(lambda: conn.node.load_state is LoadState.LOADED, within=30)
+    conn = await _connected(window, profile, cosmos_emulator.key)
     label = window.status.charge_label
 
     def shown() -> float:
@@ -204,9 +208,7 @@ async def test_the_band_shows_a_legacy_cosmos_containers_warnings(
     settings = {"endpoint": cosmos_emulator.endpoint, "database": cosmos_database}
     settings["container"] = "legacy"
     profile = Profile("old bot", "cosmos", "test", settings, insecure=True)
-    window.connect_profile(profile, cosmos_emulator.key)
-    conn = (await until(lambda: window.manager.connections))[0]
-    await until(lambda: conn.node.load_state is LoadState.LOADED, within=30)
+    conn = await _connected(window, profile, cosmos_emulator.key)
     assert conn.node.count == 1
     # what the CLI prints on open, the window shows: first one shortened, the rest counted
     text = window.band.text()
