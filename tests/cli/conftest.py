@@ -2,16 +2,19 @@
 
 Stores are real SQLite files (``memory:`` lives only as long as one process).
 The user data directory (backups, audit log) is a temporary directory, set
-through ``$BOTSTATE_EXPLORER_DATA_DIR``.
+through ``$BOTSTATE_EXPLORER_DATA_DIR``. ``place`` runs a support workflow test
+once per store kind a command line can reopen (``support_params(cli=True)``),
+filled with ``support_stores.ALL``.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +23,7 @@ import pytest
 from explorer.cli.main import main
 from explorer.workspace.environment import DATA_DIR_ENV
 from explorer.workspace.redact import forget_secrets
+from tests.support.support_stores import Place, filled_place, support_params
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,6 +49,12 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def store(tmp_path: Path) -> str:
     return f"sqlite:{tmp_path / 'state.db'}"
+
+
+@pytest.fixture(params=support_params(cli=True))
+async def place(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Place]:
+    async with filled_place(request, tmp_path) as made:
+        yield made
 
 
 @pytest.fixture
@@ -91,3 +101,10 @@ def one_error_line(result: Result) -> str:
     assert "Traceback" not in result.err
     assert lines[0].startswith("botstate-explorer: ")
     return lines[0]
+
+
+def raw_of_all(cli: Run, place: Place) -> dict[str, str]:
+    """Every key ``ls --json`` lists in ``place``, with what ``get --raw`` prints for it:
+    the stored forms, to compare byte for byte before and after a run."""
+    rows = [json.loads(x) for x in cli("ls", place.url, "--json", *place.options).out.splitlines()]
+    return {r["key"]: cli("get", place.url, r["key"], "--raw", *place.options).out for r in rows}

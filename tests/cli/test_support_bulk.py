@@ -4,41 +4,25 @@ from __future__ import annotations
 
 import json
 import shlex
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
-
-from tests.cli.conftest import Run, one_error_line
+from tests.cli.conftest import Run, one_error_line, raw_of_all
 from tests.support.support_stores import (
     HOLDS_USER,
     USER,
     Place,
-    filled_place,
-    support_params,
 )
 
 
-@pytest.fixture(params=support_params(cli=True))
-async def place(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Place]:
-    async with filled_place(request, tmp_path) as made:
-        yield made
-
-
-def _raw(cli: Run, place: Place) -> dict[str, str]:
-    rows = [json.loads(x) for x in cli("ls", place.url, "--json", *place.options).out.splitlines()]
-    return {r["key"]: cli("get", place.url, r["key"], "--raw", *place.options).out for r in rows}
-
-
 def test_bulk_set_plan_apply_revert(cli: Run, place: Place) -> None:
-    before = _raw(cli, place)
+    before = raw_of_all(cli, place)
     args = ("bulk", place.url, "--prefix", "msteams/users/", "--set", 'UserProfile.lang="de"')
     dry = cli(*args, "--dry-run", *place.options)
     assert dry.code == 0, dry.err
     planned = [line.split("\t") for line in dry.out.splitlines()]
     assert {p[0] for p in planned} == {"set"}
     assert "dry run: nothing was changed" in dry.err
-    assert _raw(cli, place) == before
+    assert raw_of_all(cli, place) == before
     assert cli(*args, *place.options).code == 2  # no terminal, no --yes
 
     done = cli(*args, "--yes", *place.options)
@@ -53,7 +37,7 @@ def test_bulk_set_plan_apply_revert(cli: Run, place: Place) -> None:
     }
     undo = cli(*shlex.split(lines[-1])[1:], *place.options)  # the printed line, as typed
     assert undo.code == 0, undo.err
-    assert _raw(cli, place) == before
+    assert raw_of_all(cli, place) == before
 
 
 def test_bulk_by_user_and_by_key_file(cli: Run, place: Place, tmp_path: Path) -> None:

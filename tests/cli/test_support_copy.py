@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
-
 from tests.cli.conftest import Run
-from tests.support.support_stores import USER, Place, filled_place, support_params
+from tests.support.support_stores import USER, Place
 
 NEW = "29:1NEW"
 #: kind -> (key written, its stored name) for TO_KEY msteams/users/29:1NEW
@@ -20,12 +17,6 @@ EXPECTED = {
     "cosmos-python": (f"msteams/users/{NEW}", "msteams*47users*4729:1NEW"),
     "cosmos-js": (f"msteams/users/{NEW}/", "msteams*2fusers*2f29:1NEW*2f"),
 }
-
-
-@pytest.fixture(params=support_params(cli=True))
-async def place(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Place]:
-    async with filled_place(request, tmp_path) as made:
-        yield made
 
 
 def _listed(cli: Run, place: Place, key: str) -> dict[str, object]:

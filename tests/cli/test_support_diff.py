@@ -3,19 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
-
 from tests.cli.conftest import Run, one_error_line
-from tests.support.support_stores import ALL, USER, Place, filled_place, support_params
-
-
-@pytest.fixture(params=support_params(cli=True))
-async def place(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Place]:
-    async with filled_place(request, tmp_path) as made:
-        yield made
+from tests.support.support_stores import ALL, USER, Place
 
 
 def test_diff_store_against_its_export_and_a_sqlite_copy(

@@ -6,44 +6,30 @@ import io
 import json
 import shlex
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from explorer.workspace.audit import AuditLog
 from explorer.workspace.profiles import Profile, ProfileStore
-from tests.cli.conftest import Run, one_error_line
+from tests.cli.conftest import Run, one_error_line, raw_of_all
 from tests.support.keyrings import memory_keyring
 from tests.support.support_stores import (
     DECOYS,
     HOLDS_USER,
     USER,
     Place,
-    filled_place,
-    support_params,
 )
 
 
-@pytest.fixture(params=support_params(cli=True))
-async def place(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Place]:
-    async with filled_place(request, tmp_path) as made:
-        yield made
-
-
-def _raw_of_all(cli: Run, place: Place) -> dict[str, str]:
-    rows = [json.loads(x) for x in cli("ls", place.url, "--json", *place.options).out.splitlines()]
-    return {r["key"]: cli("get", place.url, r["key"], "--raw", *place.options).out for r in rows}
-
-
 def test_forget_dry_run_then_forget_then_revert(cli: Run, place: Place, data_dir: Path) -> None:
-    before = _raw_of_all(cli, place)
+    before = raw_of_all(cli, place)
     dry = cli("forget", place.url, USER, "--dry-run", *place.options)
     assert dry.code == 0, dry.err
     planned = [line.split("\t")[1] for line in dry.out.splitlines()]
     assert len(planned) == len(HOLDS_USER)
     assert "nothing was deleted" in dry.err
-    assert _raw_of_all(cli, place) == before
+    assert raw_of_all(cli, place) == before
 
     done = cli("forget", place.url, USER, "--yes", *place.options)
     assert done.code == 0, done.err
@@ -52,7 +38,7 @@ def test_forget_dry_run_then_forget_then_revert(cli: Run, place: Place, data_dir
     operation = lines[-2].split("(operation ")[1].rstrip(")")
     assert lines[-2] == f"deleted {len(HOLDS_USER)} items (operation {operation})"
     assert lines[-1] == f"botstate-explorer revert {shlex.quote(place.url)} --operation {operation}"
-    after = _raw_of_all(cli, place)
+    after = raw_of_all(cli, place)
     assert set(after) == set(before) - set(planned)
     assert len([k for k in after if k.rstrip("/") in {d.rstrip("/") for d in DECOYS}]) == len(
         DECOYS
@@ -63,7 +49,7 @@ def test_forget_dry_run_then_forget_then_revert(cli: Run, place: Place, data_dir
     undo = cli("revert", place.url, "--operation", operation, *place.options)
     assert undo.code == 0, undo.err
     assert undo.out.splitlines()[0].startswith(f"restored {len(HOLDS_USER)} items (operation op-")
-    assert _raw_of_all(cli, place) == before  # every stored form exactly
+    assert raw_of_all(cli, place) == before  # every stored form exactly
 
 
 def test_forget_without_a_terminal_needs_yes(cli: Run, place: Place) -> None:

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from explorer.workspace.profiles import Profile, ProfileStore
 from tests.cli.conftest import Run
@@ -17,15 +14,7 @@ from tests.support.support_stores import (
     VALUE_ONLY,
     Place,
     bare,
-    filled_place,
-    support_params,
 )
-
-
-@pytest.fixture(params=support_params(cli=True))
-async def place(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Place]:
-    async with filled_place(request, tmp_path) as made:
-        yield made
 
 
 def test_user_lists_kind_and_key_like_ls(cli: Run, place: Place) -> None:

@@ -22,6 +22,9 @@ definition empties it; ids are not length-checked.
   ``endpoint`` and ``key``); ``cosmos_database`` gives a fresh database name on
   it. An emulator that cannot start fails the test with the reason (never a
   skip), as Azurite's fixture does.
+- A test's set-up: ``emulator.client()`` (an SDK client), ``emulator.store_options``
+  (what ``open_store`` and ``cosmos.from_url`` take), ``new_container_store``
+  (an empty container and an unopened store on it).
 - ``BOTSTATE_COSMOS_ENDPOINT`` (+ ``BOTSTATE_COSMOS_KEY``) set: use that
   running emulator instead of starting one (``.ci/run`` can share one).
 - ``python -m tests.support.cosmos_emulator``: start one, print
@@ -42,10 +45,16 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.support import node_packages, processes
+
+if TYPE_CHECKING:
+    from azure.cosmos.aio import CosmosClient
+
+    from explorer.storage.base import Storage
 
 HERE = Path(__file__).resolve().parent
 LAUNCHER = HERE / "cosmos_server.js"
@@ -81,6 +90,18 @@ class Emulator:
     def stop(self, timeout: float = 10) -> None:
         """Stop the process this object started (by its PID); a no-op otherwise."""
         processes.stop(self.process, timeout)
+
+    @property
+    def store_options(self) -> dict[str, Any]:
+        """What ``open_store`` and ``cosmos.from_url`` need to reach this emulator
+        (its certificate is self-signed: TLS checks off)."""
+        return {"endpoint": self.endpoint, "key": self.key, "insecure": True}
+
+    def client(self) -> CosmosClient:
+        """An SDK client on this emulator (TLS checks off), for a test's set-up."""
+        from azure.cosmos.aio import CosmosClient
+
+        return CosmosClient(self.endpoint, self.key, connection_verify=False)
 
 
 def _probe(endpoint: str, timeout: float = 5) -> None:
@@ -136,6 +157,19 @@ def from_env_or_start() -> Emulator:
 
 def unique_name(prefix: str = "db") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+async def new_container_store(emulator: Emulator, database: str, container: str) -> Storage:
+    """An empty container ``database/container`` (partitioned by ``/id``, as bots
+    create it; the database is made if missing) and an unopened store on it."""
+    from azure.cosmos import PartitionKey
+
+    from explorer.storage.cosmos import from_url
+
+    async with emulator.client() as client:
+        created = await client.create_database_if_not_exists(database)
+        await created.create_container(container, PartitionKey(path="/id"))
+    return from_url(f"cosmos://{database}/{container}", **emulator.store_options)
 
 
 # -- pytest plugin -----------------------------------------------------------

@@ -16,6 +16,7 @@ from explorer.storage.registry import open_store
 from explorer.ui.models import roles
 from explorer.workspace.profiles import Profile
 from explorer.workspace.tree import LoadState, Node, NodeKind
+from tests.support.cosmos_emulator import Emulator
 from tests.ui.window_support import until
 
 pytestmark = pytest.mark.emulator
@@ -74,24 +75,28 @@ async def test_blob_lists_per_node_and_goes_to_unlisted_keys(
     assert window.status.tls_label.text() == "⚠ HTTP, no TLS"  # Azurite speaks plain HTTP
 
 
-async def test_cosmos_lists_everything_and_goes_to_escaped_ids(
-    window: Any, cosmos_emulator: Any, cosmos_database: str
-) -> None:
-    from azure.cosmos.aio import CosmosClient
+async def _cosmos_with_state(cosmos_emulator: Emulator, database: str) -> dict[str, str]:
+    """A container of ``KEYS`` (js ids); the settings of a profile for it."""
+    async with cosmos_emulator.client() as client:
+        await client.create_database(database)  # bots create only the container
+    await fill(f"cosmos://{database}/state", dialect="js", **cosmos_emulator.store_options)
+    return {"endpoint": cosmos_emulator.endpoint, "database": database, "container": "state"}
 
-    async with CosmosClient(
-        cosmos_emulator.endpoint, cosmos_emulator.key, connection_verify=False
-    ) as client:
-        await client.create_database(cosmos_database)  # bots create only the container
-    url = f"cosmos://{cosmos_database}/state"
-    options = {"endpoint": cosmos_emulator.endpoint, "key": cosmos_emulator.key, "insecure": True}
-    await fill(url, dialect="js", **options)
-    settings = {"endpoint": cosmos_emulator.endpoint, "database": cosmos_database}
-    settings["container"] = "state"
-    profile = Profile("emulator", "cosmos", "test", settings, insecure=True)
-    window.connect_profile(profile, cosmos_emulator.key)
+
+async def _connected(window: Any, profile: Profile, secret: str) -> Any:
+    """Connect ``profile`` as a user would; the connection, once its top level is listed."""
+    window.connect_profile(profile, secret)
     conn = (await until(lambda: window.manager.connections))[0]
     await until(lambda: conn.node.load_state is LoadState.LOADED, within=30)
+    return conn
+
+
+async def test_cosmos_lists_everything_and_goes_to_escaped_ids(
+    window: Any, cosmos_emulator: Emulator, cosmos_database: str
+) -> None:
+    settings = await _cosmos_with_state(cosmos_emulator, cosmos_database)
+    profile = Profile("emulator", "cosmos", "test", settings, insecure=True)
+    conn = await _connected(window, profile, cosmos_emulator.key)
     assert conn.node.count == len(KEYS)
     teams = child(conn.node, "msteams")
     assert teams.count == 4
@@ -107,29 +112,14 @@ async def test_cosmos_lists_everything_and_goes_to_escaped_ids(
     assert "TEST" in window.band.text()
 
 
-async def _cosmos_with_state(cosmos_emulator: Any, database: str) -> dict[str, str]:
-    """A container of ``KEYS`` (js ids); the settings of a profile for it."""
-    from azure.cosmos.aio import CosmosClient
-
-    async with CosmosClient(
-        cosmos_emulator.endpoint, cosmos_emulator.key, connection_verify=False
-    ) as client:
-        await client.create_database(database)
-    options = {"endpoint": cosmos_emulator.endpoint, "key": cosmos_emulator.key, "insecure": True}
-    await fill(f"cosmos://{database}/state", dialect="js", **options)
-    return {"endpoint": cosmos_emulator.endpoint, "database": database, "container": "state"}
-
-
 async def test_the_status_bar_shows_the_request_units_of_the_session(
-    window: Any, cosmos_emulator: Any, cosmos_database: str
+    window: Any, cosmos_emulator: Emulator, cosmos_database: str
 ) -> None:
     from explorer.ui.window_parts import CHARGE_REFRESH_MS
 
     settings = await _cosmos_with_state(cosmos_emulator, cosmos_database)
     profile = Profile("emulator", "cosmos", "dev", settings, insecure=True)
-    window.connect_profile(profile, cosmos_emulator.key)
-    conn = (await until(lambda: window.manager.connections))[0]
-    await until(lambda: conn.node.load_state is LoadState.LOADED, within=30)
+    conn = await _connected(window, profile, cosmos_emulator.key)
     label = window.status.charge_label
 
     def shown() -> float:
@@ -156,7 +146,7 @@ async def test_the_status_bar_shows_the_request_units_of_the_session(
 
 
 async def test_the_ru_cap_set_in_the_dialog_is_saved_and_reaches_the_store(
-    qtbot: Any, window: Any, cosmos_emulator: Any, cosmos_database: str, tmp_path: Any
+    qtbot: Any, window: Any, cosmos_emulator: Emulator, cosmos_database: str, tmp_path: Any
 ) -> None:
     from explorer.storage.abilities import Abilities
     from explorer.ui.connection_dialog import ConnectionDialog
@@ -203,16 +193,13 @@ async def test_the_ru_cap_set_in_the_dialog_is_saved_and_reaches_the_store(
 
 
 async def test_the_band_shows_a_legacy_cosmos_containers_warnings(
-    window: Any, cosmos_emulator: Any, cosmos_database: str
+    window: Any, cosmos_emulator: Emulator, cosmos_database: str
 ) -> None:
     from azure.cosmos import PartitionKey
-    from azure.cosmos.aio import CosmosClient
 
     from explorer.storage.cosmos_layout import NOTES
 
-    async with CosmosClient(
-        cosmos_emulator.endpoint, cosmos_emulator.key, connection_verify=False
-    ) as client:
+    async with cosmos_emulator.client() as client:
         database = await client.create_database(cosmos_database)
         container = await database.create_container("legacy", PartitionKey(path="/_partitionKey"))
         await container.create_item(
@@ -221,9 +208,7 @@ async def test_the_band_shows_a_legacy_cosmos_containers_warnings(
     settings = {"endpoint": cosmos_emulator.endpoint, "database": cosmos_database}
     settings["container"] = "legacy"
     profile = Profile("old bot", "cosmos", "test", settings, insecure=True)
-    window.connect_profile(profile, cosmos_emulator.key)
-    conn = (await until(lambda: window.manager.connections))[0]
-    await until(lambda: conn.node.load_state is LoadState.LOADED, within=30)
+    conn = await _connected(window, profile, cosmos_emulator.key)
     assert conn.node.count == 1
     # what the CLI prints on open, the window shows: first one shortened, the rest counted
     text = window.band.text()

@@ -6,17 +6,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from azure.cosmos import PartitionKey
-from azure.cosmos.aio import CosmosClient
 
 from explorer.storage.base import Storage
-from explorer.storage.cosmos import from_url as cosmos_url
 from explorer.storage.paging import Page
 from explorer.storage.sqlite import SqliteStorage
 from explorer.workspace.id_prefix import find_by_prefix, group_prefixes, prefix_queries
 from explorer.workspace.tree import ConnectionNode, StateTree
 from explorer.workspace.tree_paged import discover_channels, discover_groups
-from tests.support.cosmos_emulator import Emulator
+from tests.support.cosmos_emulator import Emulator, new_container_store
 from tests.ui.window_support import make_store
 
 
@@ -40,6 +37,17 @@ def keys_of(users: int) -> list[str]:
         "29:00042-lone",
         "lonekey",
     ]
+
+
+#: what ``find_by_prefix(conn, "29:00042")`` finds in ``keys_of`` (any size, any backend):
+#: the keys whose id starts with it, in every group and among the other keys, in key order
+ID_42 = [
+    "29:00042-lone",
+    "auth/29:00042/sign-in",
+    "msteams/users/29:00042",
+    "msteams:COPILOT/28:bot-app/users/29:00042",
+    "webchat/conversations/29:00042x",
+]
 
 
 class CountingSqlite(SqliteStorage):
@@ -75,13 +83,7 @@ async def test_an_id_prefix_is_found_under_every_group(tmp_path: Path) -> None:
             "webchat/conversations/",
         }
         found = await find_by_prefix(conn, "29:00042")
-        assert [e.key for e in found.entries] == [
-            "29:00042-lone",
-            "auth/29:00042/sign-in",
-            "msteams/users/29:00042",
-            "msteams:COPILOT/28:bot-app/users/29:00042",
-            "webchat/conversations/29:00042x",
-        ]
+        assert [e.key for e in found.entries] == ID_42
         assert not found.more
         # a fragment that starts many ids: the first per prefix, and "more" said
         many = await find_by_prefix(conn, "29:0", per_prefix=10)
@@ -139,28 +141,12 @@ async def test_the_cost_depends_on_the_groups_and_the_result_not_the_store(
 @pytest.mark.emulator
 @pytest.mark.timeout(300)
 async def test_cosmos_finds_ids_by_prefix(cosmos_emulator: Emulator, cosmos_database: str) -> None:
-    async with CosmosClient(
-        cosmos_emulator.endpoint, cosmos_emulator.key, connection_verify=False
-    ) as client:
-        database = await client.create_database_if_not_exists(cosmos_database)
-        await database.create_container("filter", PartitionKey(path="/id"))
-    store = cosmos_url(
-        f"cosmos://{cosmos_database}/filter",
-        endpoint=cosmos_emulator.endpoint,
-        key=cosmos_emulator.key,
-        insecure=True,
-    )
+    store = await new_container_store(cosmos_emulator, cosmos_database, "filter")
     async with store:
         await store.write({key: {"n": i} for i, key in enumerate(keys_of(300))})
         conn = await paged(StateTree(), store)
         found = await find_by_prefix(conn, "29:00042")
-        assert [e.key for e in found.entries] == [
-            "29:00042-lone",
-            "auth/29:00042/sign-in",
-            "msteams/users/29:00042",
-            "msteams:COPILOT/28:bot-app/users/29:00042",
-            "webchat/conversations/29:00042x",
-        ]
+        assert [e.key for e in found.entries] == ID_42
         many = await find_by_prefix(conn, "29:0", per_prefix=10)
         assert "msteams/users/29:0" in many.capped
         pasted = await find_by_prefix(conn, "msteams*47users*4729:00299")

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from explorer.core.errors import ReadOnlyError
 from explorer.core.items import RawItem
 from explorer.storage import Storage
-from explorer.workspace.audit import AuditLog
-from explorer.workspace.backups import BackupStore
 from explorer.workspace.bulk import (
     ClearDialogs,
     Delete,
@@ -27,26 +22,7 @@ from tests.support.support_stores import (
     TEAMS_CONV,
     USER,
     Place,
-    filled_place,
-    support_params,
 )
-
-
-@pytest.fixture(params=support_params())
-async def place(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Place]:
-    async with filled_place(request, tmp_path) as made:
-        yield made
-
-
-@pytest.fixture
-async def store(place: Place) -> AsyncIterator[Storage]:
-    async with place.opener(False) as opened:
-        yield opened
-
-
-@pytest.fixture
-def writer(tmp_path: Path) -> SafeWriter:
-    return SafeWriter(BackupStore(tmp_path / "b.db"), AuditLog(tmp_path / "a.jsonl"))
 
 
 async def _all(store: Storage) -> dict[str, RawItem]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +20,7 @@ from explorer.workspace.compare import (
     format_path,
     parse_path,
 )
-from tests.support.support_stores import ALL, USER, Place, filled_place, support_params
-
-
-@pytest.fixture(params=support_params())
-async def place(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Place]:
-    async with filled_place(request, tmp_path) as made:
-        yield made
+from tests.support.support_stores import ALL, USER, Place
 
 
 async def _all(a: Side, b: Side, **kw: Any) -> list[Difference]:

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from explorer.core.errors import ETagConflictError, ReadOnlyError
 from explorer.core.items import RawItem
 from explorer.storage import MemoryStorage, StorageBase
-from explorer.workspace.audit import AuditLog
-from explorer.workspace.backups import BackupStore
 from explorer.workspace.copying import KeyForm, copy_item, key_form, plan_copy, restyle_key
 from explorer.workspace.redact import RedactionRules
 from explorer.workspace.safe_write import SafeWriter
-
-
-@pytest.fixture
-def writer(tmp_path: Path) -> SafeWriter:
-    return SafeWriter(BackupStore(tmp_path / "b.db"), AuditLog(tmp_path / "a.jsonl"))
 
 
 def test_key_form_kind_by_kind() -> None:

@@ -6,7 +6,6 @@ and the change, made from the run's own progress callback (the middle of a run).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,6 @@ import pytest
 from explorer.core.errors import ReadOnlyError
 from explorer.core.items import RawItem
 from explorer.storage import Storage
-from explorer.workspace.audit import AuditLog
 from explorer.workspace.backups import BackupStore, store_identity
 from explorer.workspace.operations import (
     OperationNotFoundError,
@@ -28,28 +26,7 @@ from tests.support.support_stores import (
     HOLDS_USER,
     USER,
     Place,
-    filled_place,
-    support_params,
 )
-
-
-@pytest.fixture(params=support_params())
-async def place(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Place]:
-    async with filled_place(request, tmp_path) as made:
-        yield made
-
-
-@pytest.fixture
-async def store(place: Place) -> AsyncIterator[Storage]:
-    async with place.opener(False) as opened:
-        yield opened
-
-
-@pytest.fixture
-def writer(tmp_path: Path) -> SafeWriter:
-    return SafeWriter(
-        BackupStore(tmp_path / "backups.db"), AuditLog(tmp_path / "audit.jsonl"), profile="t"
-    )
 
 
 async def _snapshot(store: Storage) -> dict[str, RawItem]:

@@ -22,27 +22,12 @@ from tests.support.support_stores import (
     USER,
     VALUE_ONLY,
     WEB_USER,
-    Place,
     bare,
-    filled_place,
-    support_params,
 )
 
 
-@pytest.fixture(params=support_params())
-async def place(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Place]:
-    async with filled_place(request, tmp_path) as made:
-        yield made
-
-
-@pytest.fixture
-async def store(place: Place) -> AsyncIterator[Storage]:
-    async with place.opener(True) as opened:  # lookups work on read-only stores
-        yield opened
-
-
-async def test_finds_every_item_of_the_user_and_no_decoy(store: Storage) -> None:
-    lookup = await find_user(store, USER)
+async def test_finds_every_item_of_the_user_and_no_decoy(read_only_store: Storage) -> None:
+    lookup = await find_user(read_only_store, USER)
     assert {bare(k) for k in lookup.keys} == {bare(k) for k in HOLDS_USER}
     assert len(lookup.keys) == len(HOLDS_USER)
     kinds = {bare(i.key): (i.kind, i.channel, i.agent, i.conversation) for i in lookup.items}
@@ -63,33 +48,36 @@ async def test_finds_every_item_of_the_user_and_no_decoy(store: Storage) -> None
     assert lookup.keys == sorted(lookup.keys)
 
 
-async def test_web_chat_user(store: Storage) -> None:
-    lookup = await find_user(store, WEB_USER)
+async def test_web_chat_user(read_only_store: Storage) -> None:
+    lookup = await find_user(read_only_store, WEB_USER)
     assert {bare(k) for k in lookup.keys} == {bare(k) for k in HOLDS_WEB_USER}
 
 
 @pytest.mark.parametrize("decoy", ["29:1AbCD", "x29:1AbC", "29:1abc", "29:1Ab", "1AbC"])
-async def test_each_decoy_id_finds_only_its_own(store: Storage, decoy: str) -> None:
-    lookup = await find_user(store, decoy)
+async def test_each_decoy_id_finds_only_its_own(read_only_store: Storage, decoy: str) -> None:
+    lookup = await find_user(read_only_store, decoy)
     assert all(holds_user(k, decoy) for k in lookup.keys)
     expected = {"29:1AbCD": 1, "x29:1AbC": 1, "29:1abc": 1}.get(decoy, 0)
     assert len(lookup.keys) == expected
 
 
-async def test_cost_is_said(store: Storage) -> None:
+async def test_cost_is_said(read_only_store: Storage) -> None:
     seen: list[int] = []
-    lookup = await find_user(store, USER, on_progress=seen.append)
+    lookup = await find_user(read_only_store, USER, on_progress=seen.append)
     assert seen
     assert seen[-1] == lookup.listed
     assert "listed" in lookup.describe_cost()
     assert "msteams:COPILOT" in lookup.channels
 
 
-async def test_value_matches_are_marked_and_skip_decoys(store: Storage) -> None:
-    lookup = await find_user(store, USER)
+async def test_value_matches_are_marked_and_skip_decoys(read_only_store: Storage) -> None:
+    lookup = await find_user(read_only_store, USER)
     progress: list[tuple[int, int]] = []
     values = await find_in_values(
-        store, USER, skip=set(lookup.keys), on_progress=lambda d, t: progress.append((d, t))
+        read_only_store,
+        USER,
+        skip=set(lookup.keys),
+        on_progress=lambda d, t: progress.append((d, t)),
     )
     assert [bare(v.key) for v in values] == [bare(VALUE_ONLY)]
     assert values[0].match == "value"
@@ -97,15 +85,15 @@ async def test_value_matches_are_marked_and_skip_decoys(store: Storage) -> None:
     assert progress[-1][0] == progress[-1][1]
 
 
-async def test_value_scan_can_be_cancelled(store: Storage) -> None:
-    keys = [k async for k in store.iter_keys("")]
+async def test_value_scan_can_be_cancelled(read_only_store: Storage) -> None:
+    keys = [k async for k in read_only_store.iter_keys("")]
     started = asyncio.Event()
 
     def on_progress(done: int, total: int) -> None:
         started.set()
 
     task = asyncio.create_task(
-        find_in_values(store, USER, keys=keys * 50, chunk=1, on_progress=on_progress)
+        find_in_values(read_only_store, USER, keys=keys * 50, chunk=1, on_progress=on_progress)
     )
     await asyncio.wait_for(started.wait(), 30)
     task.cancel()
@@ -131,8 +119,8 @@ def test_holds_user_rules() -> None:
     assert not holds_user(f"auth/msteams/{USER}", USER)
 
 
-async def test_skip_private_reads_user_states_only(store: Storage) -> None:
-    lookup = await find_user(store, USER, private=False)
+async def test_skip_private_reads_user_states_only(read_only_store: Storage) -> None:
+    lookup = await find_user(read_only_store, USER, private=False)
     users = {bare(k) for k in HOLDS_USER if "/conversations/" not in k}
     assert {bare(k) for k in lookup.keys} == users
     assert "private conversation state not looked for" in lookup.describe_cost()

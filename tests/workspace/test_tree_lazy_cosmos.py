@@ -8,17 +8,14 @@ Requests are counted with the store's own request charge: the emulator charges
 from __future__ import annotations
 
 import pytest
-from azure.cosmos import PartitionKey
-from azure.cosmos.aio import CosmosClient
 
 from explorer.storage.abilities import Abilities
 from explorer.storage.base import Storage
-from explorer.storage.cosmos import from_url as cosmos_url
 from explorer.workspace.locate import locate
 from explorer.workspace.tree import LoadState, Node, NodeKind, StateTree
 from explorer.workspace.tree_load import expand_node
 from explorer.workspace.tree_paged import discover_channels, lazy_discovery
-from tests.support.cosmos_emulator import Emulator
+from tests.support.cosmos_emulator import Emulator, new_container_store
 
 AGENT = "28:bot-app"
 WEIRD = [f"weird/w{i} ?#*\\ ünï 🤖 %2F {i}" for i in range(12)]
@@ -69,17 +66,7 @@ def child(parent: Node, label: str) -> Node:
 async def test_connect_seeks_top_level_names_and_a_channel_its_groups_when_expanded(
     cosmos_emulator: Emulator, cosmos_database: str, users: int
 ) -> None:
-    async with CosmosClient(
-        cosmos_emulator.endpoint, cosmos_emulator.key, connection_verify=False
-    ) as client:
-        database = await client.create_database_if_not_exists(cosmos_database)
-        await database.create_container("lazy", PartitionKey(path="/id"))
-    store = cosmos_url(
-        f"cosmos://{cosmos_database}/lazy",
-        endpoint=cosmos_emulator.endpoint,
-        key=cosmos_emulator.key,
-        insecure=True,
-    )
+    store = await new_container_store(cosmos_emulator, cosmos_database, "lazy")
     keys = keys_of(users)
     async with store:
         await store.write({key: {"n": i} for i, key in enumerate(keys)})
