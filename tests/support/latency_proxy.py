@@ -47,6 +47,8 @@ class LatencyProxy(LoopThreadServer):
         self.listen_host = listen_host
         self.connections = 0
         self._server: asyncio.Server | None = None
+        #: the relays running (``_handle``): held until they end
+        self._relays: set[asyncio.Task[None]] = set()
 
     async def _serve(self) -> None:
         self._server = await asyncio.start_server(self._handle, self.listen_host, 0)
@@ -73,21 +75,33 @@ class LatencyProxy(LoopThreadServer):
         return f"{scheme}://{self.listen_host}:{self.port}/"
 
     async def _handle(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        """Relay one connection until both sides end (or ``stop()``).
+
+        The relay's task is held in ``_relays`` while it runs: a relay waiting on
+        sockets the loop no longer polls is otherwise unreachable, and the GC
+        destroys it pending and reports its writers unclosed (a TLS test whose
+        client rejects the certificate hit it about once in six runs).
+        """
+        relay = asyncio.current_task()
+        if relay is not None:
+            self._relays.add(relay)
         self.connections += 1
         try:
-            target_r, target_w = await asyncio.open_connection(*self.target)
-        except OSError:
-            client_w.close()
-            return
-        try:
-            await asyncio.gather(
-                self._pipe(client_r, target_w, self.delay), self._pipe(target_r, client_w, 0.0)
-            )
-        except asyncio.CancelledError:
-            pass  # stop(): end quietly (asyncio reports a cancelled handler as an error)
+            try:
+                target_r, target_w = await asyncio.open_connection(*self.target)
+            except OSError:
+                return
+            try:
+                await asyncio.gather(
+                    self._pipe(client_r, target_w, self.delay), self._pipe(target_r, client_w, 0.0)
+                )
+            except asyncio.CancelledError:
+                pass  # stop(): end quietly (asyncio reports a cancelled handler as an error)
+            finally:
+                target_w.close()
         finally:
-            for writer in (client_w, target_w):
-                writer.close()
+            client_w.close()
+            self._relays.discard(relay)
 
     @staticmethod
     async def _pipe(
