@@ -166,6 +166,8 @@ class BlobDialect:
     key_of: Callable[[str], str] = field(repr=False)
     #: key prefix -> the prefix of the names of keys that start with it
     name_prefix_of: Callable[[str], str] = field(repr=False)
+    #: what a key's ``/`` is in a name: the delimiter a listing walks one level by
+    separator: str = "/"
 
 
 _PY_STYLE = JsonStyle(", ", ": ", ensure_ascii=True)
@@ -183,15 +185,16 @@ AGENTS_PYTHON = BlobDialect(
 )  # fmt: skip
 JS = BlobDialect(
     "js", "botbuilder-js", JSON, _COMPACT, False, False,
-    _js_name, strict_unquote, encode_uri_component,
+    _js_name, strict_unquote, encode_uri_component, "%2F",
 )  # fmt: skip
 AGENTS_JS = BlobDialect(
     "agents-js", "Agents SDK (js)", JSON, _COMPACT, False, False,
     _agents_js_name, _agents_js_key, lambda p: "%2F" + encode_uri_component(p.lstrip("/")),
+    "%2F",
 )  # fmt: skip
 DOTNET = BlobDialect(
     "dotnet", "botbuilder-dotnet", JSON, _COMPACT, False, False,
-    _dotnet_name, _dotnet_key, url_encode,
+    _dotnet_name, _dotnet_key, url_encode, "%2f",
 )  # fmt: skip
 
 #: every dialect, in the order names are tried for a key after the main one

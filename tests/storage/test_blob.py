@@ -25,9 +25,11 @@ from explorer.core.errors import (
     ReadOnlyError,
 )
 from explorer.storage import blob as blob_module
+from explorer.storage import blob_dialects
 from explorer.storage.blob import BlobStorage, from_url
 from explorer.storage.registry import open_store
 from tests.support.azurite import Azurite, unique_container
+from tests.support.latency_proxy import LatencyProxy
 
 pytestmark = pytest.mark.emulator
 
@@ -407,6 +409,65 @@ async def test_children_of_a_prefix(azurite: Azurite, container: ContainerClient
         assert entries == {("msteams/conversations/conv-1/users/user-1", "js")}
         with pytest.raises(ValueError, match="ends with '/'"):
             _ = [c async for c in store.iter_children("msteams")]
+
+
+@pytest.mark.parametrize("form", ["js", "agents-js", "dotnet"])
+async def test_a_flat_named_container_is_walked_a_level_at_a_time(
+    azurite: Azurite, container: ContainerClient, form: str
+) -> None:
+    """js, agents-js and .NET names have no ``/``: a level is walked by the escaped
+    slash (``%2F``, ``%2f``) as the delimiter, so the top level and a channel cost
+    their few children, not a listing of every name below (the 600 users here)."""
+    dialect = blob_dialects.dialect(form)
+    users = [f"msteams/users/29:{i:04d}" for i in range(600)]
+    keys = [
+        *users,
+        "msteams/conversations/a:1",
+        "msteams/conversations/a:1/users/29:0001",
+        "webchat/users/dl_1",
+        "auth/29:0001/signin",
+        "lone key",
+    ]
+    await asyncio.gather(
+        *(
+            container.upload_blob(
+                dialect.name_of(key),
+                b"{}",
+                content_settings=ContentSettings(content_type="application/json"),
+            )
+            for key in keys
+        )
+    )
+    port = int(azurite.connection_string.split("127.0.0.1:")[1].split("/")[0])
+    with LatencyProxy(port) as proxy:
+        proxied = azurite.connection_string.replace(f":{port}/", f":{proxy.port}/")
+        store = from_url(
+            f"blob://{container.container_name}", connection_string=proxied, read_only=True
+        )
+        async with store:
+            assert store.profile.main is dialect
+
+            async def children(prefix: str) -> tuple[set[str], set[str], int]:
+                before = proxy.received
+                found = [c async for c in store.iter_children(prefix)]
+                folders = {c for c in found if isinstance(c, str)}
+                assert len(folders) == sum(isinstance(c, str) for c in found)  # each once
+                keys = {c.key for c in found if not isinstance(c, str)}
+                return folders, keys, proxy.received - before
+
+            folders, items, read = await children("")
+            assert (folders, items) == ({"auth/", "msteams/", "webchat/"}, {"lone key"})
+            assert read < 6_000, read  # a listing of the 600 user names reads ~100 KB
+            folders, items, read = await children("msteams/")
+            assert (folders, items) == ({"msteams/conversations/", "msteams/users/"}, set())
+            assert read < 6_000, read
+            folders, items, _ = await children("msteams/conversations/")
+            assert folders == {"msteams/conversations/a:1/"}
+            assert items == {"msteams/conversations/a:1"}
+            assert (await children("msteams/conversations/a:1/"))[0] == {
+                "msteams/conversations/a:1/users/"
+            }
+            assert len((await children("msteams/users/"))[1]) == len(users)
 
 
 # -- bad bodies and names ----------------------------------------------------------

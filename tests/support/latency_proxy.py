@@ -1,7 +1,8 @@
 """A local TCP proxy that adds latency, for network-shaped tests and benchmarks.
 
 ``LatencyProxy(target_port, delay=0.020).start()`` listens on a free port of
-``listen_host`` and forwards every connection to ``target_host:target_port``.
+``listen_host`` and forwards every connection to ``target_host:target_port``,
+counting the bytes the target sends back (``received``).
 Bytes from the client reach the target ``delay`` seconds after they arrived
 (order kept, chunks not serialised behind each other), so every request/response
 round trip costs ``delay`` more, as a distant server would. TLS passes through
@@ -46,6 +47,8 @@ class LatencyProxy(LoopThreadServer):
         self.delay = delay
         self.listen_host = listen_host
         self.connections = 0
+        #: bytes the target sent back through the proxy
+        self.received = 0
         self._server: asyncio.Server | None = None
         #: the relays running (``_handle``): held until they end
         self._relays: set[asyncio.Task[None]] = set()
@@ -93,7 +96,8 @@ class LatencyProxy(LoopThreadServer):
                 return
             try:
                 await asyncio.gather(
-                    self._pipe(client_r, target_w, self.delay), self._pipe(target_r, client_w, 0.0)
+                    self._pipe(client_r, target_w, self.delay),
+                    self._pipe(target_r, client_w, 0.0, counted=True),
                 )
             except asyncio.CancelledError:
                 pass  # stop(): end quietly (asyncio reports a cancelled handler as an error)
@@ -103,9 +107,13 @@ class LatencyProxy(LoopThreadServer):
             client_w.close()
             self._relays.discard(relay)
 
-    @staticmethod
     async def _pipe(
-        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, delay: float
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        delay: float,
+        *,
+        counted: bool = False,
     ) -> None:
         queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
 
@@ -127,6 +135,8 @@ class LatencyProxy(LoopThreadServer):
         try:
             while True:
                 data = await reader.read(65536)
+                if counted:
+                    self.received += len(data)
                 queue.put_nowait((time.monotonic() + delay, data))
                 if not data:
                     break

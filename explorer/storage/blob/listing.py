@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 from azure.core.exceptions import AzureError
 from azure.storage.blob import BlobProperties
@@ -25,6 +24,7 @@ from explorer.core.errors import InvalidKeyError
 from explorer.core.items import Entry
 from explorer.storage import blob_dialects as dialects
 from explorer.storage.blob.core import PAGE_SIZE, BlobCore, etag
+from explorer.storage.blob_dialects import BlobDialect
 from explorer.storage.paging import Count, Page
 
 
@@ -156,25 +156,34 @@ class BlobListing(BlobCore):
         """The direct children of a ``/``-delimited key prefix (``""`` or ending in ``/``).
 
         Yields ``str`` child prefixes (each ends with ``/``, each once) and
-        ``Entry`` items whose key has no further ``/`` after ``prefix``. Python
-        names are walked server-side (one page per 5,000 children); flat names
-        (js, .NET, agents-js) have no folders, so the ones under ``prefix`` are
-        listed and grouped here. A python private-state blob ``c/conversations/x/
-        users/u/`` is the single child of the prefix of the same name. Undecodable
-        names come as error entries.
+        ``Entry`` items whose key has no further ``/`` after ``prefix``. Each
+        dialect's names are walked server-side, one page per 5,000 children, with
+        the delimiter that is a key's ``/`` in them (``separator``: ``/`` in python
+        names, ``%2F`` in js and agents-js names, ``%2f`` in .NET ones), so a level
+        costs its children, not every name below it. At the top level only the
+        container's main form is walked (a walk returns every name without its
+        delimiter one by one: those come as items, grouped here); the agents-js
+        names below a leading ``%2F`` are walked from there. A python
+        private-state blob ``c/conversations/x/users/u/`` is the single child of
+        the prefix of the same name. Undecodable names come as error entries.
         """
         if prefix and not prefix.endswith("/"):
             raise ValueError(f"a hierarchy prefix ends with '/', not {prefix!r}")
         seen: set[str] = set()
-        sources: list[AsyncIterator[Any]] = [self._walk(prefix)]
         if prefix:
-            flat = {
-                d.name_prefix_of(prefix) for d in (dialects.JS, dialects.DOTNET, dialects.AGENTS_JS)
-            }
-            sources.extend(self._list(p) for p in sorted(flat))
-        for source in sources:
-            async for item in source:
+            walks = [(d.name_prefix_of(prefix), d) for d in _WALKED]
+        else:
+            main = self._profile.main
+            walks = [("", dialects.JS if main is dialects.AGENTS_JS else main)]
+        sources: list[AsyncIterator[str | BlobProperties]] = [
+            self._walk(name_prefix, form) for name_prefix, form in walks
+        ]
+        while sources:
+            async for item in sources.pop(0):
                 if isinstance(item, str):
+                    if item == _AGENTS_JS_ROOT:  # a js walk of the top level
+                        sources.append(self._walk(item, dialects.AGENTS_JS))
+                        continue
                     child: str | Entry = item
                 else:
                     entry = self._entry(item)
@@ -184,23 +193,58 @@ class BlobListing(BlobCore):
                     head, slash, tail = rest.partition("/")
                     child = f"{prefix}{head}/" if slash and tail else entry
                 if isinstance(child, str):
-                    if child in seen:
+                    if not child.startswith(prefix) or child in seen:
                         continue
                     seen.add(child)
                 yield child
 
-    async def _walk(self, prefix: str) -> AsyncIterator[str | BlobProperties]:
-        # the top level of a container of python names is a few folders (channels,
-        # sign-in) whatever its size: a page holds few names, however big it may be,
-        # and a service that walks every blob below to answer (Azurite re-reads
-        # them for each page) answers in fewer, cheaper pages
+    async def _walk(
+        self, name_prefix: str, form: BlobDialect
+    ) -> AsyncIterator[str | BlobProperties]:
+        """One level of the names under ``name_prefix``, delimited by ``form``'s
+        separator: blobs, and child prefixes as the key prefixes they stand for
+        (``_AGENTS_JS_ROOT`` as is); a prefix that does not decode is listed flat."""
+        # the top level and a channel are a few prefixes whatever the container's
+        # size: a page holds few names, however big it may be, and a service that
+        # walks every blob below to answer (Azurite re-reads them for each page)
+        # answers in fewer, cheaper pages
         await self._settled()
-        few = not prefix and self._profile.main.hierarchical
-        size = PAGE_SIZE if few else self._page_size
+        separator = form.separator
+        depth = name_prefix.count(separator) - (form is dialects.AGENTS_JS)
+        size = PAGE_SIZE if depth <= 1 else self._page_size
+        undecoded: list[str] = []
         try:
             async for item in self._container.walk_blobs(
-                name_starts_with=prefix or None, delimiter="/", results_per_page=size
+                name_starts_with=name_prefix or None, delimiter=separator, results_per_page=size
             ):
-                yield item.name if isinstance(item, BlobPrefix) else item
+                if not isinstance(item, BlobPrefix):
+                    yield item
+                    continue
+                name = _full_prefix(item.name, separator)
+                if name == _AGENTS_JS_ROOT and separator == _AGENTS_JS_ROOT:
+                    yield name
+                    continue
+                try:
+                    yield form.key_of(name[: -len(separator)]) + "/"
+                except ValueError:
+                    undecoded.append(name)
         except AzureError as exc:
             raise self._error(exc, None, "list") from None
+        for name in undecoded:
+            async for props in self._list(name):
+                yield props
+
+
+#: the forms walked below the top level: one per distinct name form (agents-python
+#: names are python names)
+_WALKED = (dialects.PYTHON, dialects.JS, dialects.AGENTS_JS, dialects.DOTNET)
+#: the name prefix of every agents-js name (a leading escaped slash)
+_AGENTS_JS_ROOT = "%2F"
+
+
+def _full_prefix(name: str, separator: str) -> str:
+    """A listed prefix ends with the delimiter; Azurite cuts a delimiter of several
+    characters after its first (``msteams%`` for ``msteams%2F``): complete it."""
+    if name.endswith(separator) or not name.endswith(separator[0]):
+        return name
+    return name + separator[1:]
