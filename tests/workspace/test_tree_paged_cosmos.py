@@ -31,8 +31,9 @@ from tests.support.cosmos_emulator import Emulator
 
 pytestmark = [pytest.mark.emulator, pytest.mark.timeout(300)]
 
-#: a Users group of a few thousand documents: six pages, End reads one
-USERS = [f"msteams/users/29:{i:05d}" for i in range(3200)]
+#: a Users group of a few thousand documents: six pages, End reads one; what lies
+#: between the first and the last page is a whole number of pages
+USERS = [f"msteams/users/29:{i:05d}" for i in range(6 * PAGE_KEYS)]
 CONVERSATIONS = [
     key
     for i in range(PAGE_KEYS + 100)
@@ -147,7 +148,9 @@ async def test_a_gap_fills_from_below_a_page_a_request_until_it_closes(store: St
         keys = [n.key for n in users.children if n.key]
         assert keys == sorted(keys)  # key order kept, each key once
         assert len(placed) <= math.ceil(between / PAGE_KEYS)
-    assert placed == [PAGE_KEYS] * (between // PAGE_KEYS) + [between % PAGE_KEYS]
+    # a page a request, and the gap closes with its last keys: no request to find
+    # it empty, no key below it read again
+    assert placed == [PAGE_KEYS] * math.ceil(between / PAGE_KEYS)
     assert [n.key for n in users.children] == USERS  # the gap went with its last keys
     assert users.load_state is LoadState.LOADED
     assert spent(store) - before == len(placed)  # a request a page
@@ -164,9 +167,9 @@ async def test_a_gap_fills_from_below_a_page_a_request_until_it_closes(store: St
 async def test_go_to_into_a_gap_places_the_row_between_two_gaps(store: Storage) -> None:
     tree, conn = await _opened(store)
     users = _group(conn, "msteams", NodeKind.USERS)
-    target = USERS[1700]
+    target = USERS[2000]  # a whole number of pages above it
     before = spent(store)
-    found = await locate(tree, conn, "29:01700")
+    found = await locate(tree, conn, "29:02000")
     assert [n.key for n in found] == [target]
     assert found[0].parent is users
     assert _rows(users) == ["~", target, "~"]  # placed by key, nothing listed
@@ -178,12 +181,17 @@ async def test_go_to_into_a_gap_places_the_row_between_two_gaps(store: Storage) 
     assert high.gap is not None
     assert (low.gap.after, low.gap.before) == (None, target)
     assert (high.gap.after, high.gap.before) == (target, None)
-    # the gap above fills forwards from the top, the one below backwards from the row
+    # the gap above fills forwards from the top, the one below backwards from its end
+    before = spent(store)
     await fill_gap(tree, low)
     assert _rows(users) == [*USERS[:PAGE_KEYS], "~", target, "~"]
     await fill_gap(tree, high, reverse=True)  # approached from below: its end first
     assert _rows(users) == [*USERS[:PAGE_KEYS], "~", target, "~", *USERS[-PAGE_KEYS:]]
-    while users.cursor.gaps:
+    while users.cursor.gaps:  # each gap read up to the row, never past it
         await fill_gap(tree, users.cursor.gaps[0])
     assert [n.key for n in users.children] == USERS
     assert users.load_state is LoadState.LOADED
+    above, below = USERS.index(target), len(USERS) - USERS.index(target) - 1
+    pages = math.ceil(above / PAGE_KEYS) + math.ceil(below / PAGE_KEYS)
+    assert spent(store) - before == pages
+    assert conn.listed == len(USERS)  # every key once
