@@ -17,7 +17,6 @@ from explorer.storage.sqlite import SqliteStorage
 from explorer.workspace.private_scan import private_scan_choice
 from explorer.workspace.tree import StateTree
 from explorer.workspace.tree_load import count_node, list_connection
-from explorer.workspace.tree_paged import should_page
 from tests.support.azurite import Azurite, unique_container
 from tests.ui.window_support import make_store
 
@@ -31,9 +30,7 @@ async def test_a_store_listed_whole_is_searched(tmp_path: Path) -> None:
     url = await make_store(tmp_path / "small.db", KEYS)
     async with SqliteStorage(url[len("sqlite:") :]) as store:
         tree = StateTree()
-        conn = tree.add_connection("small", store)
-        conn.paged = await should_page(store, 1000)
-        assert not conn.paged
+        conn = tree.add_connection("small", store)  # not paged: listed whole
         await list_connection(tree, conn)
         choice = private_scan_choice(conn, 1000)
         assert choice.default
@@ -50,8 +47,7 @@ async def test_a_paged_store_is_not_searched_unless_its_count_is_small(tmp_path:
     async with SqliteStorage(url[len("sqlite:") :]) as store:
         tree = StateTree()
         conn = tree.add_connection("big", store, lazy=True)
-        conn.paged = await should_page(store, 50)
-        assert conn.paged
+        conn.paged = True  # as the window opens a store past its paged threshold
         choice = private_scan_choice(conn, 50)
         assert not choice.default
         assert "more than 50 keys" in choice.reason
