@@ -169,10 +169,16 @@ class MemoryStorage(StorageBase):
         reverse: bool = False,
         inclusive: bool = False,
         keys_only: bool = False,
+        until: str | None = None,
     ) -> Page:
         """``paging.KeyPages``: a bisection and a slice."""
         keys, lo, hi = self._index.span(prefix)
         limit = max(1, limit)
+        if until is not None:  # the range stops short of ``until``
+            if reverse:
+                lo = max(lo, bisect.bisect_right(keys, until, lo, hi))
+            else:
+                hi = min(hi, bisect.bisect_left(keys, until, lo, hi))
         if not reverse:
             start = lo
             if after is not None and after >= prefix:

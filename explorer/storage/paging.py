@@ -196,6 +196,7 @@ class KeyPages(Protocol):
         reverse: bool = False,
         inclusive: bool = False,
         keys_only: bool = False,
+        until: str | None = None,
     ) -> Page:
         """Up to ``limit`` entries whose key starts with ``prefix``, ascending.
 
@@ -203,8 +204,12 @@ class KeyPages(Protocol):
         ``reverse``: the last keys below ``after`` (``None``: the end of the prefix),
         so the end of a group of millions is one query. ``inclusive``: ``after``
         itself is included when it exists. ``after`` need not exist nor start with
-        ``prefix`` (a seek target). ``more``: keys lie beyond the page in the
-        direction read. ``keys_only`` as for ``next_page``.
+        ``prefix`` (a seek target). ``until``: the page stops short of this key
+        (never included): forwards only keys below it, ``reverse`` only keys above
+        it, so a range between two keys already read is read exactly (a gap row
+        filled from either side reads nothing it has). ``more``: keys lie beyond
+        the page in the direction read (and short of ``until``). ``keys_only`` as
+        for ``next_page``.
         """
         ...
 

@@ -378,12 +378,15 @@ class SqliteStorage(SqliteScan, StorageBase):
         reverse: bool = False,
         inclusive: bool = False,
         keys_only: bool = False,
+        until: str | None = None,
     ) -> Page:
         """``paging.KeyPages``: one primary key range query, whatever the position."""
         if not valid_key(prefix):
             return Page()
         if after is not None:
             check_key(after)
+        if until is not None:
+            check_key(until)
         return await self._run(
             partial(
                 key_page,
@@ -393,6 +396,7 @@ class SqliteStorage(SqliteScan, StorageBase):
                 reverse=reverse,
                 inclusive=inclusive,
                 keys_only=keys_only,
+                until=until,
             )
         )
 

@@ -41,12 +41,14 @@ def key_entry(row: Sequence[Any]) -> Entry:
 
 
 def bounds(
-    prefix: str, after: str | None, reverse: bool, inclusive: bool
+    prefix: str, after: str | None, reverse: bool, inclusive: bool, until: str | None = None
 ) -> tuple[Bound, Bound | None] | None:
     """The (lower, upper) bounds of a page, or ``None`` when the range is empty.
 
-    Forwards the lower bound is the greater of ``prefix`` and ``after``;
-    backwards the upper bound is the lesser of ``prefix_end`` and ``after``.
+    Forwards the lower bound is the greater of ``prefix`` and ``after``, the
+    upper the lesser of ``prefix_end`` and ``until``; backwards the upper bound
+    is the lesser of ``prefix_end`` and ``after``, the lower the greater of
+    ``prefix`` and ``until``.
     """
     end = prefix_end(prefix)
     lower: Bound = (">=", prefix)
@@ -59,6 +61,10 @@ def bounds(
         return None
     if after is not None and not reverse and end is not None and after >= end:
         return None
+    if until is not None and reverse and until >= prefix:
+        lower = (">", until)
+    elif until is not None and not reverse and (upper is None or until <= upper[1]):
+        upper = ("<", until)
     return lower, upper
 
 
@@ -80,9 +86,10 @@ def key_page(
     inclusive: bool = False,
     keys_only: bool = False,
     cursor: bool = False,
+    until: str | None = None,
 ) -> Page:
     """One page of ``KeyPages.list_page`` (``cursor``: also set ``Page.cursor``)."""
-    found = bounds(prefix, after, reverse, inclusive)
+    found = bounds(prefix, after, reverse, inclusive, until)
     if found is None:
         return Page()
     where, params = _where(*found)

@@ -2,8 +2,10 @@
 
 - **Everything about this user…** (Ctrl+Shift+U): the ``UserItemsDialog`` for the
   selected user (a user or private state row), else for the id typed in Go to,
-  else for an id asked for. Its Forget… shows every item in the Review & save
-  dialog and deletes them as one operation.
+  else for an id asked for. Whether it searches conversations for private state
+  at first follows what the window knows of the store's size (``private_scan``).
+  Its Forget… shows every item in the Review & save dialog and deletes them as
+  one operation.
 - **Selected states** (``MultiSelectActions``): Delete, Clear dialog stack, Set
   property…, Unset property… on every row selected with Ctrl/Shift, as pending
   edits reviewed in Review & save.
@@ -40,6 +42,7 @@ from explorer.ui.dialogs.user_items import UserItemsDialog
 from explorer.ui.multi_select import MultiSelectActions
 from explorer.workspace.locate import unescape_candidates
 from explorer.workspace.operations import OperationResult, revert_operation
+from explorer.workspace.private_scan import private_scan_choice
 from explorer.workspace.safe_write import SafeWriter
 from explorer.workspace.user_lookup import UserItem
 
@@ -144,6 +147,7 @@ class SupportActions(QObject):
             source=conn.profile.kind,
             on_show=lambda key: self.show_key(conn, key),
             on_forget=lambda items: self.forget(conn, dialog, items),
+            private=private_scan_choice(conn.node, self.window.manager.paged_threshold),
             parent=self.window,
         )
         self._keep(dialog)

@@ -6,11 +6,13 @@ Conversations groups by one-key seeks. A paged group is runs of rows read in key
 order and *gap rows* (``NodeKind.GAP``) for the key ranges not read yet; a new
 group is one gap. ``fill_gap`` reads ``PAGE_KEYS`` keys into a gap, forwards from
 the rows above it or backwards from the rows below (``read_end``: the group's last
-page, one reverse seek whatever its size); ``trim_group`` drops rows far from where
-the user looks back into gaps, so memory is bounded by ``MAX_GROUP_ROWS`` per group,
-not by the store. On a store that charges per request (Cosmos DB: ``lazy_discovery``)
-connecting seeks only the channels; a channel's groups are sought when it is
-expanded (``discover_channel``).
+page, one reverse seek whatever its size), never past the rows on its other side
+(``list_page(until=…)``), so a gap of ``n`` keys costs ``ceil(n / PAGE_KEYS)``
+pages; ``trim_group`` drops rows far from where the user looks back into gaps, so
+memory is bounded by ``MAX_GROUP_ROWS`` per group, not by the store. On a store
+that charges per request (Cosmos DB: ``lazy_discovery``) connecting seeks only
+the channels; a channel's groups are sought when it is expanded
+(``discover_channel``).
 
 Nothing here imports Qt.
 """
@@ -348,8 +350,13 @@ async def _fill_range(
     assert cursor is not None
     assert cursor.prefix is not None
     assert span is not None
-    start = span.before if reverse else span.after
-    page = await pages.list_page(cursor.prefix, after=start, limit=limit, reverse=reverse)
+    start, stop = (span.before, span.after) if reverse else (span.after, span.before)
+    # the page stops at the rows on the gap's far side: it reads only what the
+    # gap holds, and ``more`` says whether the gap holds more (no request to
+    # find that a gap is empty, no key read twice: request units on Cosmos DB)
+    page = await pages.list_page(
+        cursor.prefix, after=start, limit=limit, reverse=reverse, until=stop
+    )
     if gap.parent is not group or not gap.attached:  # refreshed or trimmed meanwhile
         return 0
     keep = [entry for entry in page.entries if span.holds(entry.key)]

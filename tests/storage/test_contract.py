@@ -531,6 +531,34 @@ async def test_key_pages_seek_to_any_key(store: Storage) -> None:
 
 
 @pytest.mark.requires_trait("key_pages")
+async def test_key_pages_stop_short_of_until(store: Storage) -> None:
+    """A range between two keys read (a gap row) is read exactly, from either side:
+    ``more`` is about that range only, ``until`` itself never comes back."""
+    await _paged_store(store)
+    pager = cast(KeyPages, store)
+    low, high = INSIDE[3], INSIDE[9]  # g/003 .. g/009: five keys strictly between
+    between = INSIDE[4:9]
+    page = await pager.list_page("g/", after=low, limit=5, until=high)
+    assert page.keys == between
+    assert not page.more  # nothing left in the range, though keys follow it
+    page = await pager.list_page("g/", after=high, limit=5, reverse=True, until=low)
+    assert page.keys == between
+    assert not page.more
+    page = await pager.list_page("g/", after=low, limit=3, until=high)
+    assert page.keys == between[:3]
+    assert page.more
+    page = await pager.list_page("g/", after=high, limit=3, reverse=True, until=low)
+    assert page.keys == between[-3:]
+    assert page.more
+    # from a group's start or end, and a bound that is not a key
+    assert (await pager.list_page("g/", until="g/0015", limit=50)).keys == INSIDE[:2]
+    end = await pager.list_page("g/", reverse=True, until=INSIDE[-3], limit=50)
+    assert end.keys == INSIDE[-2:]
+    assert not end.more
+    assert (await pager.list_page("g/", after=low, until=INSIDE[4])).keys == []
+
+
+@pytest.mark.requires_trait("key_pages")
 async def test_key_pages_carry_entries_and_literal_prefixes(store: Storage) -> None:
     await _paged_store(store)
     await store.write({"a%b": {}, "a_b": {}, "axb": {}, "a\\b": {}})

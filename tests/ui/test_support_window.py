@@ -109,6 +109,75 @@ async def test_from_go_to_and_read_only_production(window: Any, tmp_path: Path) 
     dialog.reject()
 
 
+PRIVATE = {key for key in HOLDS_USER if "/conversations/" in key}
+
+
+async def _open_for(window: Any, user_id: str) -> Any:
+    """Everything about ``user_id`` (typed in Go to), as a user opens it."""
+    support = _support(window)
+    window.toolbar.goto_edit.setText(user_id)
+    window.view.setCurrentIndex(window.view.model().index(0, 0))  # the connection row
+    support.user_action.trigger()
+    dialog = await until(lambda: support.dialogs and support.dialogs[-1])
+    assert dialog.user_id == user_id
+    return dialog
+
+
+async def test_private_state_search_is_on_for_a_small_store_and_can_be_skipped(
+    window: Any, tmp_path: Path
+) -> None:
+    conn = await _connect(window, await _filled(tmp_path / "state.db"))
+    assert not conn.node.paged
+    dialog = await _open_for(window, USER)
+    assert dialog.private_box.isChecked()  # a small store: conversations are searched
+    assert "On by default here" in dialog.private_box.toolTip()
+    await until(lambda: dialog.lookup is not None)
+    assert {key for _, key, _ in _rows(dialog)} == set(HOLDS_USER)
+    assert dialog.lookup.private
+    assert dialog.lookup.listed == 6
+
+    dialog.private_box.setChecked(False)  # looks again, without the conversations
+    await until(lambda: dialog.lookup is not None and not dialog.lookup.private)
+    await window.runner.wait_idle(5)
+    assert {key for _, key, _ in _rows(dialog)} == set(HOLDS_USER) - PRIVATE
+    assert dialog.lookup.listed == 0  # no conversation was listed
+    assert "private conversation state not searched" in dialog.heading.text()
+    assert "private conversation state not looked for" in dialog.cost.text()
+    assert "not searched: it is not forgotten" in dialog.forget_button.toolTip()
+    dialog.reject()
+
+
+async def test_private_state_search_is_off_for_a_big_store_until_ticked(
+    window: Any, tmp_path: Path
+) -> None:
+    window.manager.paged_threshold = 5  # the store opens as a window over a big store
+    conn = await _connect(window, await _filled(tmp_path / "big.db"))
+    assert conn.node.paged
+    dialog = await _open_for(window, USER)
+    box = dialog.private_box
+    assert not box.isChecked()
+    assert "lists every conversation key" in box.text().replace("&", "")
+    assert "every key under each channel's conversations/ is listed" in box.toolTip()
+    assert "Off by default here" in box.toolTip()
+    await until(lambda: dialog.lookup is not None)
+    await window.runner.wait_idle(5)
+    # user states read directly, no conversation listed, no private state shown
+    assert dialog.lookup.listed == 0
+    assert not dialog.lookup.private
+    assert {key for _, key, _ in _rows(dialog)} == set(HOLDS_USER) - PRIVATE
+    assert "private conversation state not searched" in dialog.heading.text()
+    assert "Tick the box below" in dialog.cost.text()
+
+    box.setChecked(True)  # the user asks for the scan: every conversation is listed
+    await until(lambda: dialog.lookup.private)
+    await window.runner.wait_idle(5)
+    assert {key for _, key, _ in _rows(dialog)} == set(HOLDS_USER)
+    assert dialog.lookup.listed == 6
+    assert "not searched" not in dialog.heading.text() + dialog.forget_button.toolTip()
+    assert "not looked for" not in dialog.cost.text()
+    dialog.reject()
+
+
 def test_user_id_in_pasted_text() -> None:
     assert user_id_in("msteams/conversations/c/users/29:1AbC/") == USER
     assert user_id_in("  29:1AbC ") == USER

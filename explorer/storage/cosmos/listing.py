@@ -194,8 +194,10 @@ class CosmosListing(CosmosCore):
         reverse: bool = False,
         inclusive: bool = False,
         keys_only: bool = False,
+        until: str | None = None,
     ) -> Page:
-        """``paging.KeyPages``: ``SELECT TOP n ... ORDER BY c.realId`` from ``after``.
+        """``paging.KeyPages``: ``SELECT TOP n ... ORDER BY c.realId`` from ``after``
+        (and short of ``until``: a gap between two keys read costs no more than it holds).
 
         One request for the page (the end of a group too: ``DESC``); not held back
         by the RU budget (what is on screen), but charged to it. Documents sharing
@@ -215,6 +217,9 @@ class CosmosListing(CosmosCore):
             operator = ("<" if reverse else ">") + ("=" if inclusive else "")
             conditions.append(f"c.realId {operator} @after")
             parameters.append({"name": "@after", "value": after})
+        if until is not None:
+            conditions.append(f"c.realId {'>' if reverse else '<'} @until")
+            parameters.append({"name": "@until", "value": until})
         where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
         fields = KEY_FIELDS if keys_only else LIST_FIELDS
         order = "DESC" if reverse else "ASC"

@@ -2,14 +2,19 @@
 
 A view over ``workspace.user_lookup``: the items that hold the user's state
 (user state in every channel and agent scope, private state in every
-conversation), with "Also search values" (a full scan, cancellable from the
-status bar) adding the items whose values mention the id, marked as value
-matches. Buttons: Show in tree (also a double-click or Enter on a row),
-Export… (exactly the key matches, in the export format) and Forget… (the key
-matches, reviewed in the Review & save dialog; disabled while the store is
-read-only, e.g. production not unlocked). The dialog does its I/O through
-the window's ``TaskRunner``; ``load``, ``search_values`` and ``export_to`` can
-also be awaited directly.
+conversation). "Also search conversations for this user's private state" lists
+every conversation key; its default comes from what the window knows of the
+store's size (``workspace.private_scan``: on for a small store, off for a big
+one), and when it is off the user keys are only read directly and the result
+says that private state was not searched (the command line's
+``--skip-private``); toggling it looks again. "Also search values" (a full
+scan, cancellable from the status bar) adds the items whose values mention the
+id, marked as value matches. Buttons: Show in tree (also a double-click or
+Enter on a row), Export… (exactly the key matches, in the export format) and
+Forget… (the key matches, reviewed in the Review & save dialog; disabled while
+the store is read-only, e.g. production not unlocked). The dialog does its I/O
+through the window's ``TaskRunner``; ``load``, ``search_values`` and
+``export_to`` can also be awaited directly.
 """
 
 from __future__ import annotations
@@ -36,7 +41,8 @@ from explorer.storage.base import Storage
 from explorer.ui.detail import style
 from explorer.ui.tasks import TaskHandle, TaskRunner
 from explorer.workspace.export_lines import write_export
-from explorer.workspace.user_lookup import UserItem, find_in_values, find_user
+from explorer.workspace.private_scan import PrivateScanChoice
+from explorer.workspace.user_lookup import UserItem, UserLookup, find_in_values, find_user
 
 _COLUMNS = ("Kind", "Key", "Match", "Channel", "Conversation")
 
@@ -55,6 +61,7 @@ class UserItemsDialog(QDialog):
         source: str,
         on_show: Callable[[str], None],
         on_forget: Callable[[list[UserItem]], None],
+        private: PrivateScanChoice | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -63,7 +70,10 @@ class UserItemsDialog(QDialog):
         self.on_show, self.on_forget = on_show, on_forget
         self.items: list[UserItem] = []
         self.values: list[UserItem] = []
+        #: the last lookup shown (what it found and what it cost)
+        self.lookup: UserLookup | None = None
         self._values_task: TaskHandle | None = None
+        self._load_task: TaskHandle | None = None
         self.setWindowTitle(f"Everything about {user_id}")
         self.resize(980, 520)
 
@@ -88,6 +98,18 @@ class UserItemsDialog(QDialog):
         header.setStretchLastSection(False)
         self.table.itemActivated.connect(lambda *_: self._show_current())
         self.table.currentItemChanged.connect(lambda *_: self._update_buttons())
+        self.private_box = QCheckBox(
+            "Also search &conversations for this user's private state "
+            "(lists every conversation key)"
+        )
+        self.private_box.setObjectName("searchPrivate")
+        self.private_box.setChecked(private is None or private.default)
+        if private is not None:
+            self.private_box.setToolTip(
+                f"{private.cost}\n\n{'On' if private.default else 'Off'} by default here: "
+                f"{private.reason}."
+            )
+        self.private_box.toggled.connect(self._private_toggled)
         self.values_box = QCheckBox("Also search &values (reads every item: a full scan)")
         self.values_box.toggled.connect(self._values_toggled)
         self.show_button = QPushButton("&Show in tree")
@@ -109,9 +131,11 @@ class UserItemsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addWidget(self.cost)
+        layout.addWidget(self.private_box)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
         self.rejected.connect(self._cancel_values)
+        self.rejected.connect(self._cancel_load)
         self._fill()
 
     # -- content ---------------------------------------------------------------------
@@ -138,6 +162,8 @@ class UserItemsDialog(QDialog):
         self.table.resizeColumnToContents(0)
         count = len(self.items)
         extra = f" and {len(self.values)} value matches" if self.values else ""
+        if self.lookup is not None and not self.lookup.private:
+            extra += " (private conversation state not searched)"
         self.heading.setText(
             f"{self.user_id} in {self.store_name}: {count} item{'s' * (count != 1)}{extra}"
         )
@@ -152,11 +178,19 @@ class UserItemsDialog(QDialog):
         self.show_button.setEnabled(self.table.currentItem() is not None)
         writable = not self.store.read_only
         self.forget_button.setEnabled(has and writable)
-        self.forget_button.setToolTip(
+        tip = (
             "Delete these items (reviewed first; one operation you can revert)"
             if writable
             else "The store is read-only: allow writes (State menu) first"
         )
+        if self.lookup is not None and not self.lookup.private:
+            tip += "\nPrivate conversation state was not searched: it is not forgotten"
+        self.forget_button.setToolTip(tip)
+
+    @property
+    def keys(self) -> list[str]:
+        """The key matches shown."""
+        return [item.key for item in self.items]
 
     def current_key(self) -> str | None:
         row = self.table.currentItem()
@@ -169,20 +203,45 @@ class UserItemsDialog(QDialog):
 
     # -- work --------------------------------------------------------------------------
 
+    @property
+    def search_private(self) -> bool:
+        """Whether the lookup lists conversations for private state (the check box)."""
+        return self.private_box.isChecked()
+
     async def load(self, handle: TaskHandle | None = None) -> None:
-        """Find the user's items (key matches) and show them."""
+        """Find the user's items (key matches) and show them; conversations are
+        searched for private state only when ``search_private``."""
 
         def progress(listed: int) -> None:
             if handle is not None:
                 handle.report(listed, None, f"Finding {self.user_id}: listed {listed:,} keys")
 
-        lookup = await find_user(self.store, self.user_id, on_progress=progress)
+        private = self.search_private
+        lookup = await find_user(self.store, self.user_id, on_progress=progress, private=private)
+        self.lookup = lookup
         self.items = list(lookup.items)
-        self.cost.setText(f"Found by key: {lookup.describe_cost()}.")
+        found = set(self.keys)  # a value match that is now a key match shows once
+        self.values = [item for item in self.values if item.key not in found]
+        text = f"Found by key: {lookup.describe_cost()}."
+        if not lookup.private:
+            text += " Tick the box below to search every conversation for it."
+        self.cost.setText(text)
         self._fill()
 
     def start_load(self) -> TaskHandle:
-        return self.runner.start(f"Finding {self.user_id}", self.load, cancellable=True)
+        self._cancel_load()
+        self.cost.setText("Looking…")
+        self._load_task = self.runner.start(f"Finding {self.user_id}", self.load, cancellable=True)
+        return self._load_task
+
+    def _cancel_load(self) -> None:
+        if self._load_task is not None:
+            self._load_task.cancel()
+            self._load_task = None
+
+    def _private_toggled(self, _checked: bool) -> None:
+        """Look again, with or without the conversations (value matches stay)."""
+        self.start_load()
 
     async def search_values(self, handle: TaskHandle | None = None) -> None:
         """Add the items whose values mention the id (a full scan)."""
