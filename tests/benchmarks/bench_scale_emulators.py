@@ -19,6 +19,9 @@ and shown).
   (10,000 blobs; 1,000 with ``--quick``), both in one Azurite (its per-request
   cost grows with its blob count, so they are compared within one instance);
   counted by a TCP proxy in the probe. Target ≤ 1.5.
+- ``scale_blob_js_first_screen_s`` and ``scale_blob_js_bytes_ratio``: the same
+  two figures on containers whose blobs are named as botbuilder-js names them
+  (flat, ``%2F``-escaped: each level is walked by ``%2F`` as the delimiter).
 - ``scale_cosmos_connect_ru_ratio``: RU spent from connect to the first screen
   on 10,000 documents (1,000 with ``--quick``) over the RU of a full listing
   (``iter_entries``) of the same container, on the cosmos emulator; target
@@ -57,34 +60,38 @@ def _sizes(ctx: Context) -> tuple[int, int]:
     return big, big // 10
 
 
-async def _azurite(ctx: Context) -> azurite_support.Azurite:
-    """Azurite serving a copy of the cached data directory (built on first use)."""
-    if "scale_azurite" in ctx.resources:
-        running: azurite_support.Azurite = ctx.resources["scale_azurite"]
+async def _azurite(ctx: Context, form: str = "python") -> azurite_support.Azurite:
+    """Azurite serving a copy of the cached data directory of ``form``'s names
+    (built on first use)."""
+    resource = f"scale_azurite_{form}"
+    if resource in ctx.resources:
+        running: azurite_support.Azurite = ctx.resources[resource]
         return running
     sizes = _sizes(ctx)
-    cached = CACHE / f"bulk-{sizes[0]}-{sizes[1]}-v{bigstore.VERSION}"
+    named = "" if form == "python" else f"{form}-"
+    cached = CACHE / f"bulk-{named}{sizes[0]}-{sizes[1]}-v{bigstore.VERSION}"
     if not cached.exists():
         building = Path(tempfile.mkdtemp(prefix="azurite-build-", dir=CACHE.parent))
         started = time.perf_counter()
-        await azurite_bulk.build(building, {BIG: sizes[0], SMALL: sizes[1]})
+        await azurite_bulk.build(building, {BIG: sizes[0], SMALL: sizes[1]}, form)
         took = time.perf_counter() - started
-        print(f"# wrote {sum(sizes):,} blobs for Azurite in {took:.1f}s", file=sys.stderr)
+        print(f"# wrote {sum(sizes):,} {form} blobs for Azurite in {took:.1f}s", file=sys.stderr)
         await asyncio.to_thread(CACHE.mkdir, parents=True, exist_ok=True)
         await asyncio.to_thread(building.rename, cached)
     copy = Path(tempfile.mkdtemp(prefix="azurite-scale-")) / "data"
     await asyncio.to_thread(shutil.copytree, cached, copy)
     emulator = azurite_support.start(location=copy, timeout=300)  # loads 110k records
     ctx.cleanups.append(emulator.stop)
-    ctx.resources["scale_azurite"] = emulator
+    ctx.resources[resource] = emulator
     return emulator
 
 
-async def _blob_runs(ctx: Context) -> dict[str, Any]:
-    if "scale_blob" in ctx.resources:
-        cached: dict[str, Any] = ctx.resources["scale_blob"]
+async def _blob_runs(ctx: Context, form: str = "python") -> dict[str, Any]:
+    resource = f"scale_blob_{form}"
+    if resource in ctx.resources:
+        cached: dict[str, Any] = ctx.resources[resource]
         return cached
-    emulator = await _azurite(ctx)
+    emulator = await _azurite(ctx, form)
     cs = emulator.connection_string
     await probe("screen_probe", f"blob://{BIG}", "--secret", cs)  # warm-up (Azurite's caches)
     first = [
@@ -94,7 +101,7 @@ async def _blob_runs(ctx: Context) -> dict[str, Any]:
     big_bytes = await probe("screen_probe", f"blob://{BIG}", "--secret", cs, "--bytes")
     small_bytes = await probe("screen_probe", f"blob://{SMALL}", "--secret", cs, "--bytes")
     result = {"sizes": _sizes(ctx), "first": first, "big": big_bytes, "small": small_bytes}
-    ctx.resources["scale_blob"] = result
+    ctx.resources[resource] = result
     return result
 
 
@@ -145,6 +152,37 @@ async def scale_blob_bytes_ratio(ctx: Context) -> Result:
         round(value, 3),
         f"x (bytes read connect to first screen, {runs['sizes'][0]:,} over "
         f"{runs['sizes'][1]:,} blobs; target <= 1.5)",
+        {"big_bytes": big, "small_bytes": small},
+        runs=[value],
+    )
+
+
+@benchmark("scale_blob_js_first_screen_s")
+async def scale_blob_js_first_screen(ctx: Context) -> Result:
+    runs = await _blob_runs(ctx, "js")
+    values = [r["first_screen_s"] for r in runs["first"]]
+    return Result(
+        round(median(values), 3),
+        f"s (connect to the first user state shown, {runs['sizes'][0]:,} blobs named as "
+        "botbuilder-js names them, %2F-escaped and flat, on Azurite; no target)",
+        {
+            "first_rows_s": round(median([r["first_rows_s"] for r in runs["first"]]), 3),
+            "selected": _selected(runs),
+            "rows": runs["first"][0]["rows"],
+        },
+        runs=values,
+    )
+
+
+@benchmark("scale_blob_js_bytes_ratio")
+async def scale_blob_js_bytes_ratio(ctx: Context) -> Result:
+    runs = await _blob_runs(ctx, "js")
+    big, small = runs["big"]["bytes"], runs["small"]["bytes"]
+    value = big / small
+    return Result(
+        round(value, 3),
+        f"x (bytes read connect to first screen, {runs['sizes'][0]:,} over "
+        f"{runs['sizes'][1]:,} js-named blobs; target <= 1.5 as for python names)",
         {"big_bytes": big, "small_bytes": small},
         runs=[value],
     )

@@ -13,7 +13,8 @@ containers here hold the same keys and bodies as ``bigstore.fill_blob``
    the indexed field, as LokiJS keeps them) are computed here.
 
 ``build(location, {"big": 100_000, "small": 10_000})`` fills an empty directory;
-``azurite.start(location=...)`` serves it.
+``azurite.start(location=...)`` serves it. ``form="js"`` (any blob dialect) names
+the blobs as that SDK does (``%2F``-escaped flat names, ``application/json``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from explorer.storage.blob_dialects import BlobDialect, dialect
 from tests.support import azurite, bigstore
 
 DB_FILE = "__azurite_db_blob__.json"
@@ -46,14 +48,18 @@ async def _seed(location: Path, containers: list[str], bodies: list[bytes]) -> N
         emulator.stop(keep_location=True)  # SIGTERM: Azurite saves its metadata
 
 
-def _records(container: str, count: int, seeds: list[Any]) -> list[dict[str, Any]]:
-    """One blob record per key of ``bigstore.all_keys(count)``, copied from the seed
-    record of its body (same extent range, content MD5 and length)."""
+def _records(
+    container: str, count: int, seeds: list[Any], form: BlobDialect
+) -> list[dict[str, Any]]:
+    """One blob record per key of ``bigstore.all_keys(count)``, named as ``form``
+    names it, copied from the seed record of its body (same extent range, content
+    MD5 and length)."""
     records: list[dict[str, Any]] = []
     for i, key in enumerate(bigstore.all_keys(count)):
         seed = seeds[i % len(seeds)]
         record = json.loads(json.dumps(seed))
-        record["name"] = key.replace("\\", "/")
+        record["name"] = form.name_of(key)
+        record["properties"]["contentType"] = form.content_type
         record["containerName"] = container
         record["properties"]["etag"] = f'"0x1D{len(records):014X}"'
         record.pop("$loki", None)
@@ -61,7 +67,7 @@ def _records(container: str, count: int, seeds: list[Any]) -> list[dict[str, Any
     return records
 
 
-def _rewrite(location: Path, sizes: dict[str, int], bodies: int) -> None:
+def _rewrite(location: Path, sizes: dict[str, int], bodies: int, form: BlobDialect) -> None:
     path = location / DB_FILE
     db = json.loads(path.read_text())
     blobs = next(c for c in db["collections"] if c["name"] == BLOBS)
@@ -71,7 +77,7 @@ def _rewrite(location: Path, sizes: dict[str, int], bodies: int) -> None:
             seeds[record["containerName"]][int(record["name"][len(_SEED) :])] = record
     data: list[dict[str, Any]] = []
     for name, count in sizes.items():
-        data.extend(_records(name, count, seeds[name]))
+        data.extend(_records(name, count, seeds[name], form))
     for loki, record in enumerate(data, start=1):
         record["$loki"] = loki
         record["meta"] = {"revision": 0, "created": 0, "version": 0}
@@ -89,9 +95,10 @@ def _loki_order(value: str) -> bytes:
     return value.encode("utf-16-be")
 
 
-async def build(location: Path, sizes: dict[str, int]) -> None:
+async def build(location: Path, sizes: dict[str, int], form: str = "python") -> None:
     """Fill the empty directory ``location`` with the containers of ``sizes``
-    (name → blobs), each holding ``bigstore.all_keys(n)`` with their bodies."""
+    (name → blobs), each holding ``bigstore.all_keys(n)`` with their bodies, named
+    as the blob dialect ``form`` names them."""
     bodies = bigstore._bodies()
     await _seed(location, list(sizes), bodies)
-    await asyncio.to_thread(_rewrite, location, sizes, len(bodies))
+    await asyncio.to_thread(_rewrite, location, sizes, len(bodies), dialect(form))
