@@ -656,18 +656,23 @@ async def test_entra_id_is_the_fallback_for_an_account_url(monkeypatch: pytest.M
 # -- the tree's first rows -------------------------------------------------------------
 
 
+@pytest.mark.parametrize("form", ["python", "js", "dotnet"])
 async def test_the_tree_shows_sampled_channels_before_the_listing_answers(
-    azurite: Azurite, container: ContainerClient
+    azurite: Azurite, container: ContainerClient, form: str
 ) -> None:
     from explorer.storage.blob import SAMPLE_NAMES
     from explorer.workspace.tree import LoadState, StateTree
     from explorer.workspace.tree_load import expand_node
     from tests.support import azurite as azurite_support
-    from tests.support.latency_proxy import LatencyProxy
 
-    names = [f"msteams/users/29:{i:03d}" for i in range(SAMPLE_NAMES + 5)]
-    for name in [*names, "webchat/users/w1"]:  # webchat sorts after the sample
-        await container.upload_blob(name, b'{"a": 1}')
+    dialect = blob_dialects.dialect(form)
+    keys = [f"msteams/users/29:{i:03d}" for i in range(SAMPLE_NAMES + 5)]
+    for key in [*keys, "webchat/users/w1"]:  # webchat sorts after the sample
+        await container.upload_blob(
+            dialect.name_of(key),
+            b'{"a": 1}',
+            content_settings=ContentSettings(content_type=dialect.content_type),
+        )
     proxy = LatencyProxy(azurite.port, delay=0.5).start()  # a lister far away
     try:
         slow = azurite_support.connection_string("127.0.0.1", proxy.port)

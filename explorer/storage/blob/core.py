@@ -72,9 +72,19 @@ class ContainerProfile:
 
     @property
     def top_prefixes(self) -> tuple[str, ...]:
-        """The top-level ``/`` prefixes of the sampled names, each once, in order:
-        children of ``""`` that ``iter_children`` will list too."""
-        found = dict.fromkeys(n[: n.index("/") + 1] for n in self.names if "/" in n)
+        """The top-level key prefixes of the sampled names, each once, in order:
+        children of ``""`` that ``iter_children`` will list too. Flat names of the
+        main dialect (js ``msteams%2Fusers%2F…``) are decoded to their keys first."""
+        found: dict[str, None] = {}
+        for name in self.names:
+            key = name
+            if self.main.separator in name and not self.main.hierarchical:
+                try:
+                    key = self.main.key_of(name)
+                except ValueError:
+                    continue
+            if "/" in key and not key.startswith("/"):
+                found.setdefault(key[: key.index("/") + 1])
         return tuple(found)
 
 
