@@ -143,18 +143,22 @@ async def scale_blob_first_screen(ctx: Context) -> Result:
     )
 
 
-@benchmark("scale_blob_bytes_ratio")
-async def scale_blob_bytes_ratio(ctx: Context) -> Result:
-    runs = await _blob_runs(ctx)
+async def _bytes_ratio(ctx: Context, form: str, blobs: str) -> Result:
+    runs = await _blob_runs(ctx, form)
     big, small = runs["big"]["bytes"], runs["small"]["bytes"]
     value = big / small
     return Result(
         round(value, 3),
         f"x (bytes read connect to first screen, {runs['sizes'][0]:,} over "
-        f"{runs['sizes'][1]:,} blobs; target <= 1.5)",
+        f"{runs['sizes'][1]:,} {blobs}; target <= 1.5)",
         {"big_bytes": big, "small_bytes": small},
         runs=[value],
     )
+
+
+@benchmark("scale_blob_bytes_ratio")
+async def scale_blob_bytes_ratio(ctx: Context) -> Result:
+    return await _bytes_ratio(ctx, "python", "blobs")
 
 
 @benchmark("scale_blob_js_first_screen_s")
@@ -176,16 +180,7 @@ async def scale_blob_js_first_screen(ctx: Context) -> Result:
 
 @benchmark("scale_blob_js_bytes_ratio")
 async def scale_blob_js_bytes_ratio(ctx: Context) -> Result:
-    runs = await _blob_runs(ctx, "js")
-    big, small = runs["big"]["bytes"], runs["small"]["bytes"]
-    value = big / small
-    return Result(
-        round(value, 3),
-        f"x (bytes read connect to first screen, {runs['sizes'][0]:,} over "
-        f"{runs['sizes'][1]:,} js-named blobs; target <= 1.5 as for python names)",
-        {"big_bytes": big, "small_bytes": small},
-        runs=[value],
-    )
+    return await _bytes_ratio(ctx, "js", "js-named blobs (as for python names)")
 
 
 async def _full_listing_charge(emulator: emulator_support.Emulator, url: str) -> dict[str, float]:
