@@ -46,6 +46,9 @@ PAGED_THRESHOLD = 20_000
 PROBE_KEYS = 200
 #: keys per page a group loads when the view scrolls near its end
 PAGE_KEYS = 500
+#: keys a group's first page reads on a store that charges by what a query reads
+#: (Cosmos DB): a screenful, as a Blob group's first listing page
+FIRST_PAGE_KEYS = 100
 #: first-level and second-level names found by seeks before the rest is paged flat
 MAX_SEGMENTS = 200
 #: above every key under a name (``NAME`` + this sorts after ``NAME/…``)
@@ -486,13 +489,21 @@ async def expand_paged(tree: StateTree, conn: ConnectionNode, node: Node) -> int
         if node is conn:
             listed = await discover_groups(tree, conn)
         elif node.cursor is not None:
-            listed = await load_page(tree, node)
+            listed = await load_page(tree, node, _page_limit(conn, node))
         elif node.kind is NodeKind.CHANNEL:
             listed = await discover_channel(tree, conn, node)
         else:
             listed = 0
     _settle(tree, node)
     return listed
+
+
+def _page_limit(conn: ConnectionNode, group: Node) -> int:
+    """``FIRST_PAGE_KEYS`` for the first page of a group on a store that charges
+    request units (nothing read yet but gaps), else ``PAGE_KEYS``."""
+    first = all(child.gap is not None for child in group.children)
+    charged = Abilities.of(conn.store).charges is not None
+    return FIRST_PAGE_KEYS if first and charged else PAGE_KEYS
 
 
 def _settle(tree: StateTree, group: Node) -> None:

@@ -14,7 +14,7 @@ from explorer.storage.base import Storage
 from explorer.workspace.locate import locate
 from explorer.workspace.tree import LoadState, Node, NodeKind, StateTree
 from explorer.workspace.tree_load import expand_node
-from explorer.workspace.tree_paged import discover_channels, lazy_discovery
+from explorer.workspace.tree_paged import FIRST_PAGE_KEYS, discover_channels, lazy_discovery
 from tests.support.cosmos_emulator import Emulator, new_container_store
 
 AGENT = "28:bot-app"
@@ -96,8 +96,13 @@ async def test_connect_seeks_top_level_names_and_a_channel_its_groups_when_expan
         agent = child(copilot, f"agent {AGENT}")
         assert [c.label for c in agent.children] == ["Users", "Conversations"]
 
-        # the groups page as on any paged connection
+        # the groups page as on any paged connection, a screenful first (RU follow
+        # what a query reads), then PAGE_KEYS a page
         users_group = child(teams, "Users")
+        await expand_node(tree, users_group)
+        assert len([n for n in users_group.children if n.gap is None]) == min(
+            users, FIRST_PAGE_KEYS
+        )
         while users_group.load_state is LoadState.UNLOADED:
             await expand_node(tree, users_group)
         assert [n.key for n in users_group.children] == sorted(
