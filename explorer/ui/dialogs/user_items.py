@@ -159,7 +159,8 @@ class UserItemsDialog(QDialog):
                 row.setToolTip(2, "mentions the id in its values; never forgotten with the user")
                 row.setForeground(2, danger)
             self.table.addTopLevelItem(row)
-        self.table.resizeColumnToContents(0)
+        for column in (0, 2, 3):  # kind, match, channel: short, shown whole
+            self.table.resizeColumnToContents(column)
         count = len(self.items)
         extra = f" and {len(self.values)} value matches" if self.values else ""
         if self.lookup is not None and not self.lookup.private:
