@@ -258,6 +258,30 @@ class RequestBudget(Protocol):
     throttled_seconds: float
 
 
+#: sorts after every key below a name (``NAME`` + this) where strings order by code
+#: point (SQLite: UTF-8 bytes; memory)
+PAST = "/\U0010ffff"
+#: the same where strings order by UTF-16 code unit (JavaScript: the cosmos
+#: emulator), where U+E000–U+FFFF sort after U+10FFFF
+_PAST_UTF16 = "/\uffff\uffff"
+
+
+async def first_key(
+    pages: KeyPages, prefix: str, *, after: str | None = None, past: str | None = None
+) -> str | None:
+    """The first key under ``prefix`` after ``after`` (``None``: from the start), or
+    past every key below the name ``past`` (``past/…``): the seek that skips a
+    channel or a folder whatever it holds. One one-key page; a second where the
+    first lands below ``past`` still (a store ordering strings by UTF-16 code
+    unit: a key ``past/\uff21…`` sorts after ``past`` + ``PAST`` there)."""
+    bound = after if past is None else past + PAST
+    key = (await pages.list_page(prefix, after=bound, limit=1, keys_only=True)).first
+    if past is not None and key is not None and key.startswith(past + "/"):
+        page = await pages.list_page(prefix, after=past + _PAST_UTF16, limit=1, keys_only=True)
+        key = page.first
+    return key
+
+
 async def iter_pages(
     store: ListingPages,
     prefix: str = "",

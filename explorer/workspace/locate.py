@@ -25,6 +25,7 @@ from urllib.parse import unquote, unquote_plus
 from explorer.state.keys import KEY_STYLES, conversation_key, parse_key, user_key
 from explorer.storage.abilities import Abilities
 from explorer.storage.base import Storage
+from explorer.storage.paging import first_key
 from explorer.workspace.tree import ConnectionNode, Node, NodeKind, StateTree, node_matches
 from explorer.workspace.tree_paged import discover_channels
 
@@ -133,8 +134,6 @@ async def locate(tree: StateTree, conn: ConnectionNode, text: str) -> list[Node]
 
 #: channels tried by ``first_user_key`` before it gives up (one seek each)
 _MAX_CHANNELS = 64
-#: above every key of a channel (``CHANNEL/`` + this sorts after ``CHANNEL/…``)
-_PAST = "/\U0010ffff"
 #: first segments that are not channels (Agents SDK sign-in and proactive keys)
 _NOT_CHANNELS = frozenset({"auth", "proactive"})
 
@@ -151,13 +150,12 @@ async def first_user_key(store: Storage) -> str | None:
     pages = Abilities.of(store).key_pages
     if pages is None:
         return None
-    after: str | None = None
+    channel: str | None = None
     for _ in range(_MAX_CHANNELS):
-        page = await pages.list_page("", after=after, limit=1, keys_only=True)
-        if page.first is None:
+        key = await first_key(pages, "", past=channel)
+        if key is None:
             return None
-        channel = page.first.split("/", 1)[0]
-        after = channel + _PAST
+        channel = key.split("/", 1)[0]
         if channel in _NOT_CHANNELS:  # sign-in / proactive keys: no users there
             continue
         users = await pages.list_page(f"{channel}/users/", limit=1, keys_only=True)

@@ -26,7 +26,7 @@ from typing import cast
 
 from explorer.storage.abilities import Abilities
 from explorer.storage.base import Capability, Storage
-from explorer.storage.paging import Count, KeyPages, Positions
+from explorer.storage.paging import PAST, Count, KeyPages, Positions, first_key
 from explorer.workspace.tree import (
     ConnectionNode,
     KeyGap,
@@ -51,8 +51,6 @@ PAGE_KEYS = 500
 FIRST_PAGE_KEYS = 100
 #: first-level and second-level names found by seeks before the rest is paged flat
 MAX_SEGMENTS = 200
-#: above every key under a name (``NAME`` + this sorts after ``NAME/…``)
-_PAST = "/\U0010ffff"
 
 
 @dataclass(frozen=True)
@@ -90,11 +88,6 @@ async def probe_size(store: Storage, threshold: int = PAGED_THRESHOLD) -> StoreS
     return StoreSize(page.more)
 
 
-async def _first_below(pages: KeyPages, prefix: str, after: str | None) -> str | None:
-    page = await pages.list_page(prefix, after=after, limit=1, keys_only=True)
-    return page.first
-
-
 def _paged_group(tree: StateTree, parent: Node, kind: NodeKind, prefix: str) -> Node:
     ident, label = ("\0users", "Users") if kind is NodeKind.USERS else ("\0convs", "Conversations")
     node = tree.ensure_group(parent, kind, ident, label)
@@ -110,8 +103,9 @@ async def _discover_channel(
 ) -> None:
     """Users, Conversations and agents under ``base`` (``CHANNEL/``), by seeks."""
     after: str | None = None
+    past: str | None = None
     for _ in range(MAX_SEGMENTS):
-        key = await _first_below(pages, base, after)
+        key = await first_key(pages, base, after=after, past=past)
         if key is None:
             return
         segment = key[len(base) :].split("/", 1)[0]
@@ -126,7 +120,7 @@ async def _discover_channel(
                 ("users", NodeKind.USERS),
                 ("conversations", NodeKind.CONVERSATIONS),
             ):
-                if await _first_below(pages, agent_base + name + "/", None) is not None:
+                if await first_key(pages, agent_base + name + "/") is not None:
                     if not found:
                         ident = "a:" + segment
                         agent = tree.ensure_group(
@@ -138,17 +132,18 @@ async def _discover_channel(
                 other.spans.append((agent_base, None))
         else:
             other.spans.append((key, None))  # a lone key: itself and keys it prefixes
-            after = key
+            after, past = key, None
             continue
-        after = base + segment + _PAST
-    other.spans.append((base, after))  # more names than seeks: the rest, flat
+        after, past = None, base + segment
+    # more names than seeks: the rest, flat
+    other.spans.append((base, after if past is None else past + PAST))
 
 
 async def _holds_groups(pages: KeyPages, base: str) -> bool:
     """Whether a name whose first key is a lone one (``weird/x``) is a channel all the
     same: it has Users or Conversations below it (one or two seeks, not one per key)."""
     for group in ("conversations/", "users/"):
-        if await _first_below(pages, base + group, None) is not None:
+        if await first_key(pages, base + group) is not None:
             return True
     return False
 
@@ -178,9 +173,10 @@ async def discover_groups(tree: StateTree, conn: ConnectionNode) -> int:
     lazy = lazy_discovery(conn.store)
     other = PageCursor()
     after: str | None = None
+    past: str | None = None
     made = 0
     for _ in range(MAX_SEGMENTS):
-        key = await _first_below(pages, "", after)
+        key = await first_key(pages, "", after=after, past=past)
         if key is None:
             break
         name, slash, rest = key.partition("/")
@@ -195,16 +191,16 @@ async def discover_groups(tree: StateTree, conn: ConnectionNode) -> int:
                 channel.prefix = name + "/"
                 tree.set_load_state(channel, LoadState.UNLOADED)
             made += 1
-            after = name + _PAST
+            after, past = None, name
         elif slash:
             other.spans.append((name + "/", None))
-            after = name + _PAST
+            after, past = None, name
         else:
             other.spans.append((key, None))
-            after = key
+            after, past = key, None
         await asyncio.sleep(0)
-    else:
-        other.spans.append(("", after))  # more names than seeks: the rest, flat
+    else:  # more names than seeks: the rest, flat
+        other.spans.append(("", after if past is None else past + PAST))
     _other_keys(tree, conn, other.spans)
     return made
 

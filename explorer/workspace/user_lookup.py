@@ -57,7 +57,7 @@ from explorer.core.items import RawItem
 from explorer.state.keys import KeyInfo, KeyKind, parse_key
 from explorer.storage.abilities import Abilities, Hierarchical
 from explorer.storage.base import Storage
-from explorer.storage.paging import KeyPages, pages_of
+from explorer.storage.paging import KeyPages, first_key, pages_of
 
 MatchKind = Literal["key", "value"]
 #: (keys listed so far) during a lookup
@@ -74,8 +74,6 @@ _NOT_CHANNELS = frozenset({"auth", "proactive"})
 #: names found by seeks per level (channels; a channel's agents) before the
 #: lookup lists the store instead
 MAX_SEEKS = 200
-#: above every key under a name (``NAME`` + this sorts after ``NAME/…``)
-_PAST = "/\U0010ffff"
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,19 +255,19 @@ async def _seek_names(pages: KeyPages, base: str, tally: _Tally) -> list[str] | 
     ``/``…), by one-key seeks in key order; ``None`` past ``MAX_SEEKS`` seeks."""
     names: list[str] = []
     after: str | None = None
+    past: str | None = None
     for _ in range(MAX_SEEKS):
-        page = await pages.list_page(base, after=after, limit=1, keys_only=True)
+        key = await first_key(pages, base, after=after, past=past)
         tally.seeks += 1
-        key = page.first
         if key is None:
             return names
         name, slash, _rest = key[len(base) :].partition("/")
         if slash:
             if name not in names:
                 names.append(name)
-            after = base + name + _PAST
+            after, past = None, base + name
         else:
-            after = key  # a lone key: the next seek starts past it
+            after, past = key, None  # a lone key: the next seek starts past it
     return None
 
 

@@ -11,10 +11,11 @@ import pytest
 
 from explorer.storage.abilities import Abilities
 from explorer.storage.base import Storage
-from explorer.workspace.locate import locate
+from explorer.workspace.locate import first_user_key, locate
 from explorer.workspace.tree import LoadState, Node, NodeKind, StateTree
 from explorer.workspace.tree_load import expand_node
 from explorer.workspace.tree_paged import FIRST_PAGE_KEYS, discover_channels, lazy_discovery
+from explorer.workspace.user_lookup import find_user
 from tests.support.cosmos_emulator import Emulator, new_container_store
 
 AGENT = "28:bot-app"
@@ -131,3 +132,46 @@ async def test_connect_seeks_top_level_names_and_a_channel_its_groups_when_expan
         found = await locate(tree, conn, "29:00042")
         assert f"msteams:COPILOT/{AGENT}/users/29:00042/" in [n.key for n in found]
         assert [n.kind for n in found].count(NodeKind.USER) >= 1
+
+
+@pytest.mark.emulator
+async def test_seeks_past_a_name_whatever_order_the_store_gives_strings(
+    cosmos_emulator: Emulator, cosmos_database: str
+) -> None:
+    """The emulator orders strings by UTF-16 code unit, where U+E000–U+FFFF sort
+    after U+10FFFF: a seek past ``msteams/`` + U+10FFFF still lands on
+    ``msteams/\uff21…``. The seek then skips by the UTF-16 bound: every channel is
+    found, once, in a few requests (it sought ``msteams`` 200 times before)."""
+    store = await new_container_store(cosmos_emulator, cosmos_database, "order")
+    keys = [
+        "msteams/users/29:00001",
+        "msteams/users/\uff21wide",  # a fullwidth letter
+        "msteams/\ue000private",  # a private-use character
+        "webchat/users/29:00001",
+    ]
+    async with store:
+        await store.write({key: {} for key in keys})
+        tree = StateTree()
+        conn = tree.add_connection("order", store, lazy=True)
+        conn.paged = True
+        before = spent(store)
+        await expand_node(tree, conn)
+        assert [c.label for c in conn.children] == ["msteams", "webchat"]
+        assert spent(store) - before <= 6  # two seeks past msteams, one each else
+        teams = child(conn, "msteams")
+        await expand_node(tree, teams)
+        assert [c.label for c in teams.children] == ["Users"]
+        other = child(conn, "Other keys")  # the lone key msteams/\ue000private
+        while other.load_state is LoadState.UNLOADED:
+            await expand_node(tree, other)
+        assert [n.key for n in other.children] == ["msteams/\ue000private"]
+        users = child(teams, "Users")
+        while users.load_state is LoadState.UNLOADED:
+            await expand_node(tree, users)
+        assert [n.key for n in users.children] == keys[:2]
+        assert await first_user_key(store) == "msteams/users/29:00001"
+        found = await find_user(store, "29:00001", private=False)
+        assert sorted(item.key for item in found.items) == [
+            "msteams/users/29:00001",
+            "webchat/users/29:00001",
+        ]
