@@ -267,6 +267,24 @@ def test_counts_are_compact_with_the_exact_count_in_the_tooltip(qapp: Any) -> No
     assert not conn.count_asked
 
 
+def test_a_channel_says_more_until_its_groups_are_read(qapp: Any) -> None:
+    """A channel of a lazy connection counts what is listed below it: "3+" while its
+    Users group has pages to read (it was "3": the channel itself was loaded)."""
+    tree = StateTree()
+    model = StateTreeModel(tree)
+    conn = tree.add_connection("lazy", None, lazy=True)
+    tree.add_entries(conn, [Entry(key=f"msteams/users/u{i}") for i in range(3)])
+    channel = conn.children[0]
+    users = channel.children[0]
+    for node, state in ((conn, LoadState.LOADED), (channel, LoadState.LOADED)):
+        tree.set_load_state(node, state)
+    tree.set_load_state(users, LoadState.UNLOADED)
+    row = model.index(0, 1, model.index(0, 0))
+    assert model.data(row) == "3+"
+    tree.set_load_state(users, LoadState.LOADED)
+    assert model.data(row) == "3"
+
+
 async def test_counts_come_from_the_store_in_the_background(tmp_path: Any) -> None:
     from explorer.storage.sqlite import SqliteStorage
     from explorer.workspace.tree_load import count_node

@@ -171,6 +171,16 @@ def describe_count(count: Count) -> str:
     return f"≈ {compact_count(count.value)}"
 
 
+def _all_read(node: Node) -> bool:
+    """Whether every item below ``node`` is listed: it is loaded, and so are the
+    groups of a channel or an agent (a channel whose Users read a page is "100+")."""
+    if node.load_state is not LoadState.LOADED:
+        return False
+    if node.kind in (NodeKind.CHANNEL, NodeKind.AGENT):
+        return all(_all_read(child) for child in node.children if child.key is None)
+    return True
+
+
 def _kind_label(node: Node) -> str:
     return {
         NodeKind.USER: "user state",
@@ -626,7 +636,7 @@ class StateTreeModel(QAbstractItemModel):
         conn = node.connection
         if conn is not None and conn.prefix is None:  # listed by a full scan
             return text if conn.load_state is LoadState.LOADED else f"{text}…"
-        return text if node.load_state is LoadState.LOADED else f"{text}+"
+        return text if _all_read(node) else f"{text}+"
 
     @staticmethod
     def _entry_text(node: Node, column: int) -> str:
