@@ -95,15 +95,24 @@ def resource_usage(headers: Mapping[str, Any]) -> dict[str, int]:
     return usage
 
 
-async def read_usage(container: ContainerProxy, meter: RequestMeter) -> dict[str, int]:
-    """The container's usage read again (``resource_usage``; one metadata read)."""
-    usage: dict[str, int] = {}
+async def read_properties(
+    container: ContainerProxy, meter: RequestMeter, usage: dict[str, int] | None = None
+) -> dict[str, Any]:
+    """The container's properties, read with its quota info: its usage
+    (``resource_usage``) goes into ``usage``. One metadata read."""
 
     def hook(headers: Mapping[str, Any], body: Any) -> None:
         meter.hook(headers, body)
-        usage.update(resource_usage(headers))
+        if usage is not None:
+            usage.update(resource_usage(headers))
 
-    await container.read(populate_quota_info=True, response_hook=hook)
+    return dict(await container.read(populate_quota_info=True, response_hook=hook))
+
+
+async def read_usage(container: ContainerProxy, meter: RequestMeter) -> dict[str, int]:
+    """The container's usage read again (``resource_usage``; one metadata read)."""
+    usage: dict[str, int] = {}
+    await read_properties(container, meter, usage)
     return usage
 
 
@@ -128,14 +137,8 @@ async def container_properties(
     Creating needs ``client`` (a store built on a bare ``ContainerProxy`` has
     none) and an existing database; Entra ID data roles cannot create containers.
     """
-
-    def hook(headers: Mapping[str, Any], body: Any) -> None:
-        meter.hook(headers, body)
-        if usage is not None:
-            usage.update(resource_usage(headers))
-
     try:
-        return dict(await container.read(populate_quota_info=True, response_hook=hook))
+        return await read_properties(container, meter, usage)
     except exceptions.CosmosResourceNotFoundError:
         if not create:
             raise BackendUnavailableError(
@@ -170,7 +173,7 @@ async def container_properties(
         )
         if created is not None:
             created.append(f"container {name!r} (partition key /id)")
-        return dict(await proxy.read(populate_quota_info=True, response_hook=hook))
+        return await read_properties(proxy, meter, usage)
     except exceptions.CosmosHttpResponseError as exc:
         if exc.status_code == 403:  # Entra ID data roles cannot create containers
             raise BackendUnavailableError(
