@@ -41,43 +41,14 @@ from tests.support.latency_proxy import LatencyProxy
 
 
 class CountingProxy(LatencyProxy):
-    """A proxy without delay that counts the bytes the target sends back."""
+    """The test proxy without delay (it counts the bytes the target sends back in
+    ``received``); ``SCREEN_PROBE_LOG=1`` logs each request line on stderr with the
+    time and the bytes received before it."""
 
-    def __init__(self, target_port: int) -> None:
-        super().__init__(target_port)
-        self.received = 0
-
-    async def _handle(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
-        try:
-            target_r, target_w = await asyncio.open_connection(*self.target)
-        except OSError:
-            client_w.close()
-            return
-
-        async def pipe(
-            reader: asyncio.StreamReader, writer: asyncio.StreamWriter, counted: bool
-        ) -> None:
-            while data := await reader.read(65536):
-                if counted:
-                    self.received += len(data)
-                elif os.environ.get("SCREEN_PROBE_LOG") and data[:4] in (b"GET ", b"HEAD"):
-                    line = data.split(b"\r\n", 1)[0].decode(errors="replace")
-                    print(
-                        f"{time.perf_counter():.3f} {self.received:>10} {line[:140]}",
-                        file=sys.stderr,
-                    )
-                writer.write(data)
-                await writer.drain()
-            if writer.can_write_eof():
-                writer.write_eof()
-
-        try:
-            await asyncio.gather(pipe(client_r, target_w, False), pipe(target_r, client_w, True))
-        except (OSError, asyncio.CancelledError):
-            pass
-        finally:
-            for writer in (client_w, target_w):
-                writer.close()
+    def _forwarding(self, data: bytes) -> None:
+        if os.environ.get("SCREEN_PROBE_LOG") and data[:4] in (b"GET ", b"HEAD"):
+            line = data.split(b"\r\n", 1)[0].decode(errors="replace")
+            print(f"{time.perf_counter():.3f} {self.received:>10} {line[:140]}", file=sys.stderr)
 
 
 def _log_cosmos_requests() -> None:

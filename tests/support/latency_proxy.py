@@ -107,6 +107,9 @@ class LatencyProxy(LoopThreadServer):
             client_w.close()
             self._relays.discard(relay)
 
+    def _forwarding(self, data: bytes) -> None:
+        """Told each chunk the client sends on (a subclass may log requests)."""
+
     async def _pipe(
         self,
         reader: asyncio.StreamReader,
@@ -137,6 +140,8 @@ class LatencyProxy(LoopThreadServer):
                 data = await reader.read(65536)
                 if counted:
                     self.received += len(data)
+                else:
+                    self._forwarding(data)
                 queue.put_nowait((time.monotonic() + delay, data))
                 if not data:
                     break
