@@ -36,28 +36,14 @@ HEARTBEAT_MS = 5
 async def measure(url: str, options: argparse.Namespace, data: Path) -> dict[str, Any]:
     from PySide6.QtCore import QModelIndex, QTimer
 
-    from explorer.app import build_window
-    from explorer.workspace.connections import Connector, StoreFlags, warm_backends
-    from explorer.workspace.environment import DataPaths, Environment
+    from explorer.workspace.connections import StoreFlags
     from explorer.workspace.tree import LoadState, NodeKind
 
-    connector = Connector(DataPaths(data), Environment.from_os())
-    window = build_window(None, connector=connector)
-    window.resize(1200, 760)
-    window.show()
-    # as the app does at start-up, while a person finds the Connect button
-    await asyncio.to_thread(warm_backends)
-    await asyncio.sleep(0.2)  # let the window settle before timing
-
+    window, connector = await open_window(data)
     ticks: list[float] = []
     heartbeat = QTimer()
     heartbeat.setInterval(HEARTBEAT_MS)
     heartbeat.timeout.connect(lambda: ticks.append(time.perf_counter()))
-    first_rows: list[float] = []
-
-    def inserted(parent: QModelIndex, _first: int, _last: int) -> None:
-        if parent.isValid() and not first_rows:
-            first_rows.append(time.perf_counter())
 
     expanded: set[NodeKind] = set()
     can_hold = (NodeKind.CONNECTION, NodeKind.CHANNEL)
@@ -77,7 +63,7 @@ async def measure(url: str, options: argparse.Namespace, data: Path) -> dict[str
                 expanded.add(node.kind)
                 window.view.expand(index)
 
-    window.model.rowsInserted.connect(inserted)
+    first_rows = record_first_rows(window)
     if options.expand_users:
         window.model.rowsInserted.connect(expand_users)
     target = connector.resolve(url, StoreFlags(connection_string=options.connection_string))
@@ -120,6 +106,38 @@ async def measure(url: str, options: argparse.Namespace, data: Path) -> dict[str
     await window.manager.close_all()
     window.close()
     return result
+
+
+async def open_window(data: Path) -> tuple[Any, Any]:
+    """The window (and its ``Connector``) as the app opens it on the data directory
+    ``data``: shown, the backends warmed as at start-up while a person finds the
+    Connect button, and settled before anything is timed."""
+    from explorer.app import build_window
+    from explorer.workspace.connections import Connector, warm_backends
+    from explorer.workspace.environment import DataPaths, Environment
+
+    connector = Connector(DataPaths(data), Environment.from_os())
+    window = build_window(None, connector=connector)
+    window.resize(1200, 760)
+    window.show()
+    await asyncio.to_thread(warm_backends)
+    await asyncio.sleep(0.2)
+    return window, connector
+
+
+def record_first_rows(window: Any, on_first: Callable[[float], None] | None = None) -> list[float]:
+    """A list that gets the time the window's model first inserts rows under a
+    connection (``on_first`` is told it then)."""
+    first_rows: list[float] = []
+
+    def inserted(parent: Any, _first: int, _last: int) -> None:
+        if parent.isValid() and not first_rows:
+            first_rows.append(time.perf_counter())
+            if on_first is not None:
+                on_first(first_rows[0])
+
+    window.model.rowsInserted.connect(inserted)
+    return first_rows
 
 
 def _first_page_in(node: Any) -> bool:

@@ -33,7 +33,7 @@ from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from tests.benchmarks.gui_probe import poll, run_in_window
+from tests.benchmarks.gui_probe import open_window, poll, record_first_rows, run_in_window
 
 #: a step of the browse gets 5 minutes
 _poll = partial(poll, within=300)
@@ -88,26 +88,12 @@ async def _jump_to_end(window: Any, conn: Any, users: Any) -> tuple[float | None
 
 
 async def measure(url: str, options: argparse.Namespace, data: Path) -> dict[str, Any]:
-    from PySide6.QtCore import QModelIndex
 
-    from explorer.app import build_window, peak_rss_mb
-    from explorer.workspace.connections import Connector, warm_backends
-    from explorer.workspace.environment import DataPaths, Environment
+    from explorer.app import peak_rss_mb
     from explorer.workspace.tree import LoadState, NodeKind
 
-    connector = Connector(DataPaths(data), Environment.from_os())
-    window = build_window(None, connector=connector)
-    window.resize(1200, 760)
-    window.show()
-    await asyncio.to_thread(warm_backends)
-    await asyncio.sleep(0.2)
-    first_rows: list[float] = []
-
-    def inserted(parent: QModelIndex, _first: int, _last: int) -> None:
-        if parent.isValid() and not first_rows:
-            first_rows.append(time.perf_counter())
-
-    window.model.rowsInserted.connect(inserted)
+    window, connector = await open_window(data)
+    first_rows = record_first_rows(window)
     profile = connector.resolve(url).profile
     started = time.perf_counter()
     window.connect_profile(profile, None, True)

@@ -36,7 +36,7 @@ from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from tests.benchmarks.gui_probe import run_in_window
+from tests.benchmarks.gui_probe import open_window, record_first_rows, run_in_window
 from tests.support.latency_proxy import LatencyProxy
 
 
@@ -89,10 +89,7 @@ def _charges(conn: Any) -> float:
 
 
 async def measure(options: argparse.Namespace, data: Path) -> dict[str, Any]:
-    from explorer.app import build_window
     from explorer.ui.screenshot import show_first_user_state
-    from explorer.workspace.connections import Connector, warm_backends
-    from explorer.workspace.environment import DataPaths, Environment
     from explorer.workspace.profiles import profile_for_url
 
     secret = options.secret
@@ -101,24 +98,16 @@ async def measure(options: argparse.Namespace, data: Path) -> dict[str, Any]:
         port = int(re.search(r"127\.0\.0\.1:(\d+)", secret).group(1))  # type: ignore[union-attr]
         proxy = CountingProxy(port).start()
         secret = secret.replace(f"127.0.0.1:{port}", f"127.0.0.1:{proxy.port}")
-    connector = Connector(DataPaths(data), Environment.from_os())
-    window = build_window(None, connector=connector)
-    window.resize(1200, 760)
-    window.show()
-    await asyncio.to_thread(warm_backends)
-    await asyncio.sleep(0.2)
+    window, _connector = await open_window(data)
     profile = profile_for_url(
         "bench", options.url, endpoint=options.endpoint, insecure=bool(options.endpoint)
     )
-    first_rows: list[float] = []
 
-    def inserted(parent: Any, _first: int, _last: int) -> None:
-        if parent.isValid() and not first_rows:  # a row under a connection
-            first_rows.append(time.perf_counter())
-            if os.environ.get("SCREEN_PROBE_LOG"):
-                print(f"{first_rows[0]:.3f} first rows", file=sys.stderr)
+    def logged(when: float) -> None:
+        if os.environ.get("SCREEN_PROBE_LOG"):
+            print(f"{when:.3f} first rows", file=sys.stderr)
 
-    window.model.rowsInserted.connect(inserted)
+    first_rows = record_first_rows(window, logged)
     started = time.perf_counter()
     if os.environ.get("SCREEN_PROBE_LOG"):
         print(f"{started:.3f} connect", file=sys.stderr)
