@@ -104,27 +104,18 @@ async def blob_location(request: pytest.FixtureRequest, tmp_path: Path) -> Async
     # A fresh Azurite container per test. New items take the .NET naming
     # (HttpUtility.UrlEncode), the one dialect whose names keep every key exactly;
     # the python/js naming losses are covered in test_blob.py.
-    from azure.storage.blob.aio import ContainerClient
-
     from explorer.storage.blob import from_url
-    from tests.support.azurite import Azurite, unique_container
+    from tests.support.azurite import Azurite
 
     azurite: Azurite = request.getfixturevalue("azurite")
-    container = unique_container("contract")
-    async with ContainerClient.from_connection_string(
-        azurite.connection_string, container
-    ) as client:
-        await client.create_container()
-        try:
-            yield lambda read_only: from_url(
-                f"blob://{container}",
-                read_only=read_only,
-                connection_string=azurite.connection_string,
-                dialect="dotnet",
-                page_size=50,
-            )
-        finally:
-            await client.delete_container()
+    async with azurite.new_container("contract") as client:
+        yield lambda read_only: from_url(
+            f"blob://{client.container_name}",
+            read_only=read_only,
+            connection_string=azurite.connection_string,
+            dialect="dotnet",
+            page_size=50,
+        )
 
 
 STORE_FACTORIES["blob"] = Backend(

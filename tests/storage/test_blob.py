@@ -54,12 +54,8 @@ def fixture_items(name: str) -> list[dict[str, str]]:
 @pytest.fixture
 async def container(azurite: Azurite) -> AsyncIterator[ContainerClient]:
     """A fresh, empty container (raw SDK client), deleted afterwards."""
-    async with ContainerClient.from_connection_string(
-        azurite.connection_string, unique_container("blob")
-    ) as client:
-        await client.create_container()
+    async with azurite.new_container("blob") as client:
         yield client
-        await client.delete_container()
 
 
 async def upload(

@@ -31,13 +31,18 @@ import subprocess
 import sys
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.support import node_packages, processes
+
+if TYPE_CHECKING:
+    from azure.storage.blob.aio import ContainerClient
 
 HERE = Path(__file__).resolve().parent
 BINARY = HERE / "node" / "node_modules" / ".bin" / "azurite-blob"
@@ -78,6 +83,20 @@ class Azurite:
     @property
     def blob_endpoint(self) -> str:
         return f"http://{self.host}:{self.port}/{ACCOUNT}"
+
+    @asynccontextmanager
+    async def new_container(self, prefix: str = "c") -> AsyncIterator[ContainerClient]:
+        """A fresh container on this Azurite (``unique_container(prefix)``), created,
+        as a raw SDK client; deleted afterwards."""
+        from azure.storage.blob.aio import ContainerClient
+
+        name = unique_container(prefix)
+        async with ContainerClient.from_connection_string(self.connection_string, name) as client:
+            await client.create_container()
+            try:
+                yield client
+            finally:
+                await client.delete_container()
 
     def kill(self, timeout: float = 10) -> None:
         """SIGKILL the process this object started (by its PID); its directory is kept.

@@ -22,7 +22,7 @@ from explorer.ui.detail.pane import DetailPane
 from explorer.ui.dialogs.conflict import ConflictDialog
 from explorer.ui.dialogs.save import SaveDialog
 from explorer.ui.pending import PendingEdits
-from tests.support.azurite import Azurite, unique_container
+from tests.support.azurite import Azurite
 from tests.ui.detail_support import next_emit, safe_writer
 
 pytestmark = pytest.mark.emulator
@@ -33,10 +33,7 @@ KEY = "msteams/users/user-1"
 
 @pytest.fixture
 async def container(azurite: Azurite) -> AsyncIterator[ContainerClient]:
-    async with ContainerClient.from_connection_string(
-        azurite.connection_string, unique_container("detail")
-    ) as client:
-        await client.create_container()
+    async with azurite.new_container("detail") as client:
         items = json.loads((FIXTURES / "python-blobstorage.json").read_text())["items"]
         for item in items:
             await client.upload_blob(
@@ -45,7 +42,6 @@ async def container(azurite: Azurite) -> AsyncIterator[ContainerClient]:
                 content_settings=ContentSettings(content_type=item["content_type"]),
             )
         yield client
-        await client.delete_container()
 
 
 async def blob_body(client: ContainerClient, name: str) -> bytes:

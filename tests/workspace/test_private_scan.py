@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from azure.storage.blob.aio import ContainerClient
 
 from explorer.storage.blob import BlobStorage
 from explorer.storage.paging import Count
@@ -17,7 +16,7 @@ from explorer.storage.sqlite import SqliteStorage
 from explorer.workspace.private_scan import private_scan_choice
 from explorer.workspace.tree import StateTree
 from explorer.workspace.tree_load import count_node, list_connection
-from tests.support.azurite import Azurite, unique_container
+from tests.support.azurite import Azurite
 from tests.ui.window_support import make_store
 
 KEYS = [
@@ -60,18 +59,12 @@ async def test_a_paged_store_is_not_searched_unless_its_count_is_small(tmp_path:
 
 @pytest.mark.emulator
 async def test_a_blob_store_of_unknown_size_is_searched_only_in_dev(azurite: Azurite) -> None:
-    async with ContainerClient.from_connection_string(
-        azurite.connection_string, unique_container("private")
-    ) as client:
-        await client.create_container()
+    async with azurite.new_container("private") as client:
         await client.upload_blob("msteams/users/29:1", b"{}")
-        try:
-            async with BlobStorage(client) as store:
-                tree = StateTree()
-                dev = tree.add_connection("dev", store, lazy=True)
-                prod = tree.add_connection("prod", store, environment="prod", lazy=True)
-                assert private_scan_choice(dev).default
-                assert not private_scan_choice(prod).default
-                assert "not known" in private_scan_choice(prod).reason
-        finally:
-            await client.delete_container()
+        async with BlobStorage(client) as store:
+            tree = StateTree()
+            dev = tree.add_connection("dev", store, lazy=True)
+            prod = tree.add_connection("prod", store, environment="prod", lazy=True)
+            assert private_scan_choice(dev).default
+            assert not private_scan_choice(prod).default
+            assert "not known" in private_scan_choice(prod).reason

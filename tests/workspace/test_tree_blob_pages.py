@@ -43,15 +43,11 @@ async def _upload(client: ContainerClient, names: list[str], content_type: str) 
 @pytest.fixture
 async def python_store(azurite: Azurite) -> AsyncIterator[BlobStorage]:
     """A container of python-dialect names (name = key), shared by the tests here."""
-    async with ContainerClient.from_connection_string(
-        azurite.connection_string, unique_container("pages")
-    ) as client:
-        await client.create_container()
+    async with azurite.new_container("pages") as client:
         await _upload(client, [*USERS, *CONVERSATIONS, *OTHER], "application/octet-stream")
         store = BlobStorage(client)
         await store.open()
         yield store
-        await client.delete_container()
 
 
 def _child(node: Node, kind: NodeKind) -> Node:
