@@ -223,12 +223,7 @@ class ConnectionManager(QObject):
                 await asyncio.shield(ready)
             return await expand_node(self.tree, node, lambda d, t: handle.report(d, t))
 
-        handle = self.runner.start(f"Listing {node.label}", work)
-        if conn is not None:
-            conn.loads.add(handle)
-            if handle.task is not None:
-                handle.task.add_done_callback(lambda _t: conn.loads.discard(handle))
-        return handle
+        return self._load(node, f"Listing {node.label}", work)
 
     def fill(self, gap: Any, reverse: bool = False) -> TaskHandle:
         """Read a page into a paged group's gap row (the view scrolled near it),
@@ -254,7 +249,7 @@ class ConnectionManager(QObject):
         work: Callable[[TaskHandle], Awaitable[int]],
         on_result: Callable[[Any], None] | None = None,
     ) -> TaskHandle:
-        """Start a page read of ``node``'s connection; a refresh cancels it."""
+        """Start a listing or page read of ``node``'s connection; a refresh cancels it."""
         conn = self.for_node(node)
         handle = self.runner.start(label, work, on_result=on_result)
         if conn is not None:
