@@ -3,7 +3,7 @@
 On a store that pages forward (``Capability.LISTING_PAGES``) and lists per node
 (``Capability.HIERARCHY``), a Users or Conversations group, a conversation's
 private states and the sign-in / proactive keys are read one listing page at a
-time (``load_listing_page``: the first ``FIRST_LISTING_KEYS`` names, a screenful,
+time (``load_listing_page``: the first ``FIRST_PAGE_KEYS`` names, a screenful,
 then ``PAGE_KEYS``); the group keeps the store's continuation in a
 ``ListingCursor`` and stays ``UNLOADED`` while more exist, so the view reads the
 next page when it scrolls near the end (forwards only: no gap rows).
@@ -22,7 +22,7 @@ from explorer.workspace.tree import (
     NodeKind,
     StateTree,
 )
-from explorer.workspace.tree_paged import PAGE_KEYS
+from explorer.workspace.tree_paged import FIRST_PAGE_KEYS, PAGE_KEYS
 
 #: groups (and a conversation's private states) read in listing pages on a lazy store
 _LISTING_PAGE_KINDS = frozenset(
@@ -59,18 +59,13 @@ def listing_group(tree: StateTree, conn: ConnectionNode, cursor: ListingCursor) 
     return group
 
 
-#: names a group's first listing page reads: a screenful (a Blob page of 500 costs
-#: ~0.35 MB and ~0.4 s on Azurite before the first row shows)
-FIRST_LISTING_KEYS = 100
-
-
 async def expand_listing(tree: StateTree, node: Node) -> int:
     first = not isinstance(node.cursor, ListingCursor)
-    if not isinstance(node.cursor, ListingCursor):
+    if first:
         assert node.prefix is not None
         node.cursor = ListingCursor([(node.prefix, None)])
     with tree.loading(node):
-        listed = await load_listing_page(tree, node, FIRST_LISTING_KEYS if first else PAGE_KEYS)
+        listed = await load_listing_page(tree, node, FIRST_PAGE_KEYS if first else PAGE_KEYS)
     more = node.cursor is not None and not node.cursor.done
     tree.set_load_state(node, LoadState.UNLOADED if more else LoadState.LOADED)
     return listed

@@ -46,8 +46,9 @@ PAGED_THRESHOLD = 20_000
 PROBE_KEYS = 200
 #: keys per page a group loads when the view scrolls near its end
 PAGE_KEYS = 500
-#: keys a group's first page reads on a store that charges by what a query reads
-#: (Cosmos DB): a screenful, as a Blob group's first listing page
+#: keys a group's first page reads where a page costs by what it holds: a screenful
+#: (Cosmos DB charges a query by what it reads; a Blob page of 500 names costs
+#: ~0.35 MB and ~0.4 s on Azurite before the first row shows: ``tree_listing``)
 FIRST_PAGE_KEYS = 100
 #: first-level and second-level names found by seeks before the rest is paged flat
 MAX_SEGMENTS = 200

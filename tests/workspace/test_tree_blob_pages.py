@@ -11,9 +11,9 @@ from azure.storage.blob.aio import ContainerClient
 from explorer.storage import blob_dialects as dialects
 from explorer.storage.blob import BlobStorage
 from explorer.workspace.tree import ListingCursor, LoadState, Node, NodeKind, StateTree
-from explorer.workspace.tree_listing import FIRST_LISTING_KEYS, reads_listing_pages
+from explorer.workspace.tree_listing import reads_listing_pages
 from explorer.workspace.tree_load import count_node, expand_node
-from explorer.workspace.tree_paged import PAGE_KEYS
+from explorer.workspace.tree_paged import FIRST_PAGE_KEYS, PAGE_KEYS
 from tests.support.azurite import Azurite, unique_container
 
 pytestmark = pytest.mark.emulator
@@ -68,13 +68,13 @@ async def test_a_users_group_reads_one_page_then_the_next(python_store: BlobStor
     assert reads_listing_pages(users)
     await expand_node(tree, users)
     keys = [c.key for c in users.children]
-    assert keys == USERS[:FIRST_LISTING_KEYS]  # a screenful, in key order
+    assert keys == USERS[:FIRST_PAGE_KEYS]  # a screenful, in key order
     assert users.load_state is LoadState.UNLOADED  # more in the store
     assert isinstance(users.cursor, ListingCursor)
     assert users.cursor.token
-    assert users.cursor.spans == [("msteams/users/", USERS[FIRST_LISTING_KEYS - 1])]
+    assert users.cursor.spans == [("msteams/users/", USERS[FIRST_PAGE_KEYS - 1])]
     await expand_node(tree, users)  # the view scrolled near the end: a full page
-    assert [c.key for c in users.children] == USERS[: FIRST_LISTING_KEYS + PAGE_KEYS]
+    assert [c.key for c in users.children] == USERS[: FIRST_PAGE_KEYS + PAGE_KEYS]
     assert users.load_state is LoadState.UNLOADED
     await expand_node(tree, users)
     assert [c.key for c in users.children] == USERS
@@ -143,7 +143,7 @@ async def test_the_tree_never_counts_a_blob_container(python_store: BlobStorage)
     for node in (conn, conn.children[0], users):
         assert await count_node(tree, node) is None
         assert node.store_count is None
-    assert users.count == FIRST_LISTING_KEYS
+    assert users.count == FIRST_PAGE_KEYS
 
 
 async def test_sampled_sign_in_names_show_before_the_top_level_is_listed(
